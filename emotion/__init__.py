@@ -1,0 +1,8 @@
+"""Multi-label emotion classification of short informal text (GoEmotions, 28 labels)."""
+
+from .labels import LABELS, NUM_LABELS
+from .metrics import compute_metrics, per_class_table
+from .predict import EmotionClassifier, Prediction
+from .thresholds import Thresholds
+
+__all__ = ["LABELS", "NUM_LABELS", "EmotionClassifier", "Prediction", "Thresholds", "compute_metrics", "per_class_table"]

@@ -1,0 +1,92 @@
+"""The files a checkpoint folder holds beside its weights, and how they are read and written.
+
+A checkpoint describes itself: weights and tokenizer (plain ``from_pretrained`` loads them),
+thresholds tuned on dev, the training configuration, metrics, and dev/test probabilities keyed
+by comment id. It never holds texts or gold labels.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+THRESHOLDS = "thresholds.json"
+METRICS = "metrics.json"
+PER_CLASS = "per_class.csv"
+RESULTS = "training_results.csv"
+TRAINING_CONFIG = "training_config.json"
+THRESHOLD_TUNING = "threshold_tuning.json"
+MODEL_CARD = "README.md"
+WEIGHTS = ("model.safetensors", "pytorch_model.bin")
+
+
+def probabilities_file(split: str) -> str:
+    return f"{split}_probabilities.parquet"
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint folder is missing or broken; the message names the file and the fix."""
+
+
+def check_folder(path: str | os.PathLike) -> Path:
+    path = Path(path)
+    if not path.is_dir():
+        raise CheckpointError(
+            f"Checkpoint folder {path} does not exist. Train one with `python train_model.py` "
+            "or pass --checkpoint PATH to an existing one."
+        )
+    if not (path / "config.json").is_file():
+        raise CheckpointError(f"{path} has no config.json: it is not a model folder saved by train_model.py.")
+    if not any((path / name).is_file() for name in WEIGHTS):
+        raise CheckpointError(f"{path} has no weights ({' or '.join(WEIGHTS)}). Re-run training or re-download it.")
+    return path
+
+
+def write_json(path: str | os.PathLike, data: object) -> None:
+    Path(path).write_text(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def read_json(path: str | os.PathLike) -> dict:
+    return json.loads(Path(path).read_text())
+
+
+def save_probabilities(path: str | os.PathLike, ids: Sequence[str], probs: np.ndarray, label_names: Sequence[str]) -> None:
+    frame = pd.DataFrame(np.asarray(probs, dtype=np.float32), columns=list(label_names))
+    frame.insert(0, "id", list(map(str, ids)))
+    frame.to_parquet(path, index=False)
+
+
+def load_probabilities(path: str | os.PathLike, label_names: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    """Read ``id`` + one column per label; raise CheckpointError when the labels do not match."""
+    frame = pd.read_parquet(path)
+    missing = [n for n in ["id", *label_names] if n not in frame.columns]
+    if missing:
+        raise CheckpointError(f"{path} lacks column(s) {missing}: it was written for other labels.")
+    return frame["id"].astype(str).tolist(), frame[list(label_names)].to_numpy(dtype=np.float32)
+
+
+@contextmanager
+def staged_folder(final: str | os.PathLike) -> Iterator[Path]:
+    """Write into a temporary sibling folder and swap it into place only when the block succeeds,
+    so a crash never leaves a half-written checkpoint where an app would load it."""
+    final = Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=final.parent))
+    try:
+        yield stage
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    old = final.with_name(f".{final.name}.old-{os.getpid()}")
+    if final.exists():
+        final.rename(old)
+    stage.rename(final)
+    shutil.rmtree(old, ignore_errors=True)

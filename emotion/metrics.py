@@ -1,0 +1,73 @@
+"""Multi-label metrics on arrays: ``probs`` (N, L) and multi-hot ``y_true`` (N, L) in, tables out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import accuracy_score, f1_score, hamming_loss, precision_recall_fscore_support
+
+Thresholds = float | Sequence[float] | np.ndarray
+
+
+def check_shapes(probs: np.ndarray, y_true: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    probs, y_true = np.asarray(probs, dtype=np.float64), np.asarray(y_true)
+    if probs.ndim != 2 or probs.shape != y_true.shape:
+        raise ValueError(
+            f"probs and y_true must both be (N, num_labels); got {probs.shape} and {y_true.shape}."
+        )
+    return probs, y_true.astype(int)
+
+
+def binarize(probs: np.ndarray, thresholds: Thresholds) -> np.ndarray:
+    """Predict label j where probs[:, j] >= threshold j (a scalar applies to every label)."""
+    probs = np.asarray(probs)
+    t = np.asarray(thresholds, dtype=np.float64)
+    if t.ndim not in (0, 1) or (t.ndim == 1 and t.shape[0] != probs.shape[-1]):
+        raise ValueError(f"thresholds must be a scalar or one per label ({probs.shape[-1]}); got shape {t.shape}.")
+    return (probs >= t).astype(int)
+
+
+def compute_metrics(probs: np.ndarray, y_true: np.ndarray, thresholds: Thresholds = 0.5) -> dict[str, float]:
+    """Micro / macro / weighted / samples F1, precision, recall, subset accuracy, hamming loss."""
+    probs, y_true = check_shapes(probs, y_true)
+    y_pred = binarize(probs, thresholds)
+    out: dict[str, float] = {}
+    for average in ("micro", "macro", "weighted", "samples"):
+        p, r, f, _ = precision_recall_fscore_support(y_true, y_pred, average=average, zero_division=0)
+        out[f"{average}_f1"] = float(f)
+        out[f"{average}_precision"] = float(p)
+        out[f"{average}_recall"] = float(r)
+    out["subset_accuracy"] = float(accuracy_score(y_true, y_pred))
+    out["hamming_loss"] = float(hamming_loss(y_true, y_pred))
+    out["labels_per_comment_true"] = float(y_true.sum(1).mean())
+    out["labels_per_comment_pred"] = float(y_pred.sum(1).mean())
+    return out
+
+
+def per_class_f1(probs: np.ndarray, y_true: np.ndarray, thresholds: Thresholds) -> np.ndarray:
+    probs, y_true = check_shapes(probs, y_true)
+    return f1_score(y_true, binarize(probs, thresholds), average=None, zero_division=0)
+
+
+def per_class_table(
+    probs: np.ndarray, y_true: np.ndarray, label_names: Sequence[str], thresholds: Thresholds = 0.5
+) -> pd.DataFrame:
+    """One row per label: threshold, precision, recall, F1, support (gold positives), predicted count."""
+    probs, y_true = check_shapes(probs, y_true)
+    if len(label_names) != probs.shape[1]:
+        raise ValueError(f"{len(label_names)} label names for {probs.shape[1]} probability columns.")
+    y_pred = binarize(probs, thresholds)
+    p, r, f, support = precision_recall_fscore_support(y_true, y_pred, average=None, zero_division=0)
+    return pd.DataFrame(
+        {
+            "label": list(label_names),
+            "threshold": np.broadcast_to(np.asarray(thresholds, dtype=float), (probs.shape[1],)).round(4),
+            "precision": p,
+            "recall": r,
+            "f1": f,
+            "support": support.astype(int),
+            "predicted": y_pred.sum(0).astype(int),
+        }
+    )

@@ -1,0 +1,158 @@
+"""Decision thresholds: one global value and one per class, tuned on dev only.
+
+Per-class tuning overfits classes with few dev positives (grief, pride, relief, nervousness have
+a handful each), so each class's best threshold is shrunk toward the global one by its support:
+``t = (n * t_class + k * t_global) / (n + k)``. The prior strength ``k`` is chosen by K-fold
+cross-validation inside dev, so the choice is measured on comments the thresholds never saw.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .metrics import check_shapes
+
+GRID = np.round(np.arange(0.01, 0.991, 0.01), 2)
+SHRINK_STRENGTHS = (0.0, 5.0, 10.0, 20.0, 50.0, 100.0, float("inf"))  # inf = always the global
+
+
+class ThresholdError(ValueError):
+    """thresholds.json is malformed or does not match the model's labels."""
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    global_threshold: float
+    per_class: dict[str, float]
+
+    def array(self, label_names: Sequence[str]) -> np.ndarray:
+        missing = [n for n in label_names if n not in self.per_class]
+        if missing or len(self.per_class) != len(label_names):
+            extra = sorted(set(self.per_class) - set(label_names))
+            raise ThresholdError(
+                f"Per-class thresholds do not match the model's labels (missing: {missing or 'none'}, "
+                f"unknown: {extra or 'none'}). Re-tune them with `python train_model.py --eval_only CHECKPOINT`."
+            )
+        return np.array([self.per_class[n] for n in label_names], dtype=np.float64)
+
+    def to_dict(self) -> dict:
+        return {"global": round(float(self.global_threshold), 4),
+                "per_class": {k: round(float(v), 4) for k, v in self.per_class.items()}}
+
+    def save(self, path: str | os.PathLike) -> None:
+        Path(path).write_text(json.dumps(self.to_dict(), indent=2) + "\n")
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, label_names: Sequence[str] | None = None) -> "Thresholds":
+        path = Path(path)
+        try:
+            raw = json.loads(path.read_text())
+            thresholds = cls(float(raw["global"]), {str(k): float(v) for k, v in raw["per_class"].items()})
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
+            raise ThresholdError(
+                f"{path} is not a valid thresholds file ({err}); expected "
+                '{"global": 0.3, "per_class": {"admiration": 0.35, ...}}.'
+            ) from err
+        values = [thresholds.global_threshold, *thresholds.per_class.values()]
+        if not all(0.0 <= v <= 1.0 for v in values):
+            raise ThresholdError(f"{path}: thresholds must lie in [0, 1].")
+        if label_names is not None:
+            try:
+                thresholds.array(label_names)
+            except ThresholdError as err:
+                raise ThresholdError(f"{path}: {err}") from err
+        return thresholds
+
+
+def _f1_grid(probs: np.ndarray, y_true: np.ndarray, grid: np.ndarray = GRID) -> tuple[np.ndarray, ...]:
+    """Per-class tp, fp, fn for every threshold in the grid: each (G, L)."""
+    pred = probs[None, :, :] >= grid[:, None, None]  # (G, N, L)
+    positive = y_true.astype(bool)[None]
+    tp = (pred & positive).sum(1)
+    fp = (pred & ~positive).sum(1)
+    fn = (~pred & positive).sum(1)
+    return tp, fp, fn
+
+
+def _f1(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
+    denom = 2 * tp + fp + fn
+    return np.divide(2 * tp, denom, out=np.zeros(np.shape(tp), dtype=float), where=denom > 0)
+
+
+def tune_global(probs: np.ndarray, y_true: np.ndarray, grid: np.ndarray = GRID) -> float:
+    """The single threshold with the best micro F1."""
+    probs, y_true = check_shapes(probs, y_true)
+    tp, fp, fn = _f1_grid(probs, y_true, grid)
+    micro = _f1(tp.sum(1), fp.sum(1), fn.sum(1))
+    return float(grid[int(np.argmax(micro))])
+
+
+def tune_per_class_raw(probs: np.ndarray, y_true: np.ndarray, grid: np.ndarray = GRID) -> np.ndarray:
+    """Each class's own F1-maximising threshold (no shrinkage)."""
+    probs, y_true = check_shapes(probs, y_true)
+    tp, fp, fn = _f1_grid(probs, y_true, grid)
+    return grid[np.argmax(_f1(tp, fp, fn), axis=0)]
+
+
+def shrink(raw: np.ndarray, support: np.ndarray, global_threshold: float, strength: float) -> np.ndarray:
+    if np.isinf(strength):
+        return np.full_like(raw, global_threshold, dtype=float)
+    support = np.asarray(support, dtype=float)
+    return (support * raw + strength * global_threshold) / np.maximum(support + strength, 1e-12)
+
+
+def cross_validate_strength(
+    probs: np.ndarray, y_true: np.ndarray, strengths: Sequence[float] = SHRINK_STRENGTHS,
+    folds: int = 5, seed: int = 0,
+) -> dict[float, float]:
+    """Held-out macro F1 of each shrinkage strength, by K-fold cross-validation within dev."""
+    probs, y_true = check_shapes(probs, y_true)
+    order = np.random.default_rng(seed).permutation(len(probs))
+    parts = np.array_split(order, folds)
+    tp = np.zeros((len(strengths), probs.shape[1]))
+    fp, fn = tp.copy(), tp.copy()
+    for held in parts:
+        fit = np.setdiff1d(order, held)
+        g = tune_global(probs[fit], y_true[fit])
+        raw = tune_per_class_raw(probs[fit], y_true[fit])
+        support = y_true[fit].sum(0)
+        for s, strength in enumerate(strengths):
+            pred = probs[held] >= shrink(raw, support, g, strength)
+            gold = y_true[held].astype(bool)
+            tp[s] += (pred & gold).sum(0)
+            fp[s] += (pred & ~gold).sum(0)
+            fn[s] += (~pred & gold).sum(0)
+    # Pool counts over folds: folds hold too few positives of rare classes for a per-fold F1.
+    return {float(strength): float(_f1(tp[s], fp[s], fn[s]).mean()) for s, strength in enumerate(strengths)}
+
+
+@dataclass(frozen=True)
+class TuningReport:
+    thresholds: Thresholds
+    strength: float
+    cv_macro_f1: dict[float, float]
+
+    def to_dict(self) -> dict:
+        return {
+            "chosen_strength": "inf" if np.isinf(self.strength) else self.strength,
+            "rule": "t_class = (n*t_raw + k*t_global) / (n + k), n = dev positives; k chosen by 5-fold CV on dev",
+            "cv_macro_f1_by_strength": {("inf" if np.isinf(k) else str(k)): round(v, 4)
+                                        for k, v in self.cv_macro_f1.items()},
+        }
+
+
+def tune(probs: np.ndarray, y_true: np.ndarray, label_names: Sequence[str], folds: int = 5) -> TuningReport:
+    """Tune the global threshold and shrunk per-class thresholds on (dev) probabilities."""
+    probs, y_true = check_shapes(probs, y_true)
+    cv = cross_validate_strength(probs, y_true, folds=folds)
+    strength = max(cv, key=lambda k: (cv[k], k))  # ties go to the stronger shrinkage
+    g = tune_global(probs, y_true)
+    per_class = shrink(tune_per_class_raw(probs, y_true), y_true.sum(0), g, strength)
+    thresholds = Thresholds(g, {name: float(round(t, 4)) for name, t in zip(label_names, per_class)})
+    return TuningReport(thresholds, strength, cv)

@@ -1,0 +1,35 @@
+"""Checks on the real GoEmotions files; opt in with ``-m integration``."""
+
+from pathlib import Path
+
+import pytest
+
+from emotion.data import load_split
+
+DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "goemotions"
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(not (DATA / "train.tsv").is_file(), reason=f"no GoEmotions copy at {DATA}"),
+]
+
+
+@pytest.mark.parametrize(("split", "rows"), [("train", 43410), ("dev", 5426), ("test", 5427)])
+def test_real_splits_load_completely(split, rows):
+    data = load_split(split, DATA)
+    assert len(data) == rows
+    assert len(set(data["id"])) == rows
+    labels_per_comment = sum(len(ids) for ids in data["labels"]) / rows
+    assert 1.1 < labels_per_comment < 1.3
+
+
+def test_quotes_survive_as_released():
+    texts = load_split("train", DATA)["text"]
+    assert any('""' in t for t in texts), "doubled quotes must be kept, not collapsed by a CSV reader"
+    raw = (DATA / "train.tsv").read_text(encoding="utf-8").splitlines()
+    assert list(texts[:50]) == [line.split("\t")[0] for line in raw[:50]]
+
+
+def test_shipped_labels_file_matches_ours():
+    from emotion.labels import LABELS
+
+    assert (DATA / "labels.txt").read_text().split() == list(LABELS)

@@ -1,0 +1,141 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+from conftest import make_rows, tiny_run_args, write_tsv
+from emotion import checkpoint as ckpt
+from emotion.data import load_split
+from emotion.evaluate import POLICIES
+from emotion.labels import LABELS
+from emotion.training import PRESETS, parse_args, run
+
+EXPECTED_FILES = {
+    "config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", ckpt.THRESHOLDS, ckpt.METRICS,
+    ckpt.PER_CLASS, ckpt.RESULTS, ckpt.TRAINING_CONFIG, ckpt.THRESHOLD_TUNING, "training_log.json",
+    "dev_probabilities.parquet", "test_probabilities.parquet",
+}
+
+
+def test_training_writes_a_complete_self_describing_folder(tiny_checkpoint):
+    assert EXPECTED_FILES <= {p.name for p in tiny_checkpoint.iterdir()}
+    metrics = json.loads((tiny_checkpoint / ckpt.METRICS).read_text())
+    assert set(metrics) == {"dev", "test"}
+    for split in metrics.values():
+        assert set(split) == set(POLICIES)
+        for values in split.values():
+            assert {"micro_f1", "macro_f1", "weighted_f1", "micro_precision", "micro_recall"} <= set(values)
+    thresholds = json.loads((tiny_checkpoint / ckpt.THRESHOLDS).read_text())
+    assert set(thresholds) == {"global", "per_class"} and list(thresholds["per_class"]) == list(LABELS)
+    per_class = pd.read_csv(tiny_checkpoint / ckpt.PER_CLASS)
+    assert per_class["label"].tolist() == list(LABELS)
+    assert len(pd.read_csv(tiny_checkpoint / ckpt.RESULTS)) == 6
+    config = json.loads((tiny_checkpoint / ckpt.TRAINING_CONFIG).read_text())
+    assert config["max_length"] == 32 and config["head_learning_rate"] == 3e-3 and config["train_comments"] == 64
+
+
+def test_probabilities_are_keyed_by_id_without_texts_or_labels(tiny_checkpoint):
+    frame = pd.read_parquet(tiny_checkpoint / "test_probabilities.parquet")
+    assert list(frame.columns) == ["id", *LABELS]
+    assert frame["id"].str.startswith("te").all() and len(frame) == 24
+
+
+def test_plain_transformers_reload_reproduces_saved_probabilities(tiny_checkpoint):
+    tokenizer = AutoTokenizer.from_pretrained(tiny_checkpoint)
+    model = AutoModelForSequenceClassification.from_pretrained(tiny_checkpoint, dtype=torch.float32).eval()
+    assert model.config.id2label[0] == "admiration"
+    assert next(iter(model.state_dict().values())).dtype == torch.float32
+    test = load_split("test", tiny_checkpoint.parent / "data")
+    with torch.inference_mode():
+        enc = tokenizer(list(test["text"]), truncation=True, padding=True, return_tensors="pt")
+        probs = torch.sigmoid(model(**enc).logits).numpy()
+    saved = pd.read_parquet(tiny_checkpoint / "test_probabilities.parquet")
+    assert saved["id"].tolist() == list(test["id"])
+    np.testing.assert_allclose(probs, saved[list(LABELS)].to_numpy(), atol=1e-4)
+
+
+def test_weights_are_saved_in_half_precision(tiny_checkpoint):
+    from safetensors import safe_open
+
+    with safe_open(tiny_checkpoint / "model.safetensors", "pt") as f:
+        assert f.get_tensor("classifier.weight").dtype == torch.float16
+
+
+def test_eval_only_recomputes_the_outputs(tiny_checkpoint, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(tiny_checkpoint, copy)
+    for name in (ckpt.METRICS, ckpt.THRESHOLDS, "dev_probabilities.parquet"):
+        (copy / name).unlink()
+    metrics = run(["--eval_only", str(copy), "--data_dir", str(tiny_checkpoint.parent / "data")])
+    assert metrics == json.loads((tiny_checkpoint / ckpt.METRICS).read_text())
+    assert (copy / "dev_probabilities.parquet").is_file()
+
+
+def test_resume_continues_from_the_last_checkpoint(tiny_bert, tmp_path, data_dir):
+    out = tmp_path / "out"
+    args = tiny_run_args(tiny_bert, data_dir, tmp_path, out, "--max_eval_samples", "8", "--loss", "focal")
+    run([*args, "--max_steps", "4"])
+    assert (tmp_path / "run" / "checkpoint-4").is_dir()
+    run([*args, "--max_steps", "6", "--resume", "true"])
+    log = json.loads((out / "training_log.json").read_text())
+    assert max(entry.get("step", 0) for entry in log) == 6
+    assert json.loads((out / ckpt.TRAINING_CONFIG).read_text())["loss"] == "focal"
+
+
+def test_presets_and_overrides():
+    model_args, _, _, training_args, note = parse_args(["--preset", "bert-base", "--learning_rate", "3e-5"])
+    assert model_args.model_name_or_path == "bert-base-uncased" and "bert-base" in note
+    assert training_args.learning_rate == 3e-5
+    assert training_args.per_device_train_batch_size == 16 and training_args.num_train_epochs == 3
+    assert training_args.warmup_steps == 500 and training_args.weight_decay == 0.01
+    assert training_args.eval_steps == 500 and training_args.save_steps == 500
+    assert training_args.metric_for_best_model == "micro_f1" and training_args.load_best_model_at_end
+    assert training_args.fp16 == torch.cuda.is_available()
+    model_args, _, _, training_args, note = parse_args([])
+    expected = "bert-base" if torch.cuda.is_available() else "minilm-cpu"
+    assert note.startswith(f"preset {expected}")
+    assert model_args.model_name_or_path == PRESETS[expected]["model_name_or_path"]
+
+
+@pytest.mark.parametrize(("flag", "value"), [("--max_length", "4"), ("--max_train_samples", "0"), ("--loss", "hinge")])
+def test_bad_arguments_are_refused(flag, value):
+    with pytest.raises((ValueError, SystemExit)):
+        parse_args([flag, value])
+
+
+def test_training_reads_bad_data_as_a_clear_error(tiny_bert, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    write_tsv(data / "train.tsv", make_rows(8, 0, "tr"))
+    (data / "dev.tsv").write_text("only one column\n")
+    from emotion.data import DataError
+
+    with pytest.raises(DataError, match="dev.tsv: expected 3"):
+        run(tiny_run_args(tiny_bert, data, tmp_path, tmp_path / "out"))
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_bert_base_preset_trains_two_steps_on_cpu(tmp_path, data_dir, tiny_bert):
+    """The bert-base recipe's path with a bert-base-sized config and random weights."""
+    from transformers import BertConfig, BertModel
+
+    base = tmp_path / "bert-base-random"
+    BertModel(BertConfig(vocab_size=len((tiny_bert / "vocab.txt").read_text().split()))).save_pretrained(base)
+    for name in ("vocab.txt", "tokenizer.json", "tokenizer_config.json"):
+        (base / name).write_bytes((tiny_bert / name).read_bytes())
+    out = tmp_path / "out"
+    metrics = run([
+        "--preset", "bert-base", "--model_name_or_path", str(base), "--data_dir", str(data_dir),
+        "--output_dir", str(out), "--run_dir", str(tmp_path / "run"), "--logs_dir", str(tmp_path / "logs"),
+        "--max_steps", "2", "--max_eval_samples", "8", "--disable_tqdm", "true",
+    ])
+    config = json.loads((out / ckpt.TRAINING_CONFIG).read_text())
+    assert config["num_parameters"] > 85e6  # 12 layers x 768 wide; our tiny vocabulary trims the embeddings
+    assert config["training_arguments"]["learning_rate"] == 2e-5
+    assert set(metrics["test"]) == set(POLICIES)
