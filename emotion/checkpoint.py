@@ -7,6 +7,7 @@ by comment id. It never holds texts or gold labels.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -58,15 +59,47 @@ def read_json(path: str | os.PathLike) -> dict:
     return json.loads(Path(path).read_text())
 
 
-def save_probabilities(path: str | os.PathLike, ids: Sequence[str], probs: np.ndarray, label_names: Sequence[str]) -> None:
+def weights_fingerprint(folder: str | os.PathLike) -> str:
+    """sha256 of the weights file: stored probabilities are valid only for the weights that made them."""
+    path = next((Path(folder) / n for n in WEIGHTS if (Path(folder) / n).is_file()), None)
+    if path is None:
+        return ""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def save_probabilities(
+    path: str | os.PathLike, ids: Sequence[str], probs: np.ndarray, label_names: Sequence[str], fingerprint: str = ""
+) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     frame = pd.DataFrame(np.asarray(probs, dtype=np.float32), columns=list(label_names))
     frame.insert(0, "id", list(map(str, ids)))
-    frame.to_parquet(path, index=False)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    metadata = {**(table.schema.metadata or {}), b"weights_sha256": fingerprint.encode()}
+    pq.write_table(table.replace_schema_metadata(metadata), path)
 
 
-def load_probabilities(path: str | os.PathLike, label_names: Sequence[str]) -> tuple[list[str], np.ndarray]:
-    """Read ``id`` + one column per label; raise CheckpointError when the labels do not match."""
-    frame = pd.read_parquet(path)
+def load_probabilities(
+    path: str | os.PathLike, label_names: Sequence[str], fingerprint: str | None = None
+) -> tuple[list[str], np.ndarray]:
+    """Read ``id`` + one column per label. Raise CheckpointError when the labels do not match, or
+    when ``fingerprint`` is given and differs from the one the file was written with."""
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except (OSError, ValueError) as err:
+        raise CheckpointError(f"Could not read {path}: {err}") from err
+    if fingerprint is not None:
+        stored = (table.schema.metadata or {}).get(b"weights_sha256", b"").decode()
+        if stored != fingerprint:
+            raise CheckpointError(f"{path} was computed with other weights than the checkpoint now holds.")
+    frame = table.to_pandas()
     missing = [n for n in ["id", *label_names] if n not in frame.columns]
     if missing:
         raise CheckpointError(f"{path} lacks column(s) {missing}: it was written for other labels.")

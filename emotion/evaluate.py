@@ -51,13 +51,14 @@ def evaluate_checkpoint(
     classifier = EmotionClassifier(folder, device=device, batch_size=batch_size)
     labels = classifier.labels
     probs, gold = {}, {}
+    fingerprint = ckpt.weights_fingerprint(folder)
     for split in ("dev", "test"):
         data = load_split(split, data_dir)
         if max_eval_samples:
             data = data.select(range(min(max_eval_samples, len(data))))
         probs[split] = classifier.predict_probabilities(data["text"])
         gold[split] = multi_hot(data["labels"], len(labels))
-        ckpt.save_probabilities(folder / ckpt.probabilities_file(split), data["id"], probs[split], labels)
+        ckpt.save_probabilities(folder / ckpt.probabilities_file(split), data["id"], probs[split], labels, fingerprint)
 
     report = tune(probs["dev"], gold["dev"], labels)
     report.thresholds.save(folder / ckpt.THRESHOLDS)

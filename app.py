@@ -1,0 +1,48 @@
+"""GoEmotions emotion classifier: a Gradio app.
+
+    python app.py                                         # the shipped model, http://127.0.0.1:7860
+    python app.py --data_dir ../shared/data/goemotions    # with the test set for the analysis tabs
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+DEFAULT_CHECKPOINT = Path(__file__).resolve().parent / "checkpoints" / "minilm-goemotions"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT), help="fine-tuned model folder")
+    parser.add_argument("--data_dir", default=os.environ.get("GOEMOTIONS_DIR"),
+                        help="GoEmotions folder for the analysis tabs (default: $GOEMOTIONS_DIR, else the Hub)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind; 0.0.0.0 to serve the network")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)))
+    parser.add_argument("--share", action="store_true", help="also create a public gradio.live link")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    from emotion.checkpoint import CheckpointError, check_folder
+    from emotion.thresholds import ThresholdError
+    from emotion.ui import build_app
+    from emotion.ui.common import CSS
+    from emotion.ui.context import AppContext
+
+    try:
+        check_folder(args.checkpoint)
+        context = AppContext(args.checkpoint, args.data_dir)
+        context.thresholds  # fail now, not on the first click, when thresholds.json is broken
+        demo = build_app(context)
+    except (CheckpointError, ThresholdError) as err:
+        sys.exit(f"error: {err}")
+    demo.queue(default_concurrency_limit=4, max_size=64)
+    demo.launch(server_name=args.host, server_port=args.port, share=args.share, css=CSS, theme="soft")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+"""About: which checkpoint is loaded, what it was trained from, how it scores on test."""
+
+from __future__ import annotations
+
+import html
+
+from .. import checkpoint as ckpt
+from .context import AppContext
+
+ROWS = [("micro_f1", "micro F1"), ("macro_f1", "macro F1"), ("weighted_f1", "weighted F1"),
+        ("micro_precision", "micro P"), ("micro_recall", "micro R")]
+POLICY_NAMES = {"global_0.5": "global 0.5", "global_tuned": "global, tuned on dev", "per_class_tuned": "per-class, tuned on dev"}
+
+
+def about_markdown(ctx: AppContext) -> str:
+    config = ctx.metadata[ckpt.TRAINING_CONFIG]
+    test = ctx.metadata[ckpt.METRICS].get("test", {})
+    lines = [
+        f"**Checkpoint:** `{html.escape(str(ctx.checkpoint))}`  ",
+        f"**Base model:** `{html.escape(str(config.get('base_model', 'unknown')))}` "
+        f"({config.get('num_parameters', 0) / 1e6:.1f}M parameters), "
+        f"trained on {config.get('train_comments', '?')} comments in {config.get('train_seconds', 0) / 60:.0f} min  ",
+        f"**Labels:** {len(ctx.labels)} ({', '.join(ctx.labels)})  ",
+    ]
+    if ctx.thresholds is not None:
+        lines.append(f"**Thresholds:** global {ctx.thresholds.global_threshold:.2f}, per-class tuned on dev  ")
+    if test:
+        lines += ["", "**Test metrics**", "", "| policy | " + " | ".join(n for _, n in ROWS) + " |",
+                  "|---|" + "---|" * len(ROWS)]
+        for policy, values in test.items():
+            lines.append(f"| {POLICY_NAMES.get(policy, policy)} | " + " | ".join(f"{values.get(k, float('nan')):.4f}" for k, _ in ROWS) + " |")
+    card = ctx.checkpoint / ckpt.MODEL_CARD
+    if card.is_file():
+        lines += ["", f"The model card, with the recipe, limitations and per-class results, is `{card}`."]
+    lines += ["", "GoEmotions: Demszky et al. (2020), Google Research, CC BY 4.0. Comments are Reddit English; "
+              "labels are noisy, and rare emotions (grief, pride, relief, nervousness) are hard to detect."]
+    return "\n".join(lines)

@@ -1,0 +1,41 @@
+"""Pieces several tabs share: the threshold-policy controls and safe HTML."""
+
+from __future__ import annotations
+
+import html
+
+import gradio as gr
+
+from .context import AppContext
+
+POLICIES = [("Tuned per-class thresholds", "per-class"), ("One global threshold (slider)", "global")]
+
+
+def policy_controls(ctx: AppContext, slider_label: str = "Global threshold") -> tuple[gr.Radio, gr.Slider]:
+    tuned = ctx.thresholds is not None
+    default = ctx.thresholds.global_threshold if tuned else 0.5
+    with gr.Row():
+        policy = gr.Radio(POLICIES if tuned else POLICIES[1:], value="per-class" if tuned else "global",
+                          label="Threshold policy", scale=2)
+        slider = gr.Slider(0.05, 0.95, value=round(default, 2), step=0.01, label=slider_label, scale=3,
+                           info=f"tuned on dev: {default:.2f}" if tuned else "the checkpoint has no tuned thresholds")
+    return policy, slider
+
+
+def chips(names: list[str], scores: list[float] | None = None, empty: str = "nothing above its threshold") -> str:
+    """Label chips as HTML; every string is escaped."""
+    if not names:
+        return f"<span class='muted'>{html.escape(empty)}</span>"
+    parts = []
+    for i, name in enumerate(names):
+        score = f" <small>{scores[i]:.2f}</small>" if scores is not None else ""
+        parts.append(f"<span class='chip'>{html.escape(name)}{score}</span>")
+    return " ".join(parts)
+
+
+CSS = """
+.chip {display:inline-block; padding:2px 10px; margin:2px; border-radius:12px; background:#e4572e; color:white;
+       font-weight:600}
+.chip small {opacity:0.85; font-weight:400}
+.muted {color:#888}
+"""

@@ -1,0 +1,172 @@
+"""Tab handlers on the tiny checkpoint and made-up data: what each returns, without a browser."""
+
+import gradio as gr
+import numpy as np
+import pandas as pd
+import pytest
+
+from emotion.analysis import OUTCOMES
+from emotion.ui import about_tab, classes_tab, errors_tab, metrics_tab, predict_tab
+from emotion.ui.app import api_predict, api_predict_batch, build_app
+from emotion.ui.context import AppContext, DataUnavailable
+from emotion.ui.inputs import InputError, Limits, check_batch, clean_text, read_upload
+
+LIMITS = Limits(max_chars=200, max_rows=5, max_upload_bytes=10_000)
+
+
+@pytest.fixture(scope="module")
+def ctx(tiny_checkpoint):
+    return AppContext(tiny_checkpoint, str(tiny_checkpoint.parent / "data"))
+
+
+@pytest.fixture
+def no_data_ctx(tiny_checkpoint, tmp_path):
+    return AppContext(tiny_checkpoint, str(tmp_path / "missing"))
+
+
+def test_app_builds_with_named_endpoints(ctx):
+    demo = build_app(ctx, LIMITS)
+    names = {d.api_name for d in demo.fns.values()}
+    assert {"predict", "predict_batch"} <= names
+
+
+def test_predict_then_rerender_without_the_model(ctx, monkeypatch):
+    probs, summary, fig, groups, notice = predict_tab.predict_one(ctx, LIMITS, "thanks so much lol", "global", 0.0)
+    assert probs.shape == (28,) and summary.count("class='chip'") == 28
+    assert "Ekman" in groups and "Sentiment" in groups and notice == ""
+    monkeypatch.setattr(type(ctx.classifier), "predict_probabilities", lambda *a: pytest.fail("model called"))
+    summary, fig, _ = predict_tab.render(ctx, probs, "global", 1.0)
+    assert "nothing above" in summary
+    colours = fig.data[0].marker.color
+    assert len(fig.data[0].x) == 28 and set(colours) == {"#a8b3c4"}
+
+
+def test_predict_notices_and_errors(ctx):
+    long = "wow! " * 60
+    *_, notice = predict_tab.predict_one(ctx, LIMITS, long + "\u200b", "per-class", 0.5)
+    assert "first 200" in notice and "invisible" in notice and "tokens" in notice
+    with pytest.raises(gr.Error, match="empty"):
+        predict_tab.predict_one(ctx, LIMITS, "  \n ", "per-class", 0.5)
+
+
+def test_batch_table_and_limits(ctx, tmp_path):
+    table, download = predict_tab.predict_many(ctx, LIMITS, "ok sure\nthanks so much\n\n", None, "per-class", 0.5)
+    assert table.columns[:3].tolist() == ["text", "emotions", "top"] and len(table) == 2
+    assert list(table.columns[3:]) == ctx.labels
+    assert pd.read_csv(download.value["path"])["text"].tolist() == ["ok sure", "thanks so much"]
+    with pytest.raises(gr.Error, match="over the limit of 5"):
+        predict_tab.predict_many(ctx, LIMITS, "a\nb\nc\nd\ne\nf", None, "per-class", 0.5)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("c.csv", b"comment,score\nhi,1\n", "no `text` column; its columns are: comment, score"),
+        ("c.csv", b"", "is empty"),
+        ("c.txt", "caf\xe9".encode("latin-1"), "not UTF-8"),
+        ("c.bin", b"\x00\x01\x02binary", "binary"),
+        ("c.json", b'{"text": "hi"}', "upload a .csv or .txt"),
+        ("big.txt", b"x" * 20_000, "limit is"),
+    ],
+)
+def test_bad_uploads_get_clear_messages(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=message):
+        read_upload(path, LIMITS)
+
+
+def test_uploads_read_csv_text_column_and_txt_lines(tmp_path):
+    (tmp_path / "a.csv").write_text('id,Text\n1,"hello, ""you"""\n2,  \n3,😀\n', encoding="utf-8")
+    assert read_upload(tmp_path / "a.csv", LIMITS) == ['hello, "you"', "😀"]
+    (tmp_path / "a.txt").write_text("\ufeffone\n\ntwo\n", encoding="utf-8")
+    assert read_upload(tmp_path / "a.txt", LIMITS) == ["one", "two"]
+    with pytest.raises(InputError, match="No comments"):
+        check_batch([], LIMITS)
+
+
+def test_clean_text():
+    assert clean_text(" hi\u202e there\x07 ", LIMITS) == ("hi there", ["Removed invisible control or formatting characters."])
+    assert clean_text("😂😂", LIMITS)[0] == "😂😂"
+
+
+def test_metrics_view_recomputes_from_stored_probabilities(ctx):
+    headline, table, sweep, hist, gold_co, pred_co = metrics_tab.metrics_view(ctx, "global", 0.3)
+    assert "Test set, 24 comments" in headline and "micro F1" in headline
+    assert table["label"].tolist() == ctx.labels
+    assert any(s.type == "line" and s.x0 == 0.3 for s in sweep.layout.shapes)  # the current threshold is marked
+    per_class = metrics_tab.metrics_view(ctx, "per-class", 0.3)
+    assert not per_class[2].layout.shapes
+    pr, calibration = metrics_tab.curves_view(ctx, "gratitude")
+    assert len(pr.data) == 2 and "AP" in pr.data[1].name and "ECE" in calibration.layout.title.text
+
+
+def test_class_charts(ctx):
+    note, bars, distribution, scatter = classes_tab.class_charts(ctx, "per-class", 0.5, "recall")
+    assert "r = " in note
+    assert list(bars.data[0].x) == sorted(bars.data[0].x)
+    assert distribution.layout.yaxis.type == "log" and scatter.layout.xaxis.type == "log"
+
+
+def test_error_explorer_filters(ctx):
+    everything = errors_tab.filter_rows(ctx, "global", 0.5, "(any)", "(any)", list(OUTCOMES), 0, 1, "")[0]
+    assert len(everything) == 24 and everything["loss"].is_monotonic_decreasing
+    gratitude = errors_tab.filter_rows(ctx, "global", 0.5, "gratitude", "(any)", list(OUTCOMES), 0, 1, "")[0]
+    assert len(gratitude) and all("gratitude" in g for g in gratitude["gold"])
+    found = errors_tab.filter_rows(ctx, "global", 0.5, "(any)", "(any)", list(OUTCOMES), 0, 1, "LEGEND")[0]
+    assert len(found) and all("legend" in t for t in found["text"])
+    only = errors_tab.filter_rows(ctx, "global", 0.0, "(any)", "(any)", ["spurious"], 0, 1, "")[0]
+    assert set(only["outcome"]) == {"spurious"}
+    middle = float(np.median(ctx.test_set().probs))  # predicts about half the labels: misses and extras
+    summary, table, pairs, download = errors_tab.explore(ctx, "global", middle, "(any)", "(any)", list(OUTCOMES), 0, 1, "")
+    assert "24" in summary and len(table) == 24 and len(pairs) > 0
+    assert len(pd.read_csv(download.value["path"])) == 24
+
+
+def test_error_detail_and_pair_selection(ctx):
+    middle = float(np.median(ctx.test_set().probs))
+    _, table, pairs, _ = errors_tab.explore(ctx, "global", middle, "(any)", "(any)", list(OUTCOMES), 0, 1, "")
+    comment, labels_html, fig = errors_tab.detail(ctx, "global", 0.0, table, gr.SelectData(None, {"index": [0, 1], "value": ""}))
+    assert comment == table.iloc[0]["text"] and "Gold:" in labels_html
+    assert any(y.startswith("★") for y in fig.data[0].y)
+    assert errors_tab.pick_pair(pairs, gr.SelectData(None, {"index": [0, 0], "value": ""})) == tuple(pairs.iloc[0][["gold", "predicted_instead"]])
+
+
+def test_missing_data_disables_only_the_analysis_tabs(no_data_ctx):
+    with pytest.raises(DataUnavailable, match="--data_dir"):
+        no_data_ctx.test_set()
+    assert "python app.py --data_dir" in metrics_tab.metrics_view(no_data_ctx, "global", 0.5)[0]
+    assert "python app.py --data_dir" in classes_tab.class_charts(no_data_ctx, "global", 0.5, "f1")[0]
+    assert "python app.py --data_dir" in errors_tab.explore(no_data_ctx, "global", 0.5, "(any)", "(any)", [], 0, 1, "")[0]
+    assert predict_tab.predict_one(no_data_ctx, LIMITS, "thanks", "global", 0.5)[0].shape == (28,)
+
+
+def test_stale_probabilities_are_recomputed_and_cached(tiny_checkpoint, tmp_path):
+    import shutil
+
+    from emotion import checkpoint as ckpt
+
+    copy = tmp_path / "ckpt"
+    shutil.copytree(tiny_checkpoint, copy)
+    stored_ids, stored = ckpt.load_probabilities(copy / "test_probabilities.parquet", AppContext(copy).labels)
+    ckpt.save_probabilities(copy / "test_probabilities.parquet", stored_ids[:3], stored[:3], AppContext(copy).labels, "other")
+    test = AppContext(copy, str(tiny_checkpoint.parent / "data")).test_set()
+    np.testing.assert_allclose(test.probs, stored, atol=1e-5)
+    ids, _ = ckpt.load_probabilities(copy / "test_probabilities.parquet", test_labels := AppContext(copy).labels,
+                                     ckpt.weights_fingerprint(copy))
+    assert ids == test.ids and len(test_labels) == 28
+
+
+def test_api_functions(ctx):
+    out = api_predict(ctx, LIMITS, "thanks so much", 0.0)
+    assert len(out["labels"]) == 28 and len(out["top"]) == 3
+    assert [r["text"] for r in api_predict_batch(ctx, LIMITS, ["ok", " ", "thanks"], None)] == ["ok", "thanks"]
+    with pytest.raises(gr.Error, match="empty"):
+        api_predict(ctx, LIMITS, "", None)
+    with pytest.raises(gr.Error, match=r"\[0, 1\]"):
+        api_predict(ctx, LIMITS, "hi", 2.0)
+
+
+def test_about_names_the_checkpoint_and_test_metrics(ctx):
+    text = about_tab.about_markdown(ctx)
+    assert str(ctx.checkpoint) in text and "per-class, tuned on dev" in text and "Base model" in text
