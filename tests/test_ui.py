@@ -118,14 +118,14 @@ def test_error_explorer_filters(ctx):
     only = errors_tab.filter_rows(ctx, "global", 0.0, "(any)", "(any)", ["spurious"], 0, 1, "")[0]
     assert set(only["outcome"]) == {"spurious"}
     middle = float(np.median(ctx.test_set().probs))  # predicts about half the labels: misses and extras
-    summary, table, pairs, download = errors_tab.explore(ctx, "global", middle, "(any)", "(any)", list(OUTCOMES), 0, 1, "")
+    summary, table, pairs, download, comment, _, bars = errors_tab.explore(ctx, "global", middle, "(any)", "(any)", list(OUTCOMES), 0, 1, "")
     assert "24" in summary and len(table) == 24 and len(pairs) > 0
     assert len(pd.read_csv(download.value["path"])) == 24
 
 
 def test_error_detail_and_pair_selection(ctx):
     middle = float(np.median(ctx.test_set().probs))
-    _, table, pairs, _ = errors_tab.explore(ctx, "global", middle, "(any)", "(any)", list(OUTCOMES), 0, 1, "")
+    _, table, pairs, *_ = errors_tab.explore(ctx, "global", middle, "(any)", "(any)", list(OUTCOMES), 0, 1, "")
     comment, labels_html, fig = errors_tab.detail(ctx, "global", 0.0, table, gr.SelectData(None, {"index": [0, 1], "value": ""}))
     assert comment == table.iloc[0]["text"] and "Gold:" in labels_html
     assert any(y.startswith("★") for y in fig.data[0].y)

@@ -8,6 +8,7 @@ import gradio as gr
 
 from .context import AppContext
 
+SLIDER_MIN, SLIDER_MAX = 0.05, 0.95
 POLICIES = [("Tuned per-class thresholds", "per-class"), ("One global threshold (slider)", "global")]
 
 
@@ -17,7 +18,8 @@ def policy_controls(ctx: AppContext, slider_label: str = "Global threshold") -> 
     with gr.Row():
         policy = gr.Radio(POLICIES if tuned else POLICIES[1:], value="per-class" if tuned else "global",
                           label="Threshold policy", scale=2)
-        slider = gr.Slider(0.05, 0.95, value=round(default, 2), step=0.01, label=slider_label, scale=3,
+        # The slider's range bounds what a person can pick; a tuned value outside it is shown, then clamped.
+        slider = gr.Slider(SLIDER_MIN, SLIDER_MAX, value=round(min(max(default, SLIDER_MIN), SLIDER_MAX), 2), step=0.01, label=slider_label, scale=3,
                            info=f"tuned on dev: {default:.2f}" if tuned else "the checkpoint has no tuned thresholds")
     return policy, slider
 

@@ -45,26 +45,27 @@ def filter_rows(
 
 
 def explore(ctx: AppContext, policy, value, gold, predicted, outcomes, low, high, query):
+    """The filtered table (worst first), its confused pairs, a CSV of it, and the worst row in detail."""
     try:
         rows, pairs = filter_rows(ctx, policy, value, gold, predicted, outcomes, low, high, query)
     except DataUnavailable as err:
-        return str(err), pd.DataFrame(columns=TABLE_COLUMNS), pd.DataFrame(), gr.DownloadButton(visible=False)
+        return (str(err), pd.DataFrame(columns=TABLE_COLUMNS), pd.DataFrame(), gr.DownloadButton(visible=False),
+                *show_comment(ctx, policy, value, None))
     counts = rows["outcome"].value_counts()
     summary = (f"**{len(rows):,}** comments match; showing the {min(len(rows), SHOWN_ROWS)} the model got most wrong "
                "(highest per-comment cross-entropy). " +
                " · ".join(f"{o}: {int(counts.get(o, 0))}" for o in OUTCOMES))
     with tempfile.NamedTemporaryFile("w", suffix="_errors.csv", delete=False, encoding="utf-8", newline="") as f:
         rows.to_csv(f, index=False)
+    first = str(rows.iloc[0]["id"]) if len(rows) else None
     return (summary, rows.head(SHOWN_ROWS)[TABLE_COLUMNS], pairs.head(40),
-            gr.DownloadButton(value=f.name, visible=len(rows) > 0))
+            gr.DownloadButton(value=f.name, visible=len(rows) > 0), *show_comment(ctx, policy, value, first))
 
 
-def detail(ctx: AppContext, policy: str, value: float, table: pd.DataFrame, evt: gr.SelectData):
-    """The selected comment, gold vs predicted, and its probability bars with gold labels starred."""
-    if evt is None or table is None or len(table) == 0:
-        return "", "", charts.message("Select a row to see its probabilities.")
-    row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
-    comment_id = str(table.iloc[int(row)]["id"])
+def show_comment(ctx: AppContext, policy: str, value: float, comment_id: str | None):
+    """The comment, gold vs predicted, and its probability bars with gold labels starred."""
+    if comment_id is None:
+        return "", "", charts.message("No comment selected.")
     test = ctx.test_set()
     i = test.ids.index(comment_id)
     thresholds = ctx.threshold_values(policy, value)
@@ -74,6 +75,14 @@ def detail(ctx: AppContext, policy: str, value: float, table: pd.DataFrame, evt:
                    f"<b>Predicted:</b> {chips(predicted)}")
     return test.texts[i], labels_html, charts.probability_bars(probs, ctx.labels, thresholds, gold,
                                                                title=f"Comment {comment_id} (★ = gold)")
+
+
+def detail(ctx: AppContext, policy: str, value: float, table: pd.DataFrame, evt: gr.SelectData):
+    """Selecting a row of the table shows that comment."""
+    if table is None or len(table) == 0:
+        return show_comment(ctx, policy, value, None)
+    row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+    return show_comment(ctx, policy, value, str(table.iloc[int(row)]["id"]))
 
 
 def pick_pair(pairs: pd.DataFrame, evt: gr.SelectData):
@@ -107,7 +116,7 @@ def build(ctx: AppContext) -> list:
             bars = gr.Plot()
     fn = partial(explore, ctx)
     inputs = [policy, slider, gold, predicted, outcomes, low, high, query]
-    outputs = [summary, table, pairs, download]
+    outputs = [summary, table, pairs, download, comment, labels_html, bars]
     for control in (policy, gold, predicted, outcomes):
         control.change(fn, inputs, outputs, api_visibility="undocumented")
     for control in (low, high):

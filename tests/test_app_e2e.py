@@ -1,0 +1,104 @@
+"""The real entry point on a loopback port: gradio_client calls, and a real browser (Debian's chromium
+driven by playwright) that types, drags the slider and opens every tab."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(tiny_checkpoint):
+    port = free_port()
+    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "app.py", "--checkpoint", str(tiny_checkpoint), "--data_dir",
+         str(tiny_checkpoint.parent / "data"), "--port", str(port)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"app exited early:\n{proc.stdout.read()}")
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("app did not come up within 120 s")
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def test_gradio_client_calls_both_endpoints(app_url):
+    from gradio_client import Client
+
+    client = Client(app_url, verbose=False)
+    one = client.predict("thanks so much for the help", None, api_name="/predict")
+    assert len(one["probabilities"]) == 28 and len(one["top"]) == 3
+    every = client.predict("thanks", 0.0, api_name="/predict")
+    assert len(every["labels"]) == 28
+    many = client.predict(["ok sure", "this is hilarious lol"], 0.5, api_name="/predict_batch")
+    assert [m["text"] for m in many] == ["ok sure", "this is hilarious lol"]
+
+
+def test_missing_checkpoint_exits_with_a_clear_error(tmp_path):
+    done = subprocess.run([sys.executable, "app.py", "--checkpoint", str(tmp_path / "nope")], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0 and "does not exist" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("REQUIRE_BROWSER"), reason="no chromium")
+def test_browser_predicts_moves_the_slider_and_renders_every_tab(app_url):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(app_url)
+        page.get_by_label("Comment").fill("thanks so much for the help <img src=x onerror=window.__pwned=1>")
+        page.get_by_role("button", name="Predict", exact=True).click()
+        plot = page.locator(".js-plotly-plot").first
+        expect(plot).to_be_visible(timeout=30_000)
+        # The slider at its lowest value predicts far more labels than at its highest.
+        slider = page.locator("input[type=range]").first
+        slider.fill("0.05")
+        expect(page.locator(".chip").first).to_be_visible(timeout=15_000)
+        low = page.locator(".chip").count()
+        slider.fill("0.95")
+        page.wait_for_timeout(1500)
+        high = page.locator(".chip").count()
+        assert low > high, (low, high)
+        assert page.evaluate("window.__pwned === undefined")
+        for tab in ("Per-class charts", "Test-set metrics", "Error analysis"):
+            page.get_by_role("tab", name=tab).click()
+            panel = page.locator("[role=tabpanel]:visible")
+            expect(panel.locator(".js-plotly-plot").first).to_be_visible(timeout=30_000)
+        page.get_by_role("tab", name="About").click()
+        expect(page.get_by_text("Base model")).to_be_visible()
+        browser.close()
