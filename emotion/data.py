@@ -163,7 +163,7 @@ def multi_hot(label_lists: Sequence[Sequence[int]], num_labels: int = NUM_LABELS
 
 def describe_source(data_dir: str | os.PathLike | None) -> str:
     data_dir = data_dir or os.environ.get(ENV_DIR)
-    return str(Path(data_dir).resolve()) if data_dir else f"hub:{HUB_DATASET}/{HUB_CONFIG}"
+    return str(data_dir) if data_dir else f"hub:{HUB_DATASET}/{HUB_CONFIG}"
 
 
 __all__ = [

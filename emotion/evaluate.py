@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from . import checkpoint as ckpt
-from .data import load_split, multi_hot
+from .card import write_model_card
+from .data import DataError, load_split, multi_hot
 from .metrics import compute_metrics, per_class_table
 from .predict import EmotionClassifier
 from .thresholds import Thresholds, tune
@@ -69,6 +70,11 @@ def evaluate_checkpoint(
         folder / ckpt.PER_CLASS, index=False
     )
     results_table(metrics).round(4).to_csv(folder / ckpt.RESULTS, index=False)
+    try:
+        train_counts = multi_hot(load_split("train", data_dir)["labels"], len(labels)).sum(0)
+    except DataError:
+        train_counts = None
+    write_model_card(folder, train_counts)
     return metrics
 
 

@@ -16,7 +16,7 @@ from emotion.training import PRESETS, parse_args, run
 EXPECTED_FILES = {
     "config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", ckpt.THRESHOLDS, ckpt.METRICS,
     ckpt.PER_CLASS, ckpt.RESULTS, ckpt.TRAINING_CONFIG, ckpt.THRESHOLD_TUNING, "training_log.json",
-    "dev_probabilities.parquet", "test_probabilities.parquet",
+    "dev_probabilities.parquet", "test_probabilities.parquet", ckpt.MODEL_CARD,
 }
 
 
@@ -35,6 +35,16 @@ def test_training_writes_a_complete_self_describing_folder(tiny_checkpoint):
     assert len(pd.read_csv(tiny_checkpoint / ckpt.RESULTS)) == 6
     config = json.loads((tiny_checkpoint / ckpt.TRAINING_CONFIG).read_text())
     assert config["max_length"] == 32 and config["head_learning_rate"] == 3e-3 and config["train_comments"] == 64
+
+
+def test_model_card_has_hub_metadata_and_the_test_table(tiny_checkpoint):
+    card = (tiny_checkpoint / ckpt.MODEL_CARD).read_text()
+    front = card.split("---")[1]
+    for key in ("language: en", "license:", "datasets:", "base_model:", "metrics:", "pipeline_tag: text-classification"):
+        assert key in front
+    metrics = json.loads((tiny_checkpoint / ckpt.METRICS).read_text())
+    assert f"{metrics['test']['per_class_tuned']['macro_f1']:.4f}" in card
+    assert "test split (24 comments)" in card and "r = " in card and "## Intended use and limitations" in card
 
 
 def test_probabilities_are_keyed_by_id_without_texts_or_labels(tiny_checkpoint):
