@@ -19,7 +19,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT), help="fine-tuned model folder")
     parser.add_argument("--data_dir", default=os.environ.get("GOEMOTIONS_DIR"),
                         help="GoEmotions folder for the analysis tabs (default: $GOEMOTIONS_DIR, else the Hub)")
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind; 0.0.0.0 to serve the network")
+    parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
+                        help="address to bind (default 127.0.0.1, this machine only); 0.0.0.0 serves the network")
     parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)))
     parser.add_argument("--share", action="store_true", help="also create a public gradio.live link")
     return parser.parse_args(argv)

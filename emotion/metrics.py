@@ -17,6 +17,8 @@ def check_shapes(probs: np.ndarray, y_true: np.ndarray) -> tuple[np.ndarray, np.
         raise ValueError(
             f"probs and y_true must both be (N, num_labels); got {probs.shape} and {y_true.shape}."
         )
+    if probs.shape[1] < 2:
+        raise ValueError("Multi-label metrics need at least 2 labels.")
     return probs, y_true.astype(int)
 
 

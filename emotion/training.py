@@ -44,14 +44,14 @@ PRESETS: dict[str, dict] = {
     "bert-base": dict(
         _BEST_BY_MICRO_F1, model_name_or_path="bert-base-uncased", max_length=128,
         per_device_train_batch_size=16, learning_rate=2e-5, num_train_epochs=3, warmup_steps=500,
-        fp16=torch.cuda.is_available(), output_dir="checkpoints/bert-base-goemotions",
+        fp16=torch.cuda.is_available(), output_dir="checkpoints/bert-base-latest",
     ),
     # all-MiniLM-L6-v2's pooler was never trained for [CLS] and the head starts from scratch:
     # they need a far higher learning rate than the pretrained encoder.
     "minilm-cpu": dict(
         _BEST_BY_MICRO_F1, model_name_or_path="all-MiniLM-L6-v2", max_length=128,
         per_device_train_batch_size=32, learning_rate=1e-4, head_learning_rate=3e-3,
-        num_train_epochs=3, warmup_steps=0.06, output_dir="checkpoints/minilm-goemotions",
+        num_train_epochs=3, warmup_steps=0.06, output_dir="checkpoints/minilm-cpu-latest",
     ),
 }
 HEAD_PREFIXES = ("classifier.", "bert.pooler.", "pooler.")
