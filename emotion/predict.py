@@ -57,6 +57,17 @@ def predict_probabilities(
     return out
 
 
+def _load_part(path: Path, what: str, load, **kwargs):
+    """Load one part of a checkpoint; a damaged part raises CheckpointError naming its file."""
+    try:
+        return load(path, **kwargs)
+    except Exception as err:  # transformers and safetensors raise many types for a damaged file
+        raise ckpt.CheckpointError(
+            f"Could not load {what} in {path}: {err}. Re-train the model, or restore the shipped one with "
+            "`git checkout -- checkpoints/`."
+        ) from err
+
+
 class EmotionClassifier:
     """A fine-tuned checkpoint with its labels and tuned thresholds, loaded once."""
 
@@ -64,19 +75,19 @@ class EmotionClassifier:
         self, path: str | os.PathLike, device: str | None = None, batch_size: int = 64,
         max_length: int | None = None,
     ) -> None:
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+        from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
         self.path = ckpt.check_folder(path)
         self.device = pick_device(device)
         if not 1 <= batch_size <= 1024:
             raise ValueError(f"batch_size must be between 1 and 1024, got {batch_size}.")
         self.batch_size = batch_size
-        try:
-            self.tokenizer = AutoTokenizer.from_pretrained(self.path)
-            # Weights may be stored in half precision to keep the checkpoint small; compute in fp32.
-            self.model = AutoModelForSequenceClassification.from_pretrained(self.path, dtype=torch.float32)
-        except (OSError, ValueError) as err:
-            raise ckpt.CheckpointError(f"Could not load the model in {self.path}: {err}") from err
+        weights = next(name for name in ckpt.WEIGHTS if (self.path / name).is_file())
+        _load_part(self.path, "config.json", AutoConfig.from_pretrained)
+        self.tokenizer = _load_part(self.path, "the tokenizer files", AutoTokenizer.from_pretrained)
+        # Weights may be stored in half precision to keep the checkpoint small; compute in fp32.
+        self.model = _load_part(self.path, weights, AutoModelForSequenceClassification.from_pretrained,
+                                dtype=torch.float32)
         self.model.to(self.device).eval()
         self.labels: list[str] = labels_from_config(self.model.config)
         config_file = self.path / ckpt.TRAINING_CONFIG

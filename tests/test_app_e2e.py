@@ -64,10 +64,30 @@ def test_gradio_client_calls_both_endpoints(app_url):
     assert [m["text"] for m in many] == ["ok sure", "this is hilarious lol"]
 
 
-def test_missing_checkpoint_exits_with_a_clear_error(tmp_path):
-    done = subprocess.run([sys.executable, "app.py", "--checkpoint", str(tmp_path / "nope")], cwd=ROOT,
+def damage(folder: Path, how: str) -> str:
+    if how == "missing":
+        shutil.rmtree(folder)
+        return "does not exist"
+    if how == "truncated weights":
+        with open(folder / "model.safetensors", "r+b") as f:
+            f.truncate(1000)
+        return "model.safetensors"
+    if how == "broken config":
+        (folder / "config.json").write_text("{broken")
+        return "config.json"
+    (folder / "thresholds.json").write_text('{"global": 0.3, "per_class": {"joy": 0.2}}')
+    return "thresholds.json"
+
+
+@pytest.mark.parametrize("how", ["missing", "truncated weights", "broken config", "thresholds for other labels"])
+def test_damaged_checkpoint_exits_with_a_clear_error(tiny_checkpoint, tmp_path, how):
+    folder = tmp_path / "ckpt"
+    shutil.copytree(tiny_checkpoint, folder)
+    names = damage(folder, how)
+    done = subprocess.run([sys.executable, "app.py", "--checkpoint", str(folder)], cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
-    assert done.returncode != 0 and "does not exist" in done.stderr and "Traceback" not in done.stderr
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert names in done.stderr and "error:" in done.stderr
 
 
 @pytest.mark.browser
