@@ -4,6 +4,7 @@ made-up data set in the release's TSV layout. Nothing here comes from GoEmotions
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -30,8 +31,10 @@ TEMPLATES: list[tuple[str, list[str]]] = [
     ("yes exactly, i agree", ["approval"]),
     ("no, that is wrong", ["disapproval"]),
     ("oh wow i did not expect that", ["surprise"]),
+    # Markup must show as text wherever a comment appears; the browser test checks that it never runs.
+    ("<img src=x onerror=window.__pwned=1> lol <script>window.__pwned=2</script>", ["amusement"]),
 ]
-WORDS = sorted({w for text, _ in TEMPLATES for w in text.replace("?", " ").replace(",", " ").replace("!", " ").split()})
+WORDS = sorted({w for text, _ in TEMPLATES for w in re.findall(r"\w+", text.lower())})
 
 
 def make_rows(n: int, seed: int, prefix: str) -> list[tuple[str, list[int], str]]:
