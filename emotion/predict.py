@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,6 +83,7 @@ class EmotionClassifier:
         if not 1 <= batch_size <= 1024:
             raise ValueError(f"batch_size must be between 1 and 1024, got {batch_size}.")
         self.batch_size = batch_size
+        self._lock = threading.Lock()
         weights = next(name for name in ckpt.WEIGHTS if (self.path / name).is_file())
         _load_part(self.path, "config.json", AutoConfig.from_pretrained)
         self.tokenizer = _load_part(self.path, "the tokenizer files", AutoTokenizer.from_pretrained)
@@ -103,7 +105,14 @@ class EmotionClassifier:
         return Path(self.path).name
 
     def predict_probabilities(self, texts: Sequence[str]) -> np.ndarray:
-        return predict_probabilities(self.model, self.tokenizer, texts, self.max_length, self.batch_size, self.device)
+        # The Rust tokenizer is not safe to reconfigure from several threads (the app serves
+        # requests on a thread pool), and two cores gain nothing from parallel forward passes.
+        with self._lock:
+            return predict_probabilities(self.model, self.tokenizer, texts, self.max_length, self.batch_size, self.device)
+
+    def count_tokens(self, text: str) -> int:
+        with self._lock:
+            return len(self.tokenizer(text, truncation=False)["input_ids"])
 
     def threshold_array(self, threshold: float | str | None = None) -> np.ndarray:
         """Resolve a threshold choice to one value per label.

@@ -33,7 +33,7 @@ def run_model(ctx: AppContext, text: str, limits: Limits) -> tuple[np.ndarray, l
     """Probabilities for one comment, and notices about what was cleaned or cut."""
     text, notices = clean_text(text, limits)
     clf = ctx.classifier
-    n_tokens = len(clf.tokenizer(text, truncation=False)["input_ids"])
+    n_tokens = clf.count_tokens(text)
     if n_tokens > clf.max_length:
         notices.append(f"The model reads the first {clf.max_length} tokens; this comment has {n_tokens}, "
                        "so its end is not taken into account.")
