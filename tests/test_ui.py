@@ -170,3 +170,14 @@ def test_api_functions(ctx):
 def test_about_names_the_checkpoint_and_test_metrics(ctx):
     text = about_tab.about_markdown(ctx)
     assert str(ctx.checkpoint) in text and "per-class, tuned on dev" in text and "Base model" in text
+
+
+@pytest.mark.parametrize("text", ["😂😂😂", "¡Qué alegría verte de nuevo!", "这太好了", "مرحبا بك", "a\u200b\u200fb"])
+def test_unusual_text_gets_a_prediction(ctx, text):
+    probs, summary, fig, groups, notice = predict_tab.predict_one(ctx, LIMITS, text, "per-class", 0.5)
+    assert probs.shape == (28,) and np.isfinite(probs).all() and len(fig.data[0].x) == 28
+
+
+def test_control_characters_only_is_refused_clearly(ctx):
+    with pytest.raises(gr.Error, match="empty"):
+        predict_tab.predict_one(ctx, LIMITS, "\u200b\u200e\x00\x07", "per-class", 0.5)
