@@ -12,11 +12,11 @@ import pandas as pd
 from . import checkpoint as ckpt
 from .analysis import frequency_vs_f1
 
-EXPERIMENTS = "recipe_experiments.csv"  # optional: the dev table of recipes tried, kept beside the card
 POLICY_NAMES = {"global_0.5": "global 0.5", "global_tuned": "global, tuned on dev",
                 "per_class_tuned": "per-class, tuned on dev"}
-COLUMNS = [("micro_f1", "micro F1"), ("macro_f1", "macro F1"), ("weighted_f1", "weighted F1"),
-           ("micro_precision", "micro P"), ("micro_recall", "micro R")]
+SUMMARY_NAMES = {"micro_f1": "micro F1", "macro_f1": "macro F1", "weighted_f1": "weighted F1",
+                 "micro_precision": "micro P", "micro_recall": "micro R"}
+EXPERIMENTS = "recipe_experiments.csv"  # optional: the dev table of recipes tried, kept beside the card
 
 
 def _markdown_table(frame: pd.DataFrame) -> str:
@@ -39,7 +39,7 @@ def write_model_card(folder: str | os.PathLike, train_counts: np.ndarray | None 
     n_test = len(pd.read_parquet(folder / ckpt.probabilities_file("test"), columns=["id"]))
     tuned = test["per_class_tuned"]
 
-    test_table = pd.DataFrame([{"thresholds": POLICY_NAMES.get(p, p), **{n: v[k] for k, n in COLUMNS}}
+    test_table = pd.DataFrame([{"thresholds": POLICY_NAMES.get(p, p), **{n: v[k] for k, n in SUMMARY_NAMES.items()}}
                                for p, v in test.items()])
     per_class_md = _markdown_table(per_class[["label", "threshold", "precision", "recall", "f1", "support"]]
                                    .sort_values("f1", ascending=False))

@@ -23,6 +23,7 @@ POLICIES = ("global_0.5", "global_tuned", "per_class_tuned")
 SUMMARY = ("micro_f1", "macro_f1", "weighted_f1", "micro_precision", "micro_recall")
 
 
+
 def policy_thresholds(thresholds: Thresholds, labels: list[str]) -> dict[str, float | np.ndarray]:
     return {
         "global_0.5": 0.5,

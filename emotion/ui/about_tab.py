@@ -5,11 +5,9 @@ from __future__ import annotations
 import html
 
 from .. import checkpoint as ckpt
+from ..card import POLICY_NAMES, SUMMARY_NAMES
 from .context import AppContext
 
-ROWS = [("micro_f1", "micro F1"), ("macro_f1", "macro F1"), ("weighted_f1", "weighted F1"),
-        ("micro_precision", "micro P"), ("micro_recall", "micro R")]
-POLICY_NAMES = {"global_0.5": "global 0.5", "global_tuned": "global, tuned on dev", "per_class_tuned": "per-class, tuned on dev"}
 
 
 def about_markdown(ctx: AppContext) -> str:
@@ -25,10 +23,10 @@ def about_markdown(ctx: AppContext) -> str:
     if ctx.thresholds is not None:
         lines.append(f"**Thresholds:** global {ctx.thresholds.global_threshold:.2f}, per-class tuned on dev  ")
     if test:
-        lines += ["", "**Test metrics**", "", "| policy | " + " | ".join(n for _, n in ROWS) + " |",
-                  "|---|" + "---|" * len(ROWS)]
+        lines += ["", "**Test metrics**", "", "| policy | " + " | ".join(SUMMARY_NAMES.values()) + " |",
+                  "|---|" + "---|" * len(SUMMARY_NAMES)]
         for policy, values in test.items():
-            lines.append(f"| {POLICY_NAMES.get(policy, policy)} | " + " | ".join(f"{values.get(k, float('nan')):.4f}" for k, _ in ROWS) + " |")
+            lines.append(f"| {POLICY_NAMES.get(policy, policy)} | " + " | ".join(f"{values.get(k, float('nan')):.4f}" for k in SUMMARY_NAMES) + " |")
     card = ctx.checkpoint / ckpt.MODEL_CARD
     if card.is_file():
         lines += ["", f"The model card, with the recipe, limitations and per-class results, is `{card}`."]
