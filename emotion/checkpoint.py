@@ -118,6 +118,10 @@ def staged_folder(final: str | os.PathLike) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
+    # mkdtemp makes a private folder; a checkpoint is meant to be read by others (a server, a Space).
+    stage.chmod(0o755)
+    for path in stage.iterdir():
+        path.chmod(0o644 if path.is_file() else 0o755)
     old = final.with_name(f".{final.name}.old-{os.getpid()}")
     if final.exists():
         final.rename(old)

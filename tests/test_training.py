@@ -149,3 +149,8 @@ def test_bert_base_preset_trains_two_steps_on_cpu(tmp_path, data_dir, tiny_bert)
     assert config["num_parameters"] > 85e6  # 12 layers x 768 wide; our tiny vocabulary trims the embeddings
     assert config["training_arguments"]["learning_rate"] == 2e-5
     assert set(metrics["test"]) == set(POLICIES)
+
+
+def test_checkpoint_folder_is_readable_by_others(tiny_checkpoint):
+    assert tiny_checkpoint.stat().st_mode & 0o777 == 0o755
+    assert all(p.stat().st_mode & 0o444 == 0o444 for p in tiny_checkpoint.iterdir())

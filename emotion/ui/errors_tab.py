@@ -104,11 +104,11 @@ def build(ctx: AppContext) -> list:
         high = gr.Slider(0, 1, value=1, step=0.01, label="to", scale=1)
     summary = gr.Markdown()
     table = gr.Dataframe(headers=TABLE_COLUMNS, interactive=False, max_height=420, wrap=True,
-                         label="Comments, worst first (select a row)")
+                         label="Comments, worst first (select a row)", elem_id="error-table")
     download = gr.DownloadButton("Download filtered rows (CSV)", visible=False)
     with gr.Row():
         with gr.Column(scale=2):
-            comment = gr.Textbox(label="Selected comment", interactive=False, lines=3)
+            comment = gr.Textbox(label="Selected comment", interactive=False, lines=3, elem_id="error-comment")
             labels_html = gr.HTML()
             pairs = gr.Dataframe(label="Most confused: gold label missed, other label predicted instead "
                                        "(select to filter)", interactive=False, max_height=360)
