@@ -64,6 +64,22 @@ def test_gradio_client_calls_both_endpoints(app_url):
     assert [m["text"] for m in many] == ["ok sure", "this is hilarious lol"]
 
 
+def test_a_client_cannot_make_the_server_read_a_path_of_its_choosing(app_url):
+    import httpx
+
+    secret = Path(__file__).resolve()  # any file outside the upload cache
+    payload = {"data": ["", {"path": str(secret), "meta": {"_type": "gradio.FileData"}}, "per-class", 0.3]}
+    started = httpx.post(app_url + "gradio_api/call/batch_table", json=payload, timeout=30)
+    assert started.status_code == 200
+    stream = httpx.get(app_url + f"gradio_api/call/batch_table/{started.json()['event_id']}", timeout=60).text
+    assert "event: error" in stream
+    assert "test_a_client_cannot_make_the_server_read" not in stream
+    # The same endpoint with pasted lines works, so the refusal above is the path check.
+    ok = httpx.post(app_url + "gradio_api/call/batch_table", json={"data": ["ok sure", None, "per-class", 0.3]})
+    assert "event: complete" in httpx.get(app_url + f"gradio_api/call/batch_table/{ok.json()['event_id']}",
+                                          timeout=60).text
+
+
 def damage(folder: Path, how: str) -> str:
     if how == "missing":
         shutil.rmtree(folder)

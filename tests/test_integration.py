@@ -33,3 +33,16 @@ def test_shipped_labels_file_matches_ours():
     from emotion.labels import LABELS
 
     assert (DATA / "labels.txt").read_text().split() == list(LABELS)
+
+
+SHIPPED = Path(__file__).resolve().parents[1] / "checkpoints" / "minilm-goemotions"
+
+
+@pytest.mark.skipif(not (SHIPPED / "model.safetensors").is_file(), reason="no shipped checkpoint")
+def test_shipped_metrics_recompute_with_plain_transformers():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "scripts/verify_checkpoint.py", "--checkpoint", str(SHIPPED),
+                           "--data_dir", str(DATA)], cwd=SHIPPED.parents[1], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -124,4 +124,4 @@ def build(ctx: AppContext, limits: Limits) -> None:
         table = gr.Dataframe(label="Results", interactive=False, max_height=400, wrap=True)
         download = gr.DownloadButton("Download CSV", visible=False)
         run.click(partial(predict_many, ctx, limits), [lines, upload, policy, slider], [table, download],
-                  api_visibility="undocumented")
+                  api_name="batch_table", api_visibility="undocumented")
