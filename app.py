@@ -37,9 +37,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         check_folder(args.checkpoint)
         context = AppContext(args.checkpoint, args.data_dir)
-        # Load the model and thresholds now (about a second): a damaged checkpoint should stop the
-        # start with a clear message, not fail on the first click.
-        context.classifier, context.thresholds
+        context.load()
         demo = build_app(context)
     except (CheckpointError, ThresholdError) as err:
         sys.exit(f"error: {err}")

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from datasets import Dataset
+from torch.utils.tensorboard import SummaryWriter
 from transformers import (
     DataCollatorWithPadding, HfArgumentParser, Trainer, TrainingArguments, set_seed,
 )
@@ -207,10 +208,10 @@ class EmotionTrainer(Trainer):
         return self.optimizer
 
 
-def training_config(model_args, data_args, run_args, training_args, preset_note: str, extra: dict) -> dict:
+def training_config(model_args, data_args, training_args, preset_note: str, extra: dict) -> dict:
     return {
         "preset_note": preset_note,
-        **{k: v for k, v in asdict(model_args).items()},
+        **asdict(model_args),
         "data_source": describe_source(data_args.data_dir),
         "max_train_samples": data_args.max_train_samples,
         "max_eval_samples": data_args.max_eval_samples,
@@ -234,9 +235,10 @@ def run(argv: list[str] | None = None) -> dict:
     run_dir = Path(run_args.run_dir or Path("runs") / final_dir.name)
     training_args.output_dir = str(run_dir)
     last = get_last_checkpoint(str(run_dir)) if run_dir.is_dir() else None
-    if run_args.resume and last is None:
+    resume_from = training_args.resume_from_checkpoint or (last if run_args.resume else None)
+    if run_args.resume and resume_from is None:
         print(f"[train] --resume: no checkpoint in {run_dir}, starting from scratch.", flush=True)
-    elif not run_args.resume and run_dir.is_dir():
+    elif resume_from is None and run_dir.is_dir():
         print(f"[train] Clearing intermediate checkpoints of an earlier run in {run_dir} "
               "(pass --resume to continue it instead).", flush=True)
         shutil.rmtree(run_dir)
@@ -254,9 +256,6 @@ def run(argv: list[str] | None = None) -> dict:
     print(f"[train] {model_args.model_name_or_path}: {num_params / 1e6:.1f}M parameters; "
           f"{len(train)} train / {len(dev)} dev comments from {describe_source(data_args.data_dir)}", flush=True)
 
-    train_y = multi_hot(train["labels"])
-    from torch.utils.tensorboard import SummaryWriter
-
     trainer = EmotionTrainer(
         model=model,
         args=training_args,
@@ -267,12 +266,12 @@ def run(argv: list[str] | None = None) -> dict:
         compute_metrics=trainer_metrics,
         callbacks=[TensorBoardCallback(SummaryWriter(str(Path(run_args.logs_dir) / final_dir.name)))],
         loss=model_args.loss,
-        pos_weight=positive_weights(train_y) if model_args.loss == "weighted_bce" else None,
+        pos_weight=positive_weights(multi_hot(train["labels"])) if model_args.loss == "weighted_bce" else None,
         focal_gamma=model_args.focal_gamma,
         head_learning_rate=model_args.head_learning_rate,
     )
     started = time.time()
-    result = trainer.train(resume_from_checkpoint=last if run_args.resume else None)
+    result = trainer.train(resume_from_checkpoint=resume_from)
     seconds = time.time() - started
 
     model = trainer.model.to(getattr(torch, model_args.save_dtype))
@@ -291,7 +290,7 @@ def run(argv: list[str] | None = None) -> dict:
             "command": " ".join(["python", "train_model.py", *(sys.argv[1:] if argv is None else argv)]),
         }
         ckpt.write_json(stage / ckpt.TRAINING_CONFIG,
-                        training_config(model_args, data_args, run_args, training_args, preset_note, extra))
+                        training_config(model_args, data_args, training_args, preset_note, extra))
         ckpt.write_json(stage / "training_log.json", trainer.state.log_history)
         metrics = evaluate_checkpoint(stage, data_args.data_dir, data_args.max_eval_samples,
                                       training_args.per_device_eval_batch_size)

@@ -51,6 +51,11 @@ class AppContext:
         self._test_error: str | None = None
         self._memo: dict = {}
 
+    def load(self) -> None:
+        """Load the model and thresholds now (about a second): a damaged checkpoint then stops the
+        start with a clear message instead of failing on the first click."""
+        _ = self.classifier, self.thresholds
+
     @cached_property
     def classifier(self) -> EmotionClassifier:
         return EmotionClassifier(self.checkpoint, device=self.device)

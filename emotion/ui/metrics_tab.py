@@ -5,7 +5,6 @@ from __future__ import annotations
 from functools import partial
 
 import gradio as gr
-import numpy as np
 import pandas as pd
 
 from ..analysis import cooccurrence, labels_per_comment, pr_curve, reliability, threshold_sweep
