@@ -80,6 +80,21 @@ def test_a_client_cannot_make_the_server_read_a_path_of_its_choosing(app_url):
                                           timeout=60).text
 
 
+def test_concurrent_clients_are_all_served(app_url):
+    """Not a benchmark (that is bench/load.py): no request lost or failed under concurrency."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from gradio_client import Client
+
+    def client_session(i: int) -> list[dict]:
+        client = Client(app_url, verbose=False)
+        return [client.predict(f"thanks so much lol {i} {j}", None, api_name="/predict") for j in range(3)]
+
+    with ThreadPoolExecutor(8) as pool:
+        results = [r for session in pool.map(client_session, range(8)) for r in session]
+    assert len(results) == 24 and all(len(r["probabilities"]) == 28 for r in results)
+
+
 def damage(folder: Path, how: str) -> str:
     if how == "missing":
         shutil.rmtree(folder)
