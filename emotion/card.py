@@ -136,7 +136,7 @@ Command: `{config.get('command', 'python train_model.py')}`
   learning rate {args.get('learning_rate')} for the encoder and {config.get('head_learning_rate') or args.get('learning_rate')}
   for the pooler and classifier; {args.get('num_train_epochs')} epochs; warm-up {args.get('warmup_steps')};
   {args.get('lr_scheduler_type')} decay; weight decay {args.get('weight_decay')}; loss `{config.get('loss')}`;
-  best checkpoint by dev micro F1 at 0.5, evaluated every {args.get('eval_steps')} steps.
+  best checkpoint by dev `{args.get('metric_for_best_model')}`, evaluated every {args.get('eval_steps')} steps.
 - {config.get('train_comments')} training comments; {config.get('train_seconds', 0) / 60:.0f} minutes,
   {config.get('train_samples_per_second')} samples/s on {config.get('environment', {}).get('cpu_threads')} CPU threads
   (CUDA: {config.get('environment', {}).get('cuda')}).

@@ -21,7 +21,8 @@ def row(folder: Path) -> dict:
     return {
         "run": folder.name,
         "loss": config["loss"],
-        "epochs": args["num_train_epochs"],
+        "epochs": f"{args['num_train_epochs']:g}",
+        "best checkpoint by": args["metric_for_best_model"],
         "lr / head lr": f"{args['learning_rate']:g} / {config.get('head_learning_rate') or args['learning_rate']:g}",
         "dev micro F1 (global tuned)": round(dev["global_tuned"]["micro_f1"], 4),
         "dev macro F1 (global tuned)": round(dev["global_tuned"]["macro_f1"], 4),
