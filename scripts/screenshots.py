@@ -12,7 +12,7 @@ from pathlib import Path
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 # GoEmotions texts are not ours to publish, so screenshots blur every comment from the data set.
-BLUR_DATA = "#error-table td, #error-comment textarea { filter: blur(6px); }"
+BLUR_DATA = "#error-table table, #error-table .cell-wrap, #error-comment textarea { filter: blur(12px); }"
 TABS = [("Per-class charts", "classes"), ("Test-set metrics", "metrics"), ("Error analysis", "errors"), ("About", "about")]
 
 
