@@ -141,7 +141,7 @@ def _load_from_hub(split: str) -> Dataset:
         data = load_dataset(HUB_DATASET, HUB_CONFIG, split=hub_split)
     except Exception as err:  # the Hub client raises many types; all mean "not available"
         raise DataError(f"Could not load {HUB_DATASET} ({HUB_CONFIG}) from the Hub: {err}. {LOCAL_HINT}") from err
-    return data.select_columns(list(COLUMNS)).cast_column("id", data.features["id"])
+    return data.select_columns(list(COLUMNS))
 
 
 def load_split(split: str, data_dir: str | os.PathLike | None = None) -> Dataset:

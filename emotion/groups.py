@@ -25,7 +25,7 @@ SENTIMENT: dict[str, tuple[str, ...]] = {
     "ambiguous": ("realization", "surprise", "curiosity", "confusion"),
     "neutral": ("neutral",),
 }
-GROUPINGS = {"ekman": EKMAN, "sentiment": SENTIMENT}
+GROUPINGS = {"Ekman": EKMAN, "Sentiment": SENTIMENT}
 
 
 def group_scores(

@@ -52,7 +52,7 @@ def render(ctx: AppContext, probs: np.ndarray | None, policy: str, value: float)
     groups = []
     for title, grouping in GROUPINGS.items():
         rows = group_scores(probs, predicted, labels, grouping)
-        groups.append(f"<b>{'Ekman' if title == 'ekman' else 'Sentiment'}:</b> " + chips(
+        groups.append(f"<b>{title}:</b> " + chips(
             [g for g, _, hit, _ in rows if hit], [s for _, s, hit, _ in rows if hit], empty="none"))
     return summary, charts.probability_bars(probs, labels, thresholds), "<br>".join(groups)
 
