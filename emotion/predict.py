@@ -26,6 +26,11 @@ class Prediction:
     top: list[tuple[str, float]]  # the k most probable labels
 
 
+def labels_above(probs: np.ndarray, thresholds: np.ndarray, labels: Sequence[str]) -> list[str]:
+    """Labels at or above their threshold, most probable first."""
+    return [labels[i] for i in np.argsort(-probs, kind="stable") if probs[i] >= thresholds[i]]
+
+
 def pick_device(device: str | None = None) -> torch.device:
     if device:
         return torch.device(device)
@@ -150,6 +155,6 @@ class EmotionClassifier:
         return Prediction(
             text=text,
             probabilities={name: float(p) for name, p in zip(self.labels, probs)},
-            labels=[self.labels[i] for i in order if probs[i] >= thresholds[i]],
+            labels=labels_above(probs, thresholds, self.labels),
             top=[(self.labels[i], float(probs[i])) for i in order[:top_k]],
         )

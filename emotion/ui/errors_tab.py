@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..analysis import OUTCOME_HELP, OUTCOMES, confused_pairs, error_table
 from ..metrics import binarize
+from ..predict import labels_above
 from . import charts
 from .common import chips, policy_controls
 from .context import AppContext, DataUnavailable
@@ -70,7 +71,7 @@ def show_comment(ctx: AppContext, policy: str, value: float, comment_id: str | N
     i = test.ids.index(comment_id)
     thresholds = ctx.threshold_values(policy, value)
     probs, gold = test.probs[i], test.y_true[i].astype(bool)
-    predicted = [ctx.labels[j] for j in np.argsort(-probs) if probs[j] >= thresholds[j]]
+    predicted = labels_above(probs, thresholds, ctx.labels)
     labels_html = (f"<b>Gold:</b> {chips([n for n, g in zip(ctx.labels, gold) if g], empty='none')}<br>"
                    f"<b>Predicted:</b> {chips(predicted)}")
     return test.texts[i], labels_html, charts.probability_bars(probs, ctx.labels, thresholds, gold,

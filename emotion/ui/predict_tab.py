@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..groups import GROUPINGS, group_scores
+from ..predict import labels_above
 from . import charts
 from .common import chips, policy_controls
 from .context import AppContext
@@ -47,8 +48,8 @@ def render(ctx: AppContext, probs: np.ndarray | None, policy: str, value: float)
     labels = ctx.labels
     thresholds = ctx.threshold_values(policy, value)
     predicted = probs >= thresholds
-    order = [i for i in np.argsort(-probs, kind="stable") if predicted[i]]
-    summary = chips([labels[i] for i in order], [float(probs[i]) for i in order])
+    names = labels_above(probs, thresholds, labels)
+    summary = chips(names, [float(probs[labels.index(n)]) for n in names])
     groups = []
     for title, grouping in GROUPINGS.items():
         rows = group_scores(probs, predicted, labels, grouping)
@@ -69,13 +70,10 @@ def predict_one(ctx: AppContext, limits: Limits, text: str, policy: str, value: 
 def batch_table(ctx: AppContext, texts: list[str], policy: str, value: float, top_k: int = 3) -> pd.DataFrame:
     probs = ctx.classifier.predict_probabilities(texts)
     thresholds = ctx.threshold_values(policy, value)
-    labels = np.asarray(ctx.labels, dtype=object)
-    rows = []
-    for text, p in zip(texts, probs):
-        order = np.argsort(-p, kind="stable")
-        rows.append({"text": text,
-                     "emotions": ", ".join(labels[i] for i in order if p[i] >= thresholds[i]),
-                     "top": ", ".join(f"{labels[i]} {p[i]:.2f}" for i in order[:top_k])})
+    labels = ctx.labels
+    rows = [{"text": text, "emotions": ", ".join(labels_above(p, thresholds, labels)),
+             "top": ", ".join(f"{labels[i]} {p[i]:.2f}" for i in np.argsort(-p, kind="stable")[:top_k])}
+            for text, p in zip(texts, probs)]
     return pd.concat([pd.DataFrame(rows), pd.DataFrame(probs.round(4), columns=list(labels))], axis=1)
 
 

@@ -1,0 +1,115 @@
+"""Score large files in chunks: CSV / JSONL / parquet in, the same format out, memory flat.
+
+Output rows keep every input column and add ``emotions`` (labels at or above their threshold) and one
+``prob_<label>`` column per label. The output is written to a temporary file and renamed at the end,
+so an interrupted run leaves nothing half-written and re-running is safe.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .predict import EmotionClassifier, labels_above
+
+FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".parquet": "parquet"}
+
+
+class ScoringError(ValueError):
+    """The input cannot be scored; the message says why and how to fix it."""
+
+
+def file_format(path: Path) -> str:
+    try:
+        return FORMATS[path.suffix.lower()]
+    except KeyError:
+        raise ScoringError(f"{path}: use a .csv, .jsonl or .parquet file.") from None
+
+
+def read_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
+    fmt = file_format(path)
+    if fmt == "csv":
+        yield from pd.read_csv(path, chunksize=chunk_size, dtype=str, keep_default_na=False)
+    elif fmt == "jsonl":
+        yield from pd.read_json(path, lines=True, chunksize=chunk_size, dtype=False)
+    else:
+        import pyarrow.parquet as pq
+
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_size):
+            yield batch.to_pandas()
+
+
+class ChunkWriter:
+    """Appends scored chunks to one output file of the given format."""
+
+    def __init__(self, path: Path, fmt: str) -> None:
+        self.path, self.fmt, self._parquet, self._first = path, fmt, None, True
+
+    def write(self, frame: pd.DataFrame) -> None:
+        if self.fmt == "csv":
+            frame.to_csv(self.path, mode="w" if self._first else "a", header=self._first, index=False)
+        elif self.fmt == "jsonl":
+            frame.to_json(self.path, orient="records", lines=True, force_ascii=False,
+                          mode="w" if self._first else "a")
+        else:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            if self._parquet is None:
+                self._parquet = pq.ParquetWriter(self.path, table.schema)
+            self._parquet.write_table(table)
+        self._first = False
+
+    def close(self) -> None:
+        if self._parquet is not None:
+            self._parquet.close()
+
+
+def score_frame(classifier: EmotionClassifier, frame: pd.DataFrame, text_column: str,
+                thresholds: np.ndarray) -> pd.DataFrame:
+    texts = frame[text_column].fillna("").astype(str).tolist()
+    probs = classifier.predict_probabilities(texts)
+    out = frame.reset_index(drop=True).copy()
+    out["emotions"] = [", ".join(labels_above(p, thresholds, classifier.labels)) for p in probs]
+    for j, name in enumerate(classifier.labels):
+        out[f"prob_{name}"] = probs[:, j].round(5)
+    return out
+
+
+def score_file(
+    classifier: EmotionClassifier, source: str | os.PathLike, target: str | os.PathLike,
+    text_column: str = "text", chunk_size: int = 2048, threshold: float | str | None = None, progress=None,
+) -> int:
+    """Score every row of ``source`` into ``target`` (same format); returns the number of rows."""
+    source, target = Path(source), Path(target)
+    if not source.is_file():
+        raise ScoringError(f"{source} does not exist.")
+    if file_format(source) != file_format(target):
+        raise ScoringError(f"Write {file_format(source)} out for {file_format(source)} in ({target} has another extension).")
+    thresholds = classifier.threshold_array(threshold)
+    partial = target.with_name(f".{target.name}.partial")
+    writer, rows = ChunkWriter(partial, file_format(target)), 0
+    try:
+        for chunk in read_chunks(source, chunk_size):
+            if text_column not in chunk.columns:
+                raise ScoringError(f"{source} has no {text_column!r} column; its columns are: "
+                                   f"{', '.join(map(str, chunk.columns))}. Pass --text_column NAME.")
+            writer.write(score_frame(classifier, chunk, text_column, thresholds))
+            rows += len(chunk)
+            if progress is not None:
+                progress(len(chunk))
+        writer.close()
+    except BaseException:
+        writer.close()
+        partial.unlink(missing_ok=True)
+        raise
+    if rows == 0:
+        partial.unlink(missing_ok=True)
+        raise ScoringError(f"{source} has no rows.")
+    partial.replace(target)
+    return rows

@@ -1,0 +1,79 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from emotion.predict import EmotionClassifier
+from emotion.scoring import ScoringError, score_file
+
+ROOT = Path(__file__).resolve().parents[1]
+TEXTS = ["thanks so much", 'he said ""no"" lol 😂', "ok sure", "i am so sad about this news", "wow"]
+
+
+@pytest.fixture(scope="module")
+def classifier(tiny_checkpoint):
+    return EmotionClassifier(tiny_checkpoint)
+
+
+def write(path: Path, frame: pd.DataFrame) -> None:
+    if path.suffix == ".csv":
+        frame.to_csv(path, index=False)
+    elif path.suffix == ".jsonl":
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in frame.to_dict("records")))
+    else:
+        frame.to_parquet(path)
+
+
+def read(path: Path) -> pd.DataFrame:
+    return {".csv": pd.read_csv, ".jsonl": lambda p: pd.read_json(p, lines=True), ".parquet": pd.read_parquet}[path.suffix](path)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
+def test_scores_in_chunks_keeping_columns_and_order(classifier, tmp_path, suffix):
+    source, target = tmp_path / f"in{suffix}", tmp_path / f"out{suffix}"
+    write(source, pd.DataFrame({"id": [f"c{i}" for i in range(len(TEXTS))], "text": TEXTS}))
+    ticks = []
+    assert score_file(classifier, source, target, chunk_size=2, progress=ticks.append) == len(TEXTS)
+    assert ticks == [2, 2, 1]
+    out = read(target)
+    assert out["id"].tolist() == [f"c{i}" for i in range(len(TEXTS))] and out["text"].tolist() == TEXTS
+    probs = out[[f"prob_{n}" for n in classifier.labels]].to_numpy()
+    np.testing.assert_allclose(probs, classifier.predict_probabilities(TEXTS), atol=1e-4)
+    expected = [", ".join(p.labels) for p in classifier.predict(TEXTS)]
+    assert out["emotions"].fillna("").tolist() == expected
+    assert not list(tmp_path.glob(".*partial"))
+
+
+def test_missing_text_column_names_the_columns_and_leaves_nothing(classifier, tmp_path):
+    source = tmp_path / "in.csv"
+    pd.DataFrame({"body": ["hi"], "score": [1]}).to_csv(source, index=False)
+    with pytest.raises(ScoringError, match="no 'text' column; its columns are: body, score"):
+        score_file(classifier, source, tmp_path / "out.csv")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_format_mismatch_and_missing_input(classifier, tmp_path):
+    with pytest.raises(ScoringError, match="does not exist"):
+        score_file(classifier, tmp_path / "nope.csv", tmp_path / "out.csv")
+    (tmp_path / "in.csv").write_text("text\nhi\n")
+    with pytest.raises(ScoringError, match="another extension"):
+        score_file(classifier, tmp_path / "in.csv", tmp_path / "out.parquet")
+    with pytest.raises(ScoringError, match=".csv, .jsonl or .parquet"):
+        score_file(classifier, tmp_path / "in.csv", tmp_path / "out.xlsx")
+
+
+def test_command_line(tiny_checkpoint, tmp_path):
+    source = tmp_path / "in.csv"
+    pd.DataFrame({"body": TEXTS}).to_csv(source, index=False)
+    done = subprocess.run([sys.executable, "score.py", str(source), str(tmp_path / "out.csv"), "--checkpoint",
+                           str(tiny_checkpoint), "--text_column", "body", "--threshold", "0.3"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "wrote 5 rows" in done.stdout and "comments/s" in done.stdout
+    bad = subprocess.run([sys.executable, "score.py", str(source), str(tmp_path / "o.csv"), "--checkpoint",
+                          str(tiny_checkpoint)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert bad.returncode != 0 and "no 'text' column" in bad.stderr and "Traceback" not in bad.stderr
