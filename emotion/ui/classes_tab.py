@@ -9,7 +9,7 @@ import gradio as gr
 from ..analysis import frequency_vs_f1
 from ..metrics import per_class_table
 from . import charts
-from .common import policy_controls
+from .common import as_global, policy_controls
 from .context import AppContext, DataUnavailable
 
 
@@ -45,6 +45,5 @@ def build(ctx: AppContext) -> list:
     inputs, outputs = [policy, slider, metric], [note, bars, distribution, scatter]
     policy.change(fn, inputs, outputs, api_visibility="undocumented")
     metric.change(fn, inputs, outputs, api_visibility="undocumented")
-    slider.release(lambda p, v, m: ("global", *fn("global", v, m)), inputs, [policy, *outputs],
-                   api_visibility="undocumented")
+    slider.release(as_global(fn), inputs, [policy, *outputs], api_visibility="undocumented")
     return [fn, inputs, outputs]

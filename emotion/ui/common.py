@@ -24,6 +24,12 @@ def policy_controls(ctx: AppContext, slider_label: str = "Global threshold") -> 
     return policy, slider
 
 
+def as_global(fn):
+    """Wrap a tab handler ``fn(policy, value, *rest)`` for slider events: moving the slider means
+    "use this global value", so the policy switches to global and the handler runs with it."""
+    return lambda _policy, value, *rest: ("global", *fn("global", value, *rest))
+
+
 def chips(names: list[str], scores: list[float] | None = None, empty: str = "nothing above its threshold") -> str:
     """Label chips as HTML; every string is escaped."""
     if not names:

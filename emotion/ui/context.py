@@ -13,7 +13,6 @@ import numpy as np
 
 from .. import checkpoint as ckpt
 from ..data import DataError, load_split, multi_hot
-from ..labels import labels_from_config
 from ..predict import EmotionClassifier
 from ..thresholds import Thresholds
 
@@ -60,11 +59,9 @@ class AppContext:
     def classifier(self) -> EmotionClassifier:
         return EmotionClassifier(self.checkpoint, device=self.device)
 
-    @cached_property
+    @property
     def labels(self) -> list[str]:
-        from transformers import AutoConfig
-
-        return labels_from_config(AutoConfig.from_pretrained(self.checkpoint))
+        return self.classifier.labels
 
     @cached_property
     def thresholds(self) -> Thresholds | None:

@@ -11,7 +11,7 @@ from ..analysis import OUTCOME_HELP, OUTCOMES, confused_pairs, error_table
 from ..metrics import binarize
 from ..predict import labels_above
 from . import charts
-from .common import chips, policy_controls
+from .common import as_global, chips, policy_controls
 from .context import AppContext, DataUnavailable
 
 ANY = "(any)"
@@ -26,7 +26,8 @@ def filter_rows(
     """All rows matching the filters (worst first), and the confused pairs over those rows."""
     test = ctx.test_set(gr.Progress())
     thresholds = ctx.threshold_values(policy, value)
-    table = ctx.memo(("errors", policy, float(value)),
+    per_class = policy == "per-class" and ctx.thresholds is not None  # then the slider plays no part
+    table = ctx.memo(("errors", policy, None if per_class else float(value)),
                      lambda: error_table(test.ids, test.texts, test.probs, test.y_true, thresholds, ctx.labels))
     y_pred = binarize(test.probs, thresholds)
     mask = np.ones(len(test.ids), dtype=bool)
@@ -123,8 +124,7 @@ def build(ctx: AppContext) -> list:
     for control in (low, high):
         control.release(fn, inputs, outputs, api_visibility="undocumented")
     query.submit(fn, inputs, outputs, api_visibility="undocumented")
-    slider.release(lambda *a: ("global", *fn("global", *a[1:])), inputs, [policy, *outputs],
-                   api_visibility="undocumented")
+    slider.release(as_global(fn), inputs, [policy, *outputs], api_visibility="undocumented")
 
     def on_select(policy_value: str, value: float, shown: pd.DataFrame, evt: gr.SelectData):
         return detail(ctx, policy_value, value, shown, evt)

@@ -10,7 +10,7 @@ import pandas as pd
 from ..analysis import cooccurrence, labels_per_comment, pr_curve, reliability, threshold_sweep
 from ..metrics import binarize, compute_metrics, per_class_table
 from . import charts
-from .common import policy_controls
+from .common import as_global, policy_controls
 from .context import AppContext, DataUnavailable
 
 HEADLINE = [("micro_f1", "micro F1"), ("macro_f1", "macro F1"), ("weighted_f1", "weighted F1"),
@@ -43,7 +43,8 @@ def metrics_view(ctx: AppContext, policy: str, value: float):
         table,
         charts.threshold_sweep(sweep, current),
         charts.labels_per_comment(labels_per_comment(test.y_true, y_pred)),
-        charts.heatmap(cooccurrence(test.y_true), ctx.labels, "Gold label co-occurrence (comments)"),
+        ctx.memo("gold_cooccurrence", lambda: charts.heatmap(cooccurrence(test.y_true), ctx.labels,
+                                                             "Gold label co-occurrence (comments)")),
         charts.heatmap(cooccurrence(y_pred), ctx.labels, "Predicted label co-occurrence (comments)"),
     )
 
@@ -80,7 +81,7 @@ def build(ctx: AppContext) -> list:
     fn, curves = partial(metrics_view, ctx), partial(curves_view, ctx)
     inputs, outputs = [policy, slider], [headline, table, sweep, hist, gold_co, pred_co]
     policy.change(fn, inputs, outputs, api_visibility="undocumented")
-    slider.change(lambda p, v: ("global", *fn("global", v)), inputs, [policy, *outputs],
-                  api_visibility="undocumented", trigger_mode="always_last")
+    slider.change(as_global(fn), inputs, [policy, *outputs], api_visibility="undocumented",
+                  trigger_mode="always_last")
     label.change(curves, [label], [pr, calibration], api_visibility="undocumented")
     return [fn, inputs, outputs, curves, [label], [pr, calibration]]
