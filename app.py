@@ -23,11 +23,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="address to bind (default 127.0.0.1, this machine only); 0.0.0.0 serves the network")
     parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)))
     parser.add_argument("--share", action="store_true", help="also create a public gradio.live link")
+    parser.add_argument("--backend", default="auto", choices=["auto", "torch", "onnx", "onnx-int8"],
+                        help="auto: the one chosen on dev and recorded in the checkpoint (inference.json)")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    from emotion.backends import BackendError
     from emotion.checkpoint import CheckpointError, check_folder
     from emotion.thresholds import ThresholdError
     from emotion.ui import build_app
@@ -36,10 +39,10 @@ def main(argv: list[str] | None = None) -> None:
 
     try:
         check_folder(args.checkpoint)
-        context = AppContext(args.checkpoint, args.data_dir)
+        context = AppContext(args.checkpoint, args.data_dir, backend=args.backend)
         context.load()
         demo = build_app(context)
-    except (CheckpointError, ThresholdError) as err:
+    except (CheckpointError, ThresholdError, BackendError) as err:
         sys.exit(f"error: {err}")
     demo.queue(default_concurrency_limit=4, max_size=64)
     demo.launch(server_name=args.host, server_port=args.port, share=args.share, css=CSS, theme="soft")

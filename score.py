@@ -25,6 +25,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="one value for every label (default: the checkpoint's tuned per-class thresholds)")
     parser.add_argument("--chunk_size", type=int, default=2048, help="rows read and written at a time")
     parser.add_argument("--batch_size", type=int, default=64, help="comments per forward pass")
+    parser.add_argument("--backend", default="auto", choices=["auto", "torch", "onnx", "onnx-int8"],
+                        help="auto: the one chosen on dev and recorded in the checkpoint (inference.json)")
     return parser.parse_args(argv)
 
 
@@ -32,17 +34,19 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     from tqdm.auto import tqdm
 
+    from emotion.backends import BackendError
     from emotion.checkpoint import CheckpointError
     from emotion.predict import EmotionClassifier
     from emotion.scoring import ScoringError, score_file
 
     try:
-        classifier = EmotionClassifier(args.checkpoint, batch_size=args.batch_size)
+        classifier = EmotionClassifier(args.checkpoint, batch_size=args.batch_size, backend=args.backend)
+        print(f"backend: {classifier.backend}", file=sys.stderr)
         with tqdm(desc="Scoring", unit="comment") as bar:
             rows = score_file(classifier, args.input, args.output, args.text_column, args.chunk_size,
                               args.threshold, progress=bar.update)
             rate = bar.format_dict["n"] / max(bar.format_dict["elapsed"], 1e-9)
-    except (ScoringError, CheckpointError, ValueError) as err:
+    except (ScoringError, CheckpointError, BackendError, ValueError) as err:
         sys.exit(f"error: {err}")
     print(f"wrote {rows:,} rows to {args.output} ({rate:.0f} comments/s)")
 

@@ -7,6 +7,7 @@ by comment id. It never holds texts or gold labels.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -24,6 +25,7 @@ METRICS = "metrics.json"
 PER_CLASS = "per_class.csv"
 RESULTS = "training_results.csv"
 TRAINING_CONFIG = "training_config.json"
+INFERENCE = "inference.json"  # the backend chosen on dev, with what was measured
 THRESHOLD_TUNING = "threshold_tuning.json"
 MODEL_CARD = "README.md"
 WEIGHTS = ("model.safetensors", "pytorch_model.bin")
@@ -60,10 +62,18 @@ def read_json(path: str | os.PathLike) -> dict:
 
 
 def weights_fingerprint(folder: str | os.PathLike) -> str:
-    """sha256 of the weights file: stored probabilities are valid only for the weights that made them."""
+    """sha256 of the weights file: stored probabilities, ONNX files and the backend choice are
+    valid only for the weights that made them."""
     path = next((Path(folder) / n for n in WEIGHTS if (Path(folder) / n).is_file()), None)
     if path is None:
         return ""
+    stat = path.stat()
+    return _sha256(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=16)
+def _sha256(path: str, mtime_ns: int, size: int) -> str:
+    """Cached by path, time and size: a checkpoint's 45-440 MB are hashed once per process."""
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):

@@ -50,7 +50,7 @@ def evaluate_checkpoint(
     """Write probabilities, thresholds.json, metrics.json, per_class.csv and training_results.csv
     into ``folder`` and return the metrics."""
     folder = Path(folder)
-    classifier = EmotionClassifier(folder, device=device, batch_size=batch_size)
+    classifier = EmotionClassifier(folder, device=device, batch_size=batch_size, backend="torch")
     labels = classifier.labels
     probs, gold = {}, {}
     fingerprint = ckpt.weights_fingerprint(folder)

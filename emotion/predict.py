@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
+from scipy.special import expit
 
+from . import backends
 from . import checkpoint as ckpt
+from .backends import Runner
 from .labels import labels_from_config
 from .thresholds import Thresholds
 
@@ -37,29 +40,40 @@ def pick_device(device: str | None = None) -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
-@torch.inference_mode()
+def length_sorted_batches(
+    tokenizer, texts: Sequence[str], max_length: int, batch_size: int
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """(positions, input_ids, attention_mask) batches of similar length, so padding stays small.
+
+    The texts go through the Rust tokenizer in one call; padding is a numpy fill per batch.
+    """
+    ids = tokenizer(list(texts), truncation=True, max_length=max_length)["input_ids"]
+    lengths = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
+    order = np.argsort(lengths, kind="stable")
+    pad = tokenizer.pad_token_id or 0
+    for start in range(0, len(ids), batch_size):
+        positions = order[start : start + batch_size]
+        width = int(lengths[positions].max())
+        input_ids = np.full((len(positions), width), pad, dtype=np.int64)
+        mask = np.zeros((len(positions), width), dtype=np.int64)
+        for row, i in enumerate(positions):
+            input_ids[row, : lengths[i]] = ids[i]
+            mask[row, : lengths[i]] = 1
+        yield positions, input_ids, mask
+
+
 def predict_probabilities(
-    model: torch.nn.Module, tokenizer, texts: Sequence[str], max_length: int = DEFAULT_MAX_LENGTH,
-    batch_size: int = 64, device: torch.device | None = None,
+    run: Runner, tokenizer, texts: Sequence[str], num_labels: int, max_length: int = DEFAULT_MAX_LENGTH,
+    batch_size: int = 64,
 ) -> np.ndarray:
-    """Sigmoid probabilities (N, num_labels), in input order; batches are sorted by length so
-    that padding stays small."""
-    device = device or next(model.parameters()).device
-    model.eval()
+    """Sigmoid probabilities (N, num_labels) in input order, from any backend's runner."""
     texts = list(texts)
-    num_labels = model.config.num_labels
     out = np.zeros((len(texts), num_labels), dtype=np.float32)
     if not texts:
         return out
-    lengths = [len(ids) for ids in tokenizer(texts, truncation=True, max_length=max_length)["input_ids"]]
-    order = np.argsort(lengths, kind="stable")
-    for start in range(0, len(texts), batch_size):
-        idx = order[start : start + batch_size]
-        batch = tokenizer(
-            [texts[i] for i in idx], truncation=True, max_length=max_length, padding=True, return_tensors="pt"
-        ).to(device)
-        logits = model(**batch).logits.float()
-        out[idx] = torch.sigmoid(logits).cpu().numpy()
+    for positions, input_ids, mask in length_sorted_batches(tokenizer, texts, max_length, batch_size):
+        logits = run(input_ids, mask).astype(np.float32)
+        out[positions] = expit(logits)
     return out
 
 
@@ -75,13 +89,17 @@ def _load_part(path: Path, what: str, load, **kwargs):
 
 
 class EmotionClassifier:
-    """A fine-tuned checkpoint with its labels and tuned thresholds, loaded once."""
+    """A fine-tuned checkpoint with its labels and tuned thresholds, loaded once.
+
+    ``backend``: ``"auto"`` (the one chosen on dev and recorded in the checkpoint, else torch),
+    ``"torch"``, ``"onnx"`` or ``"onnx-int8"``. ONNX files are built on first use and cached.
+    """
 
     def __init__(
         self, path: str | os.PathLike, device: str | None = None, batch_size: int = 64,
-        max_length: int | None = None,
+        max_length: int | None = None, backend: str = backends.AUTO, threads: int | None = None,
     ) -> None:
-        from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
+        from transformers import AutoConfig, AutoTokenizer
 
         self.path = ckpt.check_folder(path)
         self.device = pick_device(device)
@@ -89,14 +107,10 @@ class EmotionClassifier:
             raise ValueError(f"batch_size must be between 1 and 1024, got {batch_size}.")
         self.batch_size = batch_size
         self._lock = threading.Lock()
-        weights = next(name for name in ckpt.WEIGHTS if (self.path / name).is_file())
-        _load_part(self.path, "config.json", AutoConfig.from_pretrained)
+        self._model: torch.nn.Module | None = None
+        self.config = _load_part(self.path, "config.json", AutoConfig.from_pretrained)
         self.tokenizer = _load_part(self.path, "the tokenizer files", AutoTokenizer.from_pretrained)
-        # Weights may be stored in half precision to keep the checkpoint small; compute in fp32.
-        self.model = _load_part(self.path, weights, AutoModelForSequenceClassification.from_pretrained,
-                                dtype=torch.float32)
-        self.model.to(self.device).eval()
-        self.labels: list[str] = labels_from_config(self.model.config)
+        self.labels: list[str] = labels_from_config(self.config)
         config_file = self.path / ckpt.TRAINING_CONFIG
         config = ckpt.read_json(config_file) if config_file.is_file() else {}
         self.max_length = max_length or int(config.get("max_length", DEFAULT_MAX_LENGTH))
@@ -104,6 +118,31 @@ class EmotionClassifier:
         self.thresholds: Thresholds | None = (
             Thresholds.load(thresholds_file, self.labels) if thresholds_file.is_file() else None
         )
+        backend = backends.check_backend(backend)
+        if backend == backends.AUTO:
+            # ONNX Runtime is set up here for CPU; a GPU is faster with torch.
+            backend = backends.default_backend(self.path) if self.device.type == "cpu" else "torch"
+        if backend != "torch" and self.device.type != "cpu":
+            raise backends.BackendError(f"The {backend} backend runs on the CPU; pass device='cpu' or use torch.")
+        self.backend = backend
+        if backend == "torch":
+            self._run: Runner = backends.torch_runner(self.model)
+        else:
+            onnx_path = backends.onnx_file(self.path, backend, lambda: self.model)
+            self._run = _load_part(onnx_path, f"the {backend} model", backends.onnx_runner, threads=threads)
+
+    @property
+    def model(self) -> torch.nn.Module:
+        """The PyTorch model, loaded on first use (the ONNX backends need it only to export)."""
+        if self._model is None:
+            from transformers import AutoModelForSequenceClassification
+
+            weights = next(name for name in ckpt.WEIGHTS if (self.path / name).is_file())
+            # Weights may be stored in half precision to keep the checkpoint small; compute in fp32.
+            model = _load_part(self.path, weights, AutoModelForSequenceClassification.from_pretrained,
+                               dtype=torch.float32)
+            self._model = model.to(self.device).eval()
+        return self._model
 
     @property
     def name(self) -> str:
@@ -113,7 +152,9 @@ class EmotionClassifier:
         # The Rust tokenizer is not safe to reconfigure from several threads (the app serves
         # requests on a thread pool), and two cores gain nothing from parallel forward passes.
         with self._lock:
-            return predict_probabilities(self.model, self.tokenizer, texts, self.max_length, self.batch_size, self.device)
+            return predict_probabilities(
+                self._run, self.tokenizer, texts, len(self.labels), self.max_length, self.batch_size
+            )
 
     def count_tokens(self, text: str) -> int:
         with self._lock:

@@ -26,6 +26,7 @@ from transformers.integrations import TensorBoardCallback
 from transformers.trainer_utils import get_last_checkpoint
 
 from . import checkpoint as ckpt
+from .backend_choice import choose_on_dev
 from .data import describe_source, load_split, multi_hot
 from .evaluate import evaluate_checkpoint, format_summary
 from .labels import LABELS
@@ -120,6 +121,11 @@ class RunArguments:
     resume: bool = field(default=False, metadata={"help": "Continue from the last checkpoint in --run_dir."})
     eval_only: str | None = field(
         default=None, metadata={"help": "Recompute probabilities, thresholds and metrics of this checkpoint folder."},
+    )
+    choose_backend: bool = field(
+        default=True,
+        metadata={"help": "After evaluating, export to ONNX, measure torch / onnx / onnx-int8 on dev and record "
+                          "the fastest within 0.005 F1 of torch as the default (inference.json)."},
     )
 
 
@@ -229,6 +235,8 @@ def run(argv: list[str] | None = None) -> dict:
         metrics = evaluate_checkpoint(run_args.eval_only, data_args.data_dir, data_args.max_eval_samples,
                                       training_args.per_device_eval_batch_size)
         print(format_summary(metrics), flush=True)
+        if run_args.choose_backend:
+            choose_on_dev(run_args.eval_only, data_args.data_dir, data_args.max_eval_samples)
         return metrics
 
     final_dir = Path(training_args.output_dir)
@@ -294,6 +302,8 @@ def run(argv: list[str] | None = None) -> dict:
         ckpt.write_json(stage / "training_log.json", trainer.state.log_history)
         metrics = evaluate_checkpoint(stage, data_args.data_dir, data_args.max_eval_samples,
                                       training_args.per_device_eval_batch_size)
+        if run_args.choose_backend:
+            choose_on_dev(stage, data_args.data_dir, data_args.max_eval_samples)
     print(f"[train] {seconds / 60:.1f} min; wrote {final_dir}", flush=True)
     print(format_summary(metrics), flush=True)
     return metrics

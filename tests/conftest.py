@@ -86,7 +86,7 @@ def tiny_checkpoint(tiny_bert: Path, tmp_path_factory) -> Path:
     for split, n, seed in (("train", 64, 0), ("dev", 24, 1), ("test", 24, 2)):
         write_tsv(data / f"{split}.tsv", make_rows(n, seed, split[:2]))
     out = root / "model"
-    run(tiny_run_args(tiny_bert, data, root, out))
+    run(tiny_run_args(tiny_bert, data, root, out, "--choose_backend", "true"))
     return out
 
 
@@ -96,5 +96,5 @@ def tiny_run_args(model: Path, data: Path, root: Path, out: Path, *extra: str) -
         "--output_dir", str(out), "--run_dir", str(root / "run"), "--logs_dir", str(root / "logs"),
         "--num_train_epochs", "2", "--per_device_train_batch_size", "16", "--eval_steps", "4",
         "--save_steps", "4", "--logging_steps", "2", "--max_length", "32", "--disable_tqdm", "true",
-        *extra,
+        "--choose_backend", "false", *extra,
     ]

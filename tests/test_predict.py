@@ -3,14 +3,15 @@ import pytest
 import torch
 
 from emotion.checkpoint import CheckpointError
-from emotion.predict import EmotionClassifier, Prediction, predict_probabilities
+from emotion.backends import torch_runner
+from emotion.predict import EmotionClassifier, Prediction, length_sorted_batches, predict_probabilities
 
 TEXTS = ["thanks so much for the help, legend", "ok", "why would anyone do that? i am so confused lol"]
 
 
 @pytest.fixture(scope="module")
 def classifier(tiny_checkpoint):
-    return EmotionClassifier(tiny_checkpoint)
+    return EmotionClassifier(tiny_checkpoint, backend="torch")
 
 
 def test_loads_labels_and_thresholds_from_the_checkpoint(classifier):
@@ -31,10 +32,20 @@ def test_single_and_batch_agree(classifier):
 
 
 def test_length_sorted_batches_keep_input_order(classifier):
-    batched = predict_probabilities(classifier.model, classifier.tokenizer, TEXTS, 32, batch_size=2)
-    single = np.vstack([predict_probabilities(classifier.model, classifier.tokenizer, [t], 32) for t in TEXTS])
+    run = torch_runner(classifier.model)
+    batched = predict_probabilities(run, classifier.tokenizer, TEXTS, 28, 32, batch_size=2)
+    single = np.vstack([predict_probabilities(run, classifier.tokenizer, [t], 28, 32) for t in TEXTS])
     np.testing.assert_allclose(batched, single, atol=1e-5)
-    assert predict_probabilities(classifier.model, classifier.tokenizer, [], 32).shape == (0, 28)
+    assert predict_probabilities(run, classifier.tokenizer, [], 28, 32).shape == (0, 28)
+
+
+def test_batches_are_padded_per_batch_with_a_mask(classifier):
+    texts = ["ok", "why would anyone do that", "lol", "thanks so much for the help"]
+    batches = list(length_sorted_batches(classifier.tokenizer, texts, 32, batch_size=2))
+    assert [sorted(positions.tolist()) for positions, _, _ in batches] == [[0, 2], [1, 3]]
+    for _, input_ids, mask in batches:
+        assert input_ids.dtype == mask.dtype == np.int64 and input_ids.shape == mask.shape
+        assert mask[:, 0].all() and (input_ids[mask == 0] == classifier.tokenizer.pad_token_id).all()
 
 
 def test_threshold_choices(classifier):

@@ -46,3 +46,24 @@ def test_loads_and_predicts_the_obvious(tmp_path):
     clf = EmotionClassifier(SHIPPED)
     assert "gratitude" in clf.predict("Thank you so much, this really helped!").labels
     assert clf.predict("ok", threshold=0.5).top[0][0] == "neutral"
+
+
+# Written for this test; each is clear-cut for the model (no probability near its threshold).
+FIXED = ["Thank you so much, this really helped!", "I love this song so much", "This is disgusting, who does that?",
+         "What do you mean by that?", "Congrats on the new job!!", "lol that's hilarious",
+         "I'm scared of what happens next", "ok", "Wow, I did not expect that at all!", "I hate this so much",
+         "That's a great idea, I agree"]
+
+
+def test_every_backend_returns_the_labels_of_torch():
+    from emotion.backends import BACKENDS
+    from emotion.predict import EmotionClassifier
+
+    # One at a time, as the app asks: int8 scales activations per batch, so batch mates can move a
+    # borderline probability by a few hundredths.
+    labels = {}
+    for name in BACKENDS:
+        classifier = EmotionClassifier(SHIPPED, backend=name)
+        labels[name] = [classifier.predict(text).labels for text in FIXED]
+    assert labels["onnx"] == labels["torch"] and labels["onnx-int8"] == labels["torch"]
+    assert labels["torch"][0] == ["gratitude"] and labels["torch"][5] == ["amusement"]

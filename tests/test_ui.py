@@ -150,7 +150,7 @@ def test_stale_probabilities_are_recomputed_and_cached(tiny_checkpoint, tmp_path
     shutil.copytree(tiny_checkpoint, copy)
     stored_ids, stored = ckpt.load_probabilities(copy / "test_probabilities.parquet", AppContext(copy).labels)
     ckpt.save_probabilities(copy / "test_probabilities.parquet", stored_ids[:3], stored[:3], AppContext(copy).labels, "other")
-    test = AppContext(copy, str(tiny_checkpoint.parent / "data")).test_set()
+    test = AppContext(copy, str(tiny_checkpoint.parent / "data"), backend="torch").test_set()
     np.testing.assert_allclose(test.probs, stored, atol=1e-5)
     ids, _ = ckpt.load_probabilities(copy / "test_probabilities.parquet", test_labels := AppContext(copy).labels,
                                      ckpt.weights_fingerprint(copy))

@@ -6,8 +6,8 @@ import html
 
 from .. import checkpoint as ckpt
 from ..card import POLICY_NAMES, SUMMARY_NAMES
+from .common import backend_note
 from .context import AppContext
-
 
 
 def about_markdown(ctx: AppContext) -> str:
@@ -20,6 +20,7 @@ def about_markdown(ctx: AppContext) -> str:
         f"trained on {config.get('train_comments', '?')} comments in {config.get('train_seconds', 0) / 60:.0f} min  ",
         f"**Labels:** {len(ctx.labels)} ({', '.join(ctx.labels)})  ",
     ]
+    lines.append(f"**Inference:** {backend_note(ctx)}  ")
     if ctx.thresholds is not None:
         lines.append(f"**Thresholds:** global {ctx.thresholds.global_threshold:.2f}, per-class tuned on dev  ")
     if test:

@@ -6,6 +6,8 @@ import html
 
 import gradio as gr
 
+from .. import checkpoint as ckpt
+from ..backends import DESCRIPTIONS
 from .context import AppContext
 
 SLIDER_MIN, SLIDER_MAX = 0.05, 0.95
@@ -47,3 +49,16 @@ CSS = """
 .chip small {opacity:0.85; font-weight:400}
 .muted {color:#888}
 """
+
+
+def backend_note(ctx: AppContext, detail: bool = True) -> str:
+    """Which backend answers, and why it was chosen when the checkpoint records it."""
+    name = ctx.classifier.backend
+    note = f"`{name}` ({DESCRIPTIONS[name]})"
+    if not detail:
+        return note
+    choice = ctx.metadata.get(ckpt.INFERENCE) or {}
+    if choice.get("default_backend") == name:
+        speed = choice["backends"][name]["comments_per_s"]
+        note += f", chosen on dev: {choice['rule']}; {speed:.0f} comments/s there"
+    return note

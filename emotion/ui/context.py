@@ -41,10 +41,14 @@ def data_hint(data_dir: str | None) -> str:
 
 
 class AppContext:
-    def __init__(self, checkpoint: str | os.PathLike, data_dir: str | None = None, device: str | None = None):
+    def __init__(
+        self, checkpoint: str | os.PathLike, data_dir: str | None = None, device: str | None = None,
+        backend: str = "auto",
+    ):
         self.checkpoint = Path(checkpoint)
         self.data_dir = data_dir
         self.device = device
+        self.backend = backend
         self._lock = threading.Lock()
         self._test: TestSet | None = None
         self._test_error: str | None = None
@@ -57,7 +61,7 @@ class AppContext:
 
     @cached_property
     def classifier(self) -> EmotionClassifier:
-        return EmotionClassifier(self.checkpoint, device=self.device)
+        return EmotionClassifier(self.checkpoint, device=self.device, backend=self.backend)
 
     @property
     def labels(self) -> list[str]:
@@ -71,7 +75,7 @@ class AppContext:
     @cached_property
     def metadata(self) -> dict:
         out = {}
-        for name in (ckpt.METRICS, ckpt.TRAINING_CONFIG):
+        for name in (ckpt.METRICS, ckpt.TRAINING_CONFIG, ckpt.INFERENCE):
             path = self.checkpoint / name
             out[name] = ckpt.read_json(path) if path.is_file() else {}
         return out

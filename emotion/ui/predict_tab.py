@@ -13,7 +13,7 @@ import pandas as pd
 from ..groups import GROUPINGS, group_scores
 from ..predict import labels_above
 from . import charts
-from .common import chips, policy_controls
+from .common import backend_note, chips, policy_controls
 from .context import AppContext
 from .inputs import InputError, Limits, check_batch, clean_text, lines_to_texts, read_upload
 
@@ -101,6 +101,7 @@ def build(ctx: AppContext, limits: Limits) -> None:
             summary = gr.HTML(label="Predicted emotions")
             groups = gr.HTML()
             gr.Examples(EXAMPLES, inputs=text, label="Examples (written for this demo)")
+            gr.Markdown(f"Model: `{ctx.classifier.name}` on {backend_note(ctx, detail=False)}.", elem_id="backend-note")
         with gr.Column(scale=3):
             plot = gr.Plot(label="All 28 probabilities")
     outputs = [summary, plot, groups]

@@ -1,0 +1,218 @@
+"""Inference benchmark: the HF pipeline against our torch, onnx and onnx-int8 backends, side by side
+on the same test comments, plus the app's own start-up and slider figures.
+
+    python bench/inference.py --data_dir ../shared/data/goemotions
+
+Each engine runs in a fresh process (so its peak memory is its own) and measures: one-comment
+latency p50 / p95 (a call per comment, tokenization included), batched throughput over the whole
+test split (batch 64), peak resident memory, and test F1 at the checkpoint's tuned thresholds. The
+table, with each engine's ratio to the pipeline, is printed and written to bench/results/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DEFAULT_CHECKPOINT = ROOT / "checkpoints" / "minilm-goemotions"
+ENGINES = ("pipeline", "torch", "onnx", "onnx-int8")
+BATCH = 64
+
+
+def load_engine(name: str, checkpoint: str):
+    """(one comment -> anything, many comments -> (N, L) probabilities, label names)."""
+    if name == "pipeline":
+        import torch
+        from transformers import pipeline
+
+        pipe = pipeline("text-classification", model=checkpoint, top_k=None, function_to_apply="sigmoid",
+                        device=-1, dtype=torch.float32)
+        labels = [pipe.model.config.id2label[i] for i in range(pipe.model.config.num_labels)]
+        options = dict(truncation=True, max_length=128)
+
+        def many(texts):
+            out = pipe(texts, batch_size=BATCH, **options)
+            return np.array([[{d["label"]: d["score"] for d in row}[name] for name in labels] for row in out])
+
+        return (lambda text: pipe(text, **options)), many, labels
+    from emotion.predict import EmotionClassifier
+
+    classifier = EmotionClassifier(checkpoint, device="cpu", backend=name, batch_size=BATCH)
+    return classifier.predict, classifier.predict_probabilities, classifier.labels
+
+
+def measure(name: str, checkpoint: str, data_dir: str, latency_comments: int, out: Path) -> None:
+    """Run in a child process: write probabilities (.npy) and figures (.json) under ``out``."""
+    from emotion.data import load_split
+
+    texts = list(load_split("test", data_dir)["text"])
+    start = time.perf_counter()
+    one, many, labels = load_engine(name, checkpoint)
+    load_seconds = time.perf_counter() - start
+    many(texts[:BATCH])  # warm-up: first calls allocate
+    sample = [texts[i] for i in np.random.default_rng(0).choice(len(texts), latency_comments, replace=False)]
+    latencies = []
+    for text in sample:
+        start = time.perf_counter()
+        one(text)
+        latencies.append(time.perf_counter() - start)
+    start = time.perf_counter()
+    probs = many(texts)
+    seconds = time.perf_counter() - start
+    np.save(out / f"{name}.npy", probs.astype(np.float32))
+    figures = {
+        "load_s": load_seconds,
+        "p50_ms": 1000 * float(np.percentile(latencies, 50)),
+        "p95_ms": 1000 * float(np.percentile(latencies, 95)),
+        "comments_per_s": len(texts) / seconds,
+        "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "labels": labels,
+    }
+    (out / f"{name}.json").write_text(json.dumps(figures))
+
+
+def score(probs: np.ndarray, y_true: np.ndarray, checkpoint: str, labels: list[str]) -> dict[str, float]:
+    from emotion.metrics import compute_metrics
+    from emotion.thresholds import Thresholds
+
+    thresholds = Thresholds.load(Path(checkpoint) / "thresholds.json", labels)
+    tuned = compute_metrics(probs, y_true, thresholds.global_threshold)
+    per_class = compute_metrics(probs, y_true, thresholds.array(labels))
+    return {"micro_f1": tuned["micro_f1"], "macro_f1": tuned["macro_f1"],
+            "per_class_micro_f1": per_class["micro_f1"], "per_class_macro_f1": per_class["macro_f1"]}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def app_figures(checkpoint: str, data_dir: str) -> dict[str, float]:
+    """Seconds from `python app.py` to the first answer over its API, and server time of the
+    metrics tab for a slider move on the full test set (median of 7 distinct positions)."""
+    from gradio_client import Client
+
+    port = free_port()
+    start = time.perf_counter()
+    server = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--checkpoint", checkpoint, "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    try:
+        while True:
+            if server.poll() is not None or time.perf_counter() - start > 300:
+                raise RuntimeError("app.py did not start; run it by hand to see why")
+            try:
+                Client(f"http://127.0.0.1:{port}/", verbose=False).predict("thanks, this helped!", api_name="/predict")
+                break
+            except Exception:  # not listening yet
+                time.sleep(0.2)
+        first_answer = time.perf_counter() - start
+    finally:
+        server.terminate()
+        server.wait()
+
+    from emotion.ui.context import AppContext
+    from emotion.ui.metrics_tab import metrics_view
+
+    ctx = AppContext(checkpoint, data_dir)
+    ctx.load()
+    metrics_view(ctx, "global", 0.5)  # loads the test set and the memoised, threshold-free parts
+    times = []
+    for value in (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.55):
+        begin = time.perf_counter()
+        metrics_view(ctx, "global", value)
+        times.append(time.perf_counter() - begin)
+    return {"start_to_first_answer_s": first_answer, "slider_metrics_ms": 1000 * float(np.median(times)),
+            "backend": ctx.classifier.backend}
+
+
+def table(results: dict[str, dict]) -> str:
+    base = results["pipeline"]
+    ref = results["torch"]
+    head = ("| engine | one comment p50 | p95 | batched | vs pipeline | peak memory | test micro F1 | macro F1 "
+            "| per-class micro F1 | per-class macro F1 | label sets = torch |")
+    lines = [head, "|---" * (head.count("|") - 1) + "|"]
+    for name, r in results.items():
+        f1 = " | ".join(f"{r[k]:.4f} ({r[k] - ref[k]:+.4f})" if name != "torch" else f"{r[k]:.4f}"
+                        for k in ("micro_f1", "macro_f1", "per_class_micro_f1", "per_class_macro_f1"))
+        lines.append(
+            f"| {name} | {r['p50_ms']:.1f} ms | {r['p95_ms']:.1f} ms | {r['comments_per_s']:.0f}/s | "
+            f"{r['comments_per_s'] / base['comments_per_s']:.1f}x | {r['peak_mib']:.0f} MiB | {f1} | "
+            f"{100 * r['agreement']:.1f}% |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT))
+    parser.add_argument("--data_dir", default=os.environ.get("GOEMOTIONS_DIR"), help="GoEmotions folder")
+    parser.add_argument("--engines", nargs="+", default=list(ENGINES), choices=ENGINES)
+    parser.add_argument("--latency_comments", type=int, default=300, help="comments timed one at a time")
+    parser.add_argument("--skip_app", action="store_true", help="leave out the app's start-up and slider figures")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "inference")
+    parser.add_argument("--child", nargs=2, metavar=("ENGINE", "FOLDER"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        measure(args.child[0], args.checkpoint, args.data_dir, args.latency_comments, Path(args.child[1]))
+        return
+
+    from emotion.backends import cpu_threads
+    from emotion.data import load_split, multi_hot
+
+    for name in ("torch", "pipeline"):
+        if name not in args.engines:
+            args.engines.insert(0, name)  # the reference and the baseline
+    gold = multi_hot(load_split("test", args.data_dir)["labels"])
+    results: dict[str, dict] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in [e for e in ENGINES if e in args.engines]:
+            print(f"[bench] {name} ...", flush=True)
+            subprocess.run([sys.executable, __file__, "--checkpoint", args.checkpoint, "--data_dir", str(args.data_dir),
+                            "--latency_comments", str(args.latency_comments), "--child", name, tmp], check=True)
+            figures = json.loads(Path(tmp, f"{name}.json").read_text())
+            probs = np.load(Path(tmp, f"{name}.npy"))
+            results[name] = {**figures, **score(probs, gold, args.checkpoint, figures.pop("labels")), "probs": probs}
+    from emotion.predict import EmotionClassifier
+
+    thresholds = EmotionClassifier(args.checkpoint, backend="torch").threshold_array()
+    reference = results["torch"]["probs"] >= thresholds
+    for r in results.values():
+        r["agreement"] = float(((r.pop("probs") >= thresholds) == reference).all(axis=1).mean())
+
+    report = [
+        f"# Inference benchmark ({time.strftime('%Y-%m-%d')})", "",
+        f"Checkpoint `{Path(args.checkpoint).name}`; GoEmotions test split ({len(gold):,} comments); batch {BATCH}; "
+        f"{cpu_threads()} CPU threads ({platform.processor() or platform.machine()}); F1 at the checkpoint's tuned "
+        "thresholds (global: micro / macro; per-class), difference to torch in brackets; label sets = torch: "
+        "comments whose predicted labels (per-class thresholds) equal torch's.", "", table(results),
+    ]
+    if not args.skip_app:
+        app = app_figures(args.checkpoint, args.data_dir)
+        report += ["", f"App (backend `{app['backend']}`): `python app.py` to first answer "
+                       f"{app['start_to_first_answer_s']:.1f} s; metrics tab recomputed for a slider move on the "
+                       f"full test set: {app['slider_metrics_ms']:.0f} ms server time (median of 7)."]
+        results["app"] = app
+    text = "\n".join(report)
+    print(text)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.with_suffix(".md").write_text(text + "\n")
+    args.out.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n")
+    print(f"[bench] wrote {args.out.with_suffix('.md')} and .json")
+
+
+if __name__ == "__main__":
+    main()

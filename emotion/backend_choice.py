@@ -1,0 +1,106 @@
+"""Choose a checkpoint's default backend on dev: the fastest whose F1 stays within
+``F1_TOLERANCE`` of torch. The choice and what was measured go to ``inference.json`` beside the
+weights.
+
+F1 is compared at the tuned global threshold (micro and macro) and, for per-class thresholds,
+held out by 5-fold cross-validation within dev: the checkpoint's per-class thresholds were fitted
+to torch's dev probabilities, so their in-sample dev F1 would favour torch over any other backend.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from . import checkpoint as ckpt
+from .backends import BACKENDS, F1_TOLERANCE, cpu_threads
+from .data import load_split, multi_hot
+from .metrics import compute_metrics
+from .predict import EmotionClassifier
+from .thresholds import cross_validate_strength
+
+COMPARED = ("micro_f1", "macro_f1", "per_class_cv_macro_f1")
+
+
+def measure_backend(
+    checkpoint: str | os.PathLike, backend: str, texts: Sequence[str], y_true: np.ndarray, batch_size: int = 64
+) -> dict:
+    """Throughput (comments/s, after a warm-up batch) and F1 of one backend on the given texts."""
+    classifier = EmotionClassifier(checkpoint, device="cpu", backend=backend, batch_size=batch_size)
+    if classifier.thresholds is None:
+        raise ckpt.CheckpointError(f"{checkpoint} has no {ckpt.THRESHOLDS}: evaluate it before choosing a backend.")
+    classifier.predict_probabilities(texts[:batch_size])
+    start = time.perf_counter()
+    probs = classifier.predict_probabilities(texts)
+    seconds = time.perf_counter() - start
+    tuned = compute_metrics(probs, y_true, classifier.thresholds.global_threshold)
+    strength = shrink_strength(checkpoint)
+    return {
+        "comments_per_s": round(len(texts) / seconds, 1),
+        "micro_f1": round(tuned["micro_f1"], 5),
+        "macro_f1": round(tuned["macro_f1"], 5),
+        "per_class_cv_macro_f1": round(cross_validate_strength(probs, y_true, [strength])[strength], 5),
+    }
+
+
+def shrink_strength(checkpoint: str | os.PathLike) -> float:
+    """The per-class shrinkage the checkpoint's thresholds were tuned with (0: none)."""
+    path = Path(checkpoint) / ckpt.THRESHOLD_TUNING
+    value = ckpt.read_json(path).get("chosen_strength", 0.0) if path.is_file() else 0.0
+    return float(value)
+
+
+def pick(results: dict[str, dict], tolerance: float = F1_TOLERANCE) -> str:
+    """The fastest backend whose compared F1s all lie within ``tolerance`` of torch's."""
+    reference = results["torch"]
+    eligible = [name for name, r in results.items()
+                if all(abs(r[k] - reference[k]) <= tolerance for k in COMPARED)]
+    return max(eligible, key=lambda name: results[name]["comments_per_s"])
+
+
+def choose_backend(
+    checkpoint: str | os.PathLike, texts: Sequence[str], y_true: np.ndarray, backends: Sequence[str] = BACKENDS,
+) -> dict:
+    """Measure every backend on dev, pick the default and write ``inference.json``."""
+    if "torch" not in backends:
+        raise ValueError("torch is the reference backend; include it.")
+    texts = list(texts)
+    results = {name: measure_backend(checkpoint, name, texts, y_true) for name in backends}
+    choice = {
+        "default_backend": pick(results),
+        "rule": f"fastest backend whose dev micro and macro F1 (tuned global threshold) and per-class "
+                f"macro F1 (thresholds held out by 5-fold CV) lie within {F1_TOLERANCE} of torch",
+        "split": "dev",
+        "comments": len(texts),
+        "weights_sha256": ckpt.weights_fingerprint(checkpoint),
+        "machine": {"processor": platform.processor() or platform.machine(), "threads": cpu_threads()},
+        "backends": results,
+    }
+    ckpt.write_json(Path(checkpoint) / ckpt.INFERENCE, choice)
+    return choice
+
+
+def choose_on_dev(
+    checkpoint: str | os.PathLike, data_dir: str | os.PathLike | None = None, max_samples: int | None = None
+) -> dict:
+    """``choose_backend`` on the dev split (or its first ``max_samples`` comments); prints the result."""
+    dev = load_split("dev", data_dir)
+    if max_samples:
+        dev = dev.select(range(min(max_samples, len(dev))))
+    num_labels = len(ckpt.read_json(Path(checkpoint) / "config.json")["id2label"])
+    choice = choose_backend(checkpoint, dev["text"], multi_hot(dev["labels"], num_labels))
+    print(f"[backends] {describe(choice)}", flush=True)
+    return choice
+
+
+def describe(choice: dict) -> str:
+    lines = [f"default backend: {choice['default_backend']} ({choice['rule']})"]
+    for name, r in choice["backends"].items():
+        f1 = ", ".join(f"{k} {v:.4f}" for k, v in r.items() if k != "comments_per_s")
+        lines.append(f"  {name:10s} {r['comments_per_s']:7.1f} comments/s  {f1}")
+    return "\n".join(lines)

@@ -1,0 +1,34 @@
+"""Measure torch / onnx / onnx-int8 on dev and record the default backend in a checkpoint.
+
+    python scripts/choose_backend.py --checkpoint checkpoints/minilm-goemotions --data_dir ../shared/data/goemotions
+
+Training does this at its end (unless --choose_backend false); this is for existing checkpoints.
+Writes <checkpoint>/inference.json; the ONNX files are cached in <checkpoint>/onnx/.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--checkpoint", required=True)
+    parser.add_argument("--data_dir", default=None, help="GoEmotions folder (default: $GOEMOTIONS_DIR, else the Hub)")
+    parser.add_argument("--max_samples", type=int, default=None, help="only the first N dev comments")
+    args = parser.parse_args()
+    from emotion.backend_choice import choose_on_dev
+    from emotion.backends import BackendError
+    from emotion.checkpoint import CheckpointError
+    from emotion.data import DataError
+
+    try:
+        choose_on_dev(args.checkpoint, args.data_dir, args.max_samples)
+    except (BackendError, CheckpointError, DataError) as err:
+        sys.exit(f"error: {err}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+"""ONNX backends: same answers as torch, cached by weights, chosen on dev by a stated rule."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+import torch
+
+from emotion import backends
+from emotion import checkpoint as ckpt
+from emotion.backend_choice import COMPARED, pick
+from emotion.predict import EmotionClassifier
+
+TEXTS = ["thanks so much for the help, legend", "ok", "why would anyone do that? i am so confused lol", "",
+         "lol " * 100]
+
+
+@pytest.fixture(scope="module")
+def classifiers(tiny_checkpoint):
+    return {name: EmotionClassifier(tiny_checkpoint, backend=name) for name in backends.BACKENDS}
+
+
+def test_every_backend_agrees_with_torch(classifiers):
+    reference = classifiers["torch"].predict_probabilities(TEXTS)
+    np.testing.assert_allclose(classifiers["onnx"].predict_probabilities(TEXTS), reference, atol=1e-5)
+    int8 = classifiers["onnx-int8"].predict_probabilities(TEXTS)
+    np.testing.assert_allclose(int8, reference, atol=0.02)
+    thresholds = classifiers["torch"].threshold_array()
+    # int8 may flip a decision only where torch itself sits within its error of the threshold.
+    clear = np.abs(reference - thresholds) > 0.02
+    np.testing.assert_array_equal((int8 >= thresholds)[clear], (reference >= thresholds)[clear])
+    expected = [p.labels for p in classifiers["torch"].predict(TEXTS)]
+    assert [p.labels for p in classifiers["onnx"].predict(TEXTS)] == expected
+    assert all(classifier.backend == name for name, classifier in classifiers.items())
+
+
+def test_one_comment_and_batches_of_any_shape(classifiers):
+    for name, classifier in classifiers.items():
+        one = classifier.predict_probabilities(["ok"])
+        assert one.shape == (1, 28)
+        classifier.batch_size = 2
+        # int8 quantizes activations with one scale per batch, so companions move a result slightly.
+        tolerance = 1e-2 if name == "onnx-int8" else 1e-5
+        try:
+            np.testing.assert_allclose(classifier.predict_probabilities(TEXTS[:3])[1], one[0], atol=tolerance)
+        finally:
+            classifier.batch_size = 64
+
+
+def test_cls_only_last_layer_keeps_the_logits(classifiers):
+    model = classifiers["torch"].model
+    fast = backends.with_cls_only_last_layer(model)
+    assert isinstance(fast.bert.encoder.layer[-1], backends.ClsOnlyLastLayer)
+    assert not isinstance(model.bert.encoder.layer[-1], backends.ClsOnlyLastLayer)  # a copy was changed
+    ids = torch.tensor([[2, 7, 8, 9, 3], [2, 7, 3, 0, 0]])
+    mask = (ids != 0).long()
+    with torch.no_grad():
+        torch.testing.assert_close(fast(input_ids=ids, attention_mask=mask).logits,
+                                   model(input_ids=ids, attention_mask=mask).logits, atol=1e-5, rtol=1e-5)
+
+
+@pytest.fixture
+def copied(tiny_checkpoint, tmp_path):
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_checkpoint, folder)
+    shutil.rmtree(folder / backends.ONNX_FOLDER, ignore_errors=True)
+    return folder
+
+
+def test_onnx_files_are_cached_and_rebuilt_when_the_weights_change(copied, monkeypatch):
+    first = EmotionClassifier(copied, backend="onnx-int8")
+    files = sorted(p.name for p in (copied / "onnx").iterdir())
+    stamp = ckpt.weights_fingerprint(copied)[:16]
+    assert files == [f"model-{stamp}-int8.onnx", f"model-{stamp}.onnx"]
+
+    def fail(*args):
+        raise AssertionError("exported again")
+
+    monkeypatch.setattr(backends, "export_onnx", fail)
+    monkeypatch.setattr(backends, "quantize_onnx", fail)
+    EmotionClassifier(copied, backend="onnx-int8")  # from the cache
+    monkeypatch.undo()
+
+    model = first.model
+    with torch.no_grad():
+        model.classifier.bias += 1.0
+    model.save_pretrained(copied)
+    second = EmotionClassifier(copied, backend="onnx")
+    new_stamp = ckpt.weights_fingerprint(copied)[:16]
+    assert new_stamp != stamp
+    assert sorted(p.name for p in (copied / "onnx").iterdir()) == [f"model-{new_stamp}.onnx"]
+    np.testing.assert_allclose(second.predict_probabilities(TEXTS), EmotionClassifier(copied, backend="torch").predict_probabilities(TEXTS), atol=1e-5)
+
+
+def test_cache_falls_back_to_the_user_cache(copied, tmp_path, monkeypatch):
+    (copied / backends.ONNX_FOLDER).write_text("not a folder")  # as unwritable as a read-only mount
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    classifier = EmotionClassifier(copied, backend="onnx")
+    assert classifier.predict("ok").probabilities
+    assert list((tmp_path / "cache" / "emotion-onnx" / "model").glob("model-*.onnx"))
+
+
+def test_auto_uses_the_recorded_choice_only_for_these_weights(copied):
+    assert EmotionClassifier(copied).backend == json.loads((copied / ckpt.INFERENCE).read_text())["default_backend"]
+    choice = json.loads((copied / ckpt.INFERENCE).read_text())
+    for recorded, expected in (("onnx", "onnx"), ("onnx-int8", "onnx-int8"), ("tensorrt", "torch")):
+        (copied / ckpt.INFERENCE).write_text(json.dumps({**choice, "default_backend": recorded}))
+        assert backends.default_backend(copied) == expected
+    (copied / ckpt.INFERENCE).write_text(json.dumps({**choice, "default_backend": "onnx", "weights_sha256": "0" * 64}))
+    assert backends.default_backend(copied) == "torch"
+    (copied / ckpt.INFERENCE).unlink()
+    assert EmotionClassifier(copied).backend == "torch"
+    with pytest.raises(backends.BackendError, match="Unknown backend 'onnx-fp16'"):
+        EmotionClassifier(copied, backend="onnx-fp16")
+
+
+def test_choice_written_by_training(tiny_checkpoint):
+    choice = json.loads((tiny_checkpoint / ckpt.INFERENCE).read_text())
+    assert set(choice["backends"]) == set(backends.BACKENDS)
+    assert choice["weights_sha256"] == ckpt.weights_fingerprint(tiny_checkpoint)
+    assert choice["default_backend"] == pick(choice["backends"])
+    assert all(set(COMPARED) < set(r) and r["comments_per_s"] > 0 for r in choice["backends"].values())
+
+
+def result(speed: float, micro: float, macro: float = 0.5, cv: float = 0.5) -> dict:
+    return {"comments_per_s": speed, "micro_f1": micro, "macro_f1": macro, "per_class_cv_macro_f1": cv}
+
+
+def test_pick_takes_the_fastest_within_the_tolerance():
+    results = {"torch": result(100, 0.60), "onnx": result(200, 0.60), "onnx-int8": result(500, 0.594)}
+    assert pick(results) == "onnx"
+    results["onnx-int8"] = result(500, 0.596)
+    assert pick(results) == "onnx-int8"
+    results["onnx-int8"] = result(500, 0.60, cv=0.49)  # any compared F1 that moved too far rules it out
+    assert pick(results) == "onnx"
+    assert pick({"torch": result(100, 0.6), "onnx": result(50, 0.6)}) == "torch"
