@@ -184,8 +184,9 @@ def main() -> None:
             subprocess.run([sys.executable, __file__, "--checkpoint", args.checkpoint, "--data_dir", str(args.data_dir),
                             "--latency_comments", str(args.latency_comments), "--child", name, tmp], check=True)
             figures = json.loads(Path(tmp, f"{name}.json").read_text())
+            labels = figures.pop("labels")
             probs = np.load(Path(tmp, f"{name}.npy"))
-            results[name] = {**figures, **score(probs, gold, args.checkpoint, figures.pop("labels")), "probs": probs}
+            results[name] = {**figures, **score(probs, gold, args.checkpoint, labels), "probs": probs}
     from emotion.predict import EmotionClassifier
 
     thresholds = EmotionClassifier(args.checkpoint, backend="torch").threshold_array()
