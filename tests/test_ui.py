@@ -170,6 +170,8 @@ def test_api_functions(ctx):
 def test_about_names_the_checkpoint_and_test_metrics(ctx):
     text = about_tab.about_markdown(ctx)
     assert str(ctx.checkpoint) in text and "per-class, tuned on dev" in text and "Base model" in text
+    # The tiny checkpoint records a backend chosen on dev; the app says which one answers and why.
+    assert f"**Inference:** `{ctx.classifier.backend}`" in text and "chosen on dev" in text
 
 
 @pytest.mark.parametrize("text", ["😂😂😂", "¡Qué alegría verte de nuevo!", "这太好了", "مرحبا بك", "a\u200b\u200fb"])
