@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import hashlib
 import io
 import logging
 import os
@@ -26,10 +27,10 @@ from torch import nn
 from . import checkpoint as ckpt
 
 BACKENDS = ("torch", "onnx", "onnx-int8")
-DESCRIPTIONS = {"torch": "PyTorch, fp32", "onnx": "ONNX Runtime, fp32", "onnx-int8": "ONNX Runtime, int8 weights"}
+DESCRIPTIONS = {"torch": "PyTorch, fp32", "onnx": "ONNX Runtime, fp32", "onnx-int8": "ONNX Runtime, int8 weights and activations"}
 AUTO = "auto"
 ONNX_FOLDER = "onnx"
-# Weight-only int8 loses a little accuracy; a backend is a fair default only within this of torch.
+# int8 loses a little accuracy; a backend is a fair default only within this of torch.
 F1_TOLERANCE = 0.005
 
 # (input_ids, attention_mask) -> logits, all numpy: what every backend runs.
@@ -141,13 +142,18 @@ def export_onnx(model: nn.Module, path: str | os.PathLike) -> None:
     dims = {0: torch.export.Dim("batch"), 1: torch.export.Dim("length")}
     # The exporter reports each pass on stdout and warns about optional packages; keep the user's
     # console for what matters to them.
+    exporter_log = logging.getLogger("torch.onnx")
+    level = exporter_log.level
     with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        logging.getLogger("torch.onnx").setLevel(logging.ERROR)
-        torch.onnx.export(
-            _Logits(model), sample, str(path), input_names=["input_ids", "attention_mask"],
-            output_names=["logits"], dynamic_shapes=(dims, dims), dynamo=True, external_data=False,
-        )
+        exporter_log.setLevel(logging.ERROR)
+        try:
+            torch.onnx.export(
+                _Logits(model), sample, str(path), input_names=["input_ids", "attention_mask"],
+                output_names=["logits"], dynamic_shapes=(dims, dims), dynamo=True, external_data=False,
+            )
+        finally:
+            exporter_log.setLevel(level)
 
 
 def quantize_onnx(source: str | os.PathLike, target: str | os.PathLike) -> None:
@@ -183,7 +189,9 @@ def cache_folder(checkpoint: str | os.PathLike) -> Path:
         return folder
     except OSError:
         base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-        folder = base / "emotion-onnx" / Path(checkpoint).resolve().name
+        resolved = Path(checkpoint).resolve()
+        # One folder per checkpoint path: same-named checkpoints must not evict each other's files.
+        folder = base / "emotion-onnx" / f"{resolved.name}-{hashlib.sha256(str(resolved).encode()).hexdigest()[:8]}"
         folder.mkdir(parents=True, exist_ok=True)
         return folder
 

@@ -98,7 +98,7 @@ def test_cache_falls_back_to_the_user_cache(copied, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     classifier = EmotionClassifier(copied, backend="onnx")
     assert classifier.predict("ok").probabilities
-    assert list((tmp_path / "cache" / "emotion-onnx" / "model").glob("model-*.onnx"))
+    assert list((tmp_path / "cache" / "emotion-onnx").glob("model-*/model-*.onnx"))
 
 
 def test_auto_uses_the_recorded_choice_only_for_these_weights(copied):

@@ -28,6 +28,11 @@ def about_markdown(ctx: AppContext) -> str:
                   "|---|" + "---|" * len(SUMMARY_NAMES)]
         for policy, values in test.items():
             lines.append(f"| {POLICY_NAMES.get(policy, policy)} | " + " | ".join(f"{values.get(k, float('nan')):.4f}" for k in SUMMARY_NAMES) + " |")
+        if ctx.classifier.backend != "torch":
+            lines += ["", f"These figures and the analysis tabs use the probabilities the torch model stored at "
+                          f"training time; the Predict tab runs `{ctx.classifier.backend}`, whose answers can differ "
+                          "for comments near a threshold (its dev figures are in the checkpoint's "
+                          f"`{ckpt.INFERENCE}`)."]
     card = ctx.checkpoint / ckpt.MODEL_CARD
     if card.is_file():
         lines += ["", f"The model card, with the recipe, limitations and per-class results, is `{card}`."]
