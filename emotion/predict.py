@@ -93,6 +93,7 @@ class EmotionClassifier:
 
     ``backend``: ``"auto"`` (the one chosen on dev and recorded in the checkpoint, else torch),
     ``"torch"``, ``"onnx"`` or ``"onnx-int8"``. ONNX files are built on first use and cached.
+    ``threads``: ONNX Runtime's threads (default: the cores this process may use).
     """
 
     def __init__(
