@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from itertools import chain
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,7 +46,8 @@ def length_sorted_batches(
 ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """(positions, input_ids, attention_mask) batches of similar length, so padding stays small.
 
-    The texts go through the Rust tokenizer in one call; padding is a numpy fill per batch.
+    The texts go through the Rust tokenizer in one call; each batch is padded with one masked
+    numpy assignment.
     """
     ids = tokenizer(list(texts), truncation=True, max_length=max_length)["input_ids"]
     lengths = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
@@ -54,12 +56,11 @@ def length_sorted_batches(
     for start in range(0, len(ids), batch_size):
         positions = order[start : start + batch_size]
         width = int(lengths[positions].max())
-        input_ids = np.full((len(positions), width), pad, dtype=np.int64)
-        mask = np.zeros((len(positions), width), dtype=np.int64)
-        for row, i in enumerate(positions):
-            input_ids[row, : lengths[i]] = ids[i]
-            mask[row, : lengths[i]] = 1
-        yield positions, input_ids, mask
+        mask = np.arange(width) < lengths[positions, None]
+        input_ids = np.full(mask.shape, pad, dtype=np.int64)
+        input_ids[mask] = np.fromiter(chain.from_iterable(ids[i] for i in positions), dtype=np.int64,
+                                      count=int(lengths[positions].sum()))
+        yield positions, input_ids, mask.astype(np.int64)
 
 
 def predict_probabilities(
