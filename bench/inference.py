@@ -187,9 +187,10 @@ def main() -> None:
             labels = figures.pop("labels")
             probs = np.load(Path(tmp, f"{name}.npy"))
             results[name] = {**figures, **score(probs, gold, args.checkpoint, labels), "probs": probs}
-    from emotion.predict import EmotionClassifier
+    from emotion.thresholds import Thresholds
 
-    thresholds = EmotionClassifier(args.checkpoint, backend="torch").threshold_array()
+    # The per-class thresholds the app uses by default (the label order is the checkpoint's).
+    thresholds = Thresholds.load(Path(args.checkpoint) / "thresholds.json", labels).array(labels)
     reference = results["torch"]["probs"] >= thresholds
     for r in results.values():
         r["agreement"] = float(((r.pop("probs") >= thresholds) == reference).all(axis=1).mean())
