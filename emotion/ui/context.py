@@ -57,7 +57,7 @@ class AppContext:
     def load(self) -> None:
         """Load the model and thresholds now (about a second): a damaged checkpoint then stops the
         start with a clear message instead of failing on the first click."""
-        _ = self.classifier, self.thresholds
+        _ = self.classifier
 
     @cached_property
     def classifier(self) -> EmotionClassifier:
@@ -67,10 +67,9 @@ class AppContext:
     def labels(self) -> list[str]:
         return self.classifier.labels
 
-    @cached_property
+    @property
     def thresholds(self) -> Thresholds | None:
-        path = self.checkpoint / ckpt.THRESHOLDS
-        return Thresholds.load(path, self.labels) if path.is_file() else None
+        return self.classifier.thresholds
 
     @cached_property
     def metadata(self) -> dict:
