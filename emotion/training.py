@@ -32,7 +32,8 @@ from .evaluate import evaluate_checkpoint, format_summary
 from .labels import LABELS
 from .losses import LOSSES, multilabel_loss, positive_weights
 from .metrics import compute_metrics
-from .model import build_model, load_tokenizer
+from .distill import soft_targets
+from .model import build_model, keep_layers, load_tokenizer, parse_layers
 from .thresholds import tune_global
 
 _BEST_BY_MICRO_F1 = dict(
@@ -78,6 +79,21 @@ class ModelArguments:
         default=None,
         metadata={"help": "Learning rate of the classifier and pooler; default: --learning_rate."},
     )
+    keep_layers: str | None = field(
+        default=None,
+        metadata={"help": "Keep only these encoder layers of the starting model, e.g. 0,2,4,5 to make a "
+                          "4-layer student from a 6-layer checkpoint. Default: all."},
+    )
+    teacher: str | None = field(
+        default=None,
+        metadata={"help": "A fine-tuned checkpoint folder to distil from: the targets blend the labels with "
+                          "its probabilities on the training comments (see --distill_weight)."},
+    )
+    distill_weight: float = field(
+        default=0.5,
+        metadata={"help": "With --teacher: the teacher's share of each target; 0 = labels only, "
+                          "1 = teacher only."},
+    )
     save_dtype: str = field(
         default="float16",
         metadata={"help": "Precision of the saved weights; float16 halves the checkpoint.",
@@ -91,6 +107,12 @@ class ModelArguments:
             raise ValueError("--head_learning_rate must be positive.")
         if self.focal_gamma < 0:
             raise ValueError("--focal_gamma must be >= 0.")
+        if not 0.0 <= self.distill_weight <= 1.0:
+            raise ValueError(f"--distill_weight must lie in [0, 1], got {self.distill_weight}.")
+        if self.teacher is not None and self.loss != "bce":
+            raise ValueError("--teacher trains with the bce loss on soft targets; drop --loss or set it to bce.")
+        if self.keep_layers is not None:
+            parse_layers(self.keep_layers)
 
 
 @dataclass
@@ -150,13 +172,15 @@ def parse_args(argv: list[str] | None = None) -> tuple[ModelArguments, DataArgum
     return model_args, data_args, run_args, training_args, f"preset {preset}: {why}"
 
 
-def encode(data: Dataset, tokenizer, max_length: int, num_labels: int) -> Dataset:
-    def batch_encode(batch: dict) -> dict:
+def encode(data: Dataset, tokenizer, max_length: int, num_labels: int, targets: np.ndarray | None = None) -> Dataset:
+    """Token ids plus ``labels``: the multi-hot labels, or ``targets`` (N, num_labels) when given."""
+    def batch_encode(batch: dict, indices: list[int]) -> dict:
         out = tokenizer(batch["text"], truncation=True, max_length=max_length)
-        out["labels"] = multi_hot(batch["labels"], num_labels).tolist()
+        out["labels"] = (multi_hot(batch["labels"], num_labels) if targets is None else targets[indices]).tolist()
         return out
 
-    return data.map(batch_encode, batched=True, remove_columns=data.column_names, desc="Tokenizing")
+    return data.map(batch_encode, batched=True, with_indices=True, remove_columns=data.column_names,
+                    desc="Tokenizing")
 
 
 def sort_by_length(data: Dataset) -> Dataset:
@@ -264,6 +288,14 @@ def run(argv: list[str] | None = None) -> dict:
         dev = dev.select(range(min(data_args.max_eval_samples, len(dev))))
     tokenizer = load_tokenizer(model_args.model_name_or_path)
     model = build_model(model_args.model_name_or_path, LABELS)
+    if model_args.keep_layers:
+        model = keep_layers(model, parse_layers(model_args.keep_layers))
+    targets = None
+    if model_args.teacher:
+        print(f"[train] Distilling from {model_args.teacher} (weight {model_args.distill_weight}): "
+              f"scoring the {len(train)} training comments...", flush=True)
+        targets = soft_targets(model_args.teacher, train["text"], multi_hot(train["labels"], len(LABELS)),
+                               LABELS, model_args.distill_weight, training_args.per_device_eval_batch_size)
     num_params = sum(p.numel() for p in model.parameters())
     print(f"[train] {model_args.model_name_or_path}: {num_params / 1e6:.1f}M parameters; "
           f"{len(train)} train / {len(dev)} dev comments from {describe_source(data_args.data_dir)}", flush=True)
@@ -271,7 +303,7 @@ def run(argv: list[str] | None = None) -> dict:
     trainer = EmotionTrainer(
         model=model,
         args=training_args,
-        train_dataset=encode(train, tokenizer, model_args.max_length, len(LABELS)),
+        train_dataset=encode(train, tokenizer, model_args.max_length, len(LABELS), targets),
         eval_dataset=sort_by_length(encode(dev, tokenizer, model_args.max_length, len(LABELS))),
         data_collator=DataCollatorWithPadding(tokenizer),
         processing_class=tokenizer,
@@ -293,6 +325,7 @@ def run(argv: list[str] | None = None) -> dict:
         tokenizer.save_pretrained(stage)
         extra = {
             "base_model": model_args.model_name_or_path,
+            **({"teacher_weights_sha256": ckpt.weights_fingerprint(model_args.teacher)} if model_args.teacher else {}),
             "num_parameters": num_params,
             "train_comments": len(train),
             "train_seconds": round(seconds, 1),

@@ -112,7 +112,44 @@ def test_presets_and_overrides():
     assert model_args.model_name_or_path == PRESETS[expected]["model_name_or_path"]
 
 
-@pytest.mark.parametrize(("flag", "value"), [("--max_length", "4"), ("--max_train_samples", "0"), ("--loss", "hinge")])
+def test_distilled_student_keeps_chosen_layers_and_records_its_teacher(tiny_checkpoint, tmp_path, data_dir):
+    out = tmp_path / "student"
+    run(tiny_run_args(tiny_checkpoint, data_dir, tmp_path, out, "--keep_layers", "1", "--teacher",
+                      str(tiny_checkpoint), "--distill_weight", "0.7", "--max_steps", "2"))
+    student = AutoModelForSequenceClassification.from_pretrained(out)
+    teacher = AutoModelForSequenceClassification.from_pretrained(tiny_checkpoint)
+    assert student.config.num_hidden_layers == 1 and len(student.bert.encoder.layer) == 1
+    config = json.loads((out / ckpt.TRAINING_CONFIG).read_text())
+    assert config["teacher"] == str(tiny_checkpoint) and config["distill_weight"] == 0.7
+    assert config["teacher_weights_sha256"] == ckpt.weights_fingerprint(tiny_checkpoint)
+    # The student started from the teacher's layer 1; training moved it, but its shapes carried over.
+    assert student.bert.encoder.layer[0].output.dense.weight.shape == teacher.bert.encoder.layer[1].output.dense.weight.shape
+
+
+def test_soft_targets_blend_labels_with_the_teacher(tiny_checkpoint):
+    from emotion.distill import soft_targets
+    from emotion.predict import EmotionClassifier
+
+    texts = ["what a lovely day", "this is awful and I am so angry"]
+    y_true = np.zeros((2, len(LABELS)), dtype=np.float32)
+    y_true[0, 17] = y_true[1, 2] = 1.0
+    teacher = EmotionClassifier(tiny_checkpoint, backend="torch").predict_probabilities(texts)
+    np.testing.assert_array_equal(soft_targets(tiny_checkpoint, texts, y_true, LABELS, 0.0), y_true)
+    np.testing.assert_allclose(soft_targets(tiny_checkpoint, texts, y_true, LABELS, 1.0), teacher, atol=1e-6)
+    np.testing.assert_allclose(soft_targets(tiny_checkpoint, texts, y_true, LABELS, 0.25),
+                               0.75 * y_true + 0.25 * teacher, atol=1e-6)
+    with pytest.raises(ValueError, match="same label set"):
+        soft_targets(tiny_checkpoint, texts, y_true[:, :5], LABELS[:5], 0.5)
+
+
+def test_keep_layers_refuses_layers_the_model_lacks(tiny_bert, tmp_path, data_dir):
+    with pytest.raises(ValueError, match="layers 0 to 1"):
+        run(tiny_run_args(tiny_bert, data_dir, tmp_path, tmp_path / "out", "--keep_layers", "0,2"))
+
+
+@pytest.mark.parametrize(("flag", "value"), [("--max_length", "4"), ("--max_train_samples", "0"), ("--loss", "hinge"),
+                                             ("--keep_layers", "2,1"), ("--keep_layers", "a"),
+                                             ("--distill_weight", "1.5")])
 def test_bad_arguments_are_refused(flag, value):
     with pytest.raises((ValueError, SystemExit)):
         parse_args([flag, value])
