@@ -87,10 +87,17 @@ model-index:
       name: micro F1 (global threshold tuned on dev)
       value: {test['global_tuned']['micro_f1']:.4f}
 ---"""
+    origin = f"`{base_id}` ({config.get('num_parameters', 0) / 1e6:.1f}M parameters) fine-tuned"
+    if config.get("teacher"):
+        layers = f"layers {config['keep_layers']} of " if config.get("keep_layers") else ""
+        origin = (f"A {config.get('num_parameters', 0) / 1e6:.1f}M-parameter student started from {layers}"
+                  f"`{config.get('initialized_from', base_id)}` (itself from `{base_id}`) and distilled from the "
+                  f"fine-tuned `{config['teacher']}` (targets: {config.get('distill_weight')} teacher probabilities, "
+                  f"the rest gold labels), trained")
     body = f"""
 # {folder.name}: emotion classifier for short informal English text
 
-`{base_id}` ({config.get('num_parameters', 0) / 1e6:.1f}M parameters) fine-tuned on GoEmotions (simplified) to tag
+{origin} on GoEmotions (simplified) to tag
 a comment with any of 27 emotions or neutral. Multi-label: a linear head on [CLS] with one sigmoid per
 label. Loads with `AutoModelForSequenceClassification` and `AutoTokenizer` alone (no remote code).
 

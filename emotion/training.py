@@ -238,6 +238,15 @@ class EmotionTrainer(Trainer):
         return self.optimizer
 
 
+def base_model(name: str) -> dict[str, str]:
+    """The pretrained model a run descends from: starting from one of our checkpoints (a student
+    made from its teacher's layers), that checkpoint's own base, with the checkpoint as ``initialized_from``."""
+    config = Path(name) / ckpt.TRAINING_CONFIG
+    if config.is_file():
+        return {"base_model": ckpt.read_json(config).get("base_model", name), "initialized_from": name}
+    return {"base_model": name}
+
+
 def training_config(model_args, data_args, training_args, preset_note: str, extra: dict) -> dict:
     return {
         "preset_note": preset_note,
@@ -324,7 +333,7 @@ def run(argv: list[str] | None = None) -> dict:
         model.save_pretrained(stage)
         tokenizer.save_pretrained(stage)
         extra = {
-            "base_model": model_args.model_name_or_path,
+            **base_model(model_args.model_name_or_path),
             **({"teacher_weights_sha256": ckpt.weights_fingerprint(model_args.teacher)} if model_args.teacher else {}),
             "num_parameters": num_params,
             "train_comments": len(train),

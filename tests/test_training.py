@@ -122,6 +122,10 @@ def test_distilled_student_keeps_chosen_layers_and_records_its_teacher(tiny_chec
     config = json.loads((out / ckpt.TRAINING_CONFIG).read_text())
     assert config["teacher"] == str(tiny_checkpoint) and config["distill_weight"] == 0.7
     assert config["teacher_weights_sha256"] == ckpt.weights_fingerprint(tiny_checkpoint)
+    teacher_config = json.loads((tiny_checkpoint / ckpt.TRAINING_CONFIG).read_text())
+    assert config["initialized_from"] == str(tiny_checkpoint)
+    assert config["base_model"] == teacher_config["base_model"]  # the pretrained ancestor, not the teacher
+    assert "distilled from the fine-tuned" in (out / ckpt.MODEL_CARD).read_text()
     # The student started from the teacher's layer 1; training moved it, but its shapes carried over.
     assert student.bert.encoder.layer[0].output.dense.weight.shape == teacher.bert.encoder.layer[1].output.dense.weight.shape
 
