@@ -2,6 +2,11 @@
 on the same test comments, plus the app's own start-up and slider figures.
 
     python bench/inference.py --data_dir ../shared/data/goemotions
+    python bench/inference.py --data_dir ../shared/data/goemotions \
+        --checkpoint checkpoints/minilm-l4-distilled --teacher checkpoints/minilm-goemotions
+
+With ``--teacher`` (the checkpoint a student was distilled from), the teacher's pipeline and torch
+rows are added, so the student's speed and F1 are also shown against the model it replaces.
 
 Each engine runs in a fresh process (so its peak memory is its own) and measures: one-comment
 latency p50 / p95 (a call per comment, tokenization included), batched throughput over the whole
@@ -29,6 +34,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 DEFAULT_CHECKPOINT = ROOT / "checkpoints" / "minilm-goemotions"
 ENGINES = ("pipeline", "torch", "onnx", "onnx-int8")
+TEACHER = "teacher"
+TEACHER_ENGINES = ("pipeline", "torch")
 BATCH = 64
 
 
@@ -142,15 +149,17 @@ def app_figures(checkpoint: str, data_dir: str) -> dict[str, float]:
 def table(results: dict[str, dict]) -> str:
     base = results["pipeline"]
     ref = results["torch"]
-    head = ("| engine | one comment p50 | p95 | batched | vs pipeline | peak memory | test micro F1 | macro F1 "
-            "| per-class micro F1 | per-class macro F1 | label sets = torch |")
+    teacher = results.get(f"{TEACHER} pipeline")
+    head = ("| engine | one comment p50 | p95 | batched | vs pipeline | " + ("vs teacher pipeline | " if teacher else "")
+            + "peak memory | test micro F1 | macro F1 | per-class micro F1 | per-class macro F1 | label sets = torch |")
     lines = [head, "|---" * (head.count("|") - 1) + "|"]
     for name, r in results.items():
         f1 = " | ".join(f"{r[k]:.4f} ({r[k] - ref[k]:+.4f})" if name != "torch" else f"{r[k]:.4f}"
                         for k in ("micro_f1", "macro_f1", "per_class_micro_f1", "per_class_macro_f1"))
+        vs_teacher = f"{r['comments_per_s'] / teacher['comments_per_s']:.1f}x | " if teacher else ""
         lines.append(
             f"| {name} | {r['p50_ms']:.1f} ms | {r['p95_ms']:.1f} ms | {r['comments_per_s']:.0f}/s | "
-            f"{r['comments_per_s'] / base['comments_per_s']:.1f}x | {r['peak_mib']:.0f} MiB | {f1} | "
+            f"{r['comments_per_s'] / base['comments_per_s']:.1f}x | {vs_teacher}{r['peak_mib']:.0f} MiB | {f1} | "
             f"{100 * r['agreement']:.1f}% |"
         )
     return "\n".join(lines)
@@ -161,6 +170,8 @@ def main() -> None:
     parser.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT))
     parser.add_argument("--data_dir", default=os.environ.get("GOEMOTIONS_DIR"), help="GoEmotions folder")
     parser.add_argument("--engines", nargs="+", default=list(ENGINES), choices=ENGINES)
+    parser.add_argument("--teacher", help="the checkpoint a student --checkpoint was distilled from: adds its "
+                                          "pipeline and torch rows")
     parser.add_argument("--latency_comments", type=int, default=300, help="comments timed one at a time")
     parser.add_argument("--skip_app", action="store_true", help="leave out the app's start-up and slider figures")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "inference")
@@ -172,33 +183,40 @@ def main() -> None:
 
     from emotion.backends import cpu_threads
     from emotion.data import load_split, multi_hot
+    from emotion.thresholds import Thresholds
 
     for name in ("torch", "pipeline"):
         if name not in args.engines:
             args.engines.insert(0, name)  # the reference and the baseline
     gold = multi_hot(load_split("test", args.data_dir)["labels"])
+    runs = [(name, args.checkpoint, name) for name in ENGINES if name in args.engines]
+    if args.teacher:
+        runs = [(f"{TEACHER} {name}", args.teacher, name) for name in TEACHER_ENGINES] + runs
     results: dict[str, dict] = {}
+    label_sets: dict[str, np.ndarray] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for name in [e for e in ENGINES if e in args.engines]:
-            print(f"[bench] {name} ...", flush=True)
-            subprocess.run([sys.executable, __file__, "--checkpoint", args.checkpoint, "--data_dir", str(args.data_dir),
-                            "--latency_comments", str(args.latency_comments), "--child", name, tmp], check=True)
-            figures = json.loads(Path(tmp, f"{name}.json").read_text())
+        for row, checkpoint, name in runs:
+            print(f"[bench] {row} ...", flush=True)
+            folder = Path(tmp, row.replace(" ", "-"))
+            folder.mkdir()
+            subprocess.run([sys.executable, __file__, "--checkpoint", checkpoint, "--data_dir", str(args.data_dir),
+                            "--latency_comments", str(args.latency_comments), "--child", name, str(folder)],
+                           check=True)
+            figures = json.loads((folder / f"{name}.json").read_text())
             labels = figures.pop("labels")
-            probs = np.load(Path(tmp, f"{name}.npy"))
-            results[name] = {**figures, **score(probs, gold, args.checkpoint, labels), "probs": probs}
-    from emotion.thresholds import Thresholds
-
-    # The per-class thresholds the app uses by default (the label order is the checkpoint's).
-    thresholds = Thresholds.load(Path(args.checkpoint) / "thresholds.json", labels).array(labels)
-    reference = results["torch"]["probs"] >= thresholds
-    for r in results.values():
-        r["agreement"] = float(((r.pop("probs") >= thresholds) == reference).all(axis=1).mean())
+            probs = np.load(folder / f"{name}.npy")
+            results[row] = {**figures, **score(probs, gold, checkpoint, labels)}
+            # Label sets at the per-class thresholds the app uses by default, each checkpoint its own.
+            label_sets[row] = probs >= Thresholds.load(Path(checkpoint) / "thresholds.json", labels).array(labels)
+    for row, r in results.items():
+        r["agreement"] = float((label_sets[row] == label_sets["torch"]).all(axis=1).mean())
 
     report = [
         f"# Inference benchmark ({time.strftime('%Y-%m-%d')})", "",
-        f"Checkpoint `{Path(args.checkpoint).name}`; GoEmotions test split ({len(gold):,} comments); batch {BATCH}; "
-        f"{cpu_threads()} CPU threads ({platform.processor() or platform.machine()}); F1 at the checkpoint's tuned "
+        f"Checkpoint `{Path(args.checkpoint).name}`"
+        + (f" (teacher rows: `{Path(args.teacher).name}`, the model it was distilled from)" if args.teacher else "")
+        + f"; GoEmotions test split ({len(gold):,} comments); batch {BATCH}; "
+        f"{cpu_threads()} CPU threads ({platform.processor() or platform.machine()}); F1 at each checkpoint's tuned "
         "thresholds (global: micro / macro; per-class), difference to torch in brackets; label sets = torch: "
         "comments whose predicted labels (per-class thresholds) equal torch's.", "", table(results),
     ]

@@ -32,7 +32,9 @@ from .evaluate import evaluate_checkpoint, format_summary
 from .labels import LABELS
 from .losses import LOSSES, multilabel_loss, positive_weights
 from .metrics import compute_metrics
-from .distill import soft_targets
+from .backends import F1_TOLERANCE
+from .distill import compare_to_teacher, soft_targets
+from .distill import describe as describe_distillation
 from .model import build_model, keep_layers, load_tokenizer, parse_layers
 from .thresholds import tune_global
 
@@ -350,6 +352,9 @@ def run(argv: list[str] | None = None) -> dict:
                                       training_args.per_device_eval_batch_size)
         if run_args.choose_backend:
             choose_on_dev(stage, data_args.data_dir, data_args.max_eval_samples)
+        if model_args.teacher:
+            print(f"[train] {describe_distillation(compare_to_teacher(stage, model_args.teacher, F1_TOLERANCE))}",
+                  flush=True)
     print(f"[train] {seconds / 60:.1f} min; wrote {final_dir}", flush=True)
     print(format_summary(metrics), flush=True)
     return metrics
