@@ -37,39 +37,68 @@ def soft_targets(
     return ((1.0 - weight) * y_true + weight * probs).astype(np.float32)
 
 
-# Dev F1 figures a student is held to, as (policy, metric) in metrics.json. Each model's thresholds
-# were tuned on its own dev probabilities, so the comparison is like for like.
-COMPARED = (("global_tuned", "micro_f1"), ("global_tuned", "macro_f1"), ("per_class_tuned", "macro_f1"))
-
-
-def compare_to_teacher(student: str | os.PathLike, teacher: str | os.PathLike, tolerance: float) -> dict:
-    """The student's dev F1 against its teacher's; ``replaces_teacher`` when none is more than
-    ``tolerance`` lower. Written to ``distillation.json`` in the student's folder."""
+def compare_to_teacher(
+    student: str | os.PathLike, teacher: str | os.PathLike, ids: Sequence[str], y_true: np.ndarray, tolerance: float
+) -> dict:
+    """The student's dev F1 against its teacher's, from each one's stored dev probabilities and own
+    tuned thresholds, on the figures that choose a backend (``backend_choice.COMPARED``).
+    ``replaces_teacher`` when none is more than ``tolerance`` lower. Written to ``distillation.json``
+    in the student's folder."""
     from . import checkpoint as ckpt
+    from .backend_choice import COMPARED, compared_figures, shrink_strength
+    from .labels import labels_from_config
+    from .thresholds import Thresholds
+    from transformers import AutoConfig
 
-    dev = {name: ckpt.read_json(Path(folder) / ckpt.METRICS)["dev"] for name, folder in
-           (("student", student), ("teacher", teacher))}
-    figures = {f"{metric} ({policy})": {"student": round(dev["student"][policy][metric], 5),
-                                        "teacher": round(dev["teacher"][policy][metric], 5),
-                                        "difference": round(dev["student"][policy][metric]
-                                                            - dev["teacher"][policy][metric], 5)}
-               for policy, metric in COMPARED}
+    def figures(folder: Path) -> dict:
+        labels = labels_from_config(AutoConfig.from_pretrained(folder))
+        stored_ids, probs = ckpt.load_probabilities(folder / ckpt.probabilities_file("dev"), labels)
+        row = {comment: i for i, comment in enumerate(stored_ids)}
+        missing = [comment for comment in ids if comment not in row]
+        if missing:
+            raise ckpt.CheckpointError(f"{folder} has no stored dev probabilities for {len(missing)} of the dev "
+                                       f"comments (e.g. id {missing[0]}); re-evaluate it with --eval_only.")
+        thresholds = Thresholds.load(folder / ckpt.THRESHOLDS, labels)
+        return compared_figures(probs[[row[c] for c in ids]], y_true, thresholds.global_threshold,
+                                shrink_strength(folder))
+
+    dev = {"student": figures(Path(student)), "teacher": figures(Path(teacher))}
+    table = {name: {"student": dev["student"][name], "teacher": dev["teacher"][name],
+                    "difference": round(dev["student"][name] - dev["teacher"][name], 5)} for name in COMPARED}
     result = {
         "teacher": str(teacher),
         "teacher_weights_sha256": ckpt.weights_fingerprint(teacher),
         "split": "dev",
-        "tolerance": tolerance,
-        "figures": figures,
-        "replaces_teacher": all(f["difference"] >= -tolerance for f in figures.values()),
+        "comments": len(ids),
+        "rule": f"the student may replace its teacher when none of its dev F1s is more than {tolerance} lower",
+        "figures": table,
+        "replaces_teacher": all(f["difference"] >= -tolerance for f in table.values()),
     }
     ckpt.write_json(Path(student) / DISTILLATION, result)
     return result
 
 
+def compare_on_dev(
+    student: str | os.PathLike, teacher: str | os.PathLike, data_dir: str | os.PathLike | None = None,
+    max_samples: int | None = None, tolerance: float | None = None,
+) -> dict:
+    """``compare_to_teacher`` on the dev split (or its first ``max_samples`` comments); prints the result."""
+    from .backends import F1_TOLERANCE
+    from .data import load_split, multi_hot
+    from .labels import LABELS
+
+    dev = load_split("dev", data_dir)
+    if max_samples:
+        dev = dev.select(range(min(max_samples, len(dev))))
+    result = compare_to_teacher(student, teacher, dev["id"], multi_hot(dev["labels"], len(LABELS)),
+                                F1_TOLERANCE if tolerance is None else tolerance)
+    print(f"[distill] {describe(result)}", flush=True)
+    return result
+
+
 def describe(result: dict) -> str:
     verdict = "may replace" if result["replaces_teacher"] else "falls short of"
-    lines = [f"student vs teacher {result['teacher']} on dev: {verdict} the teacher "
-             f"(no F1 more than {result['tolerance']} lower)"]
-    lines += [f"  {name:28s} student {f['student']:.4f}  teacher {f['teacher']:.4f}  {f['difference']:+.4f}"
+    lines = [f"student vs teacher {result['teacher']} on dev: {verdict} the teacher ({result['rule']})"]
+    lines += [f"  {name:22s} student {f['student']:.4f}  teacher {f['teacher']:.4f}  {f['difference']:+.4f}"
               for name, f in result["figures"].items()]
     return "\n".join(lines)

@@ -32,9 +32,7 @@ from .evaluate import evaluate_checkpoint, format_summary
 from .labels import LABELS
 from .losses import LOSSES, multilabel_loss, positive_weights
 from .metrics import compute_metrics
-from .backends import F1_TOLERANCE
-from .distill import compare_to_teacher, soft_targets
-from .distill import describe as describe_distillation
+from .distill import compare_on_dev, soft_targets
 from .model import build_model, keep_layers, load_tokenizer, parse_layers
 from .thresholds import tune_global
 
@@ -276,6 +274,10 @@ def run(argv: list[str] | None = None) -> dict:
         print(format_summary(metrics), flush=True)
         if run_args.choose_backend:
             choose_on_dev(run_args.eval_only, data_args.data_dir, data_args.max_eval_samples)
+        config = Path(run_args.eval_only) / ckpt.TRAINING_CONFIG
+        teacher = ckpt.read_json(config).get("teacher") if config.is_file() else None
+        if teacher:
+            compare_on_dev(run_args.eval_only, teacher, data_args.data_dir, data_args.max_eval_samples)
         return metrics
 
     final_dir = Path(training_args.output_dir)
@@ -353,8 +355,7 @@ def run(argv: list[str] | None = None) -> dict:
         if run_args.choose_backend:
             choose_on_dev(stage, data_args.data_dir, data_args.max_eval_samples)
         if model_args.teacher:
-            print(f"[train] {describe_distillation(compare_to_teacher(stage, model_args.teacher, F1_TOLERANCE))}",
-                  flush=True)
+            compare_on_dev(stage, model_args.teacher, data_args.data_dir, data_args.max_eval_samples)
     print(f"[train] {seconds / 60:.1f} min; wrote {final_dir}", flush=True)
     print(format_summary(metrics), flush=True)
     return metrics

@@ -127,9 +127,13 @@ def test_distilled_student_keeps_chosen_layers_and_records_its_teacher(tiny_chec
     assert config["base_model"] == teacher_config["base_model"]  # the pretrained ancestor, not the teacher
     assert "distilled from the fine-tuned" in (out / ckpt.MODEL_CARD).read_text()
     comparison = json.loads((out / "distillation.json").read_text())
-    student_dev = json.loads((out / ckpt.METRICS).read_text())["dev"]["global_tuned"]["micro_f1"]
-    assert comparison["figures"]["micro_f1 (global_tuned)"]["student"] == round(student_dev, 5)
+    for folder, role in ((out, "student"), (tiny_checkpoint, "teacher")):
+        dev_micro = json.loads((folder / ckpt.METRICS).read_text())["dev"]["global_tuned"]["micro_f1"]
+        assert comparison["figures"]["micro_f1"][role] == round(dev_micro, 5)
     assert comparison["replaces_teacher"] == all(f["difference"] >= -0.005 for f in comparison["figures"].values())
+    (out / "distillation.json").unlink()
+    run(["--eval_only", str(out), "--data_dir", str(data_dir), "--choose_backend", "false"])
+    assert json.loads((out / "distillation.json").read_text())["figures"] == comparison["figures"]
     # The student started from the teacher's layer 1; training moved it, but its shapes carried over.
     assert student.bert.encoder.layer[0].output.dense.weight.shape == teacher.bert.encoder.layer[1].output.dense.weight.shape
 
