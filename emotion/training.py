@@ -28,11 +28,11 @@ from transformers.trainer_utils import get_last_checkpoint
 from . import checkpoint as ckpt
 from .backend_choice import choose_on_dev
 from .data import describe_source, load_split, multi_hot
+from .distill import compare_on_dev, soft_targets
 from .evaluate import evaluate_checkpoint, format_summary
 from .labels import LABELS
 from .losses import LOSSES, multilabel_loss, positive_weights
 from .metrics import compute_metrics
-from .distill import compare_on_dev, soft_targets
 from .model import build_model, keep_layers, load_tokenizer, parse_layers
 from .thresholds import tune_global
 
