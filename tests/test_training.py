@@ -138,6 +138,28 @@ def test_distilled_student_keeps_chosen_layers_and_records_its_teacher(tiny_chec
     assert student.bert.encoder.layer[0].output.dense.weight.shape == teacher.bert.encoder.layer[1].output.dense.weight.shape
 
 
+def test_hidden_state_loss_is_zero_for_the_teacher_itself_and_trains_a_student(tiny_checkpoint, tmp_path, data_dir):
+    from types import SimpleNamespace
+
+    from emotion.model import keep_layers
+    from emotion.training import EmotionTrainer
+
+    teacher = AutoModelForSequenceClassification.from_pretrained(tiny_checkpoint, dtype=torch.float32).eval()
+    tokenizer = AutoTokenizer.from_pretrained(tiny_checkpoint)
+    inputs = dict(tokenizer(["what a lovely day", "so angry"], padding=True, return_tensors="pt"))
+    same = SimpleNamespace(teacher=teacher, layer_map=[0, 1])
+    states = teacher(**inputs, output_hidden_states=True).hidden_states
+    assert EmotionTrainer.hidden_loss(same, inputs, states).item() == pytest.approx(0.0, abs=1e-10)
+    student = keep_layers(AutoModelForSequenceClassification.from_pretrained(tiny_checkpoint), [1]).eval()
+    states = student(**inputs, output_hidden_states=True).hidden_states
+    assert EmotionTrainer.hidden_loss(SimpleNamespace(teacher=teacher, layer_map=[1]), inputs, states).item() > 0
+
+    out = tmp_path / "student"
+    run(tiny_run_args(tiny_checkpoint, data_dir, tmp_path, out, "--keep_layers", "1", "--teacher",
+                      str(tiny_checkpoint), "--distill_hidden_weight", "1.0", "--max_steps", "2"))
+    assert json.loads((out / ckpt.TRAINING_CONFIG).read_text())["distill_hidden_weight"] == 1.0
+
+
 def test_soft_targets_blend_labels_with_the_teacher(tiny_checkpoint):
     from emotion.distill import soft_targets
     from emotion.predict import EmotionClassifier
@@ -161,7 +183,7 @@ def test_keep_layers_refuses_layers_the_model_lacks(tiny_bert, tmp_path, data_di
 
 @pytest.mark.parametrize(("flag", "value"), [("--max_length", "4"), ("--max_train_samples", "0"), ("--loss", "hinge"),
                                              ("--keep_layers", "2,1"), ("--keep_layers", "a"),
-                                             ("--distill_weight", "1.5")])
+                                             ("--distill_weight", "1.5"), ("--distill_hidden_weight", "1")])
 def test_bad_arguments_are_refused(flag, value):
     with pytest.raises((ValueError, SystemExit)):
         parse_args([flag, value])
