@@ -71,6 +71,7 @@ def compare_to_teacher(
         "split": "dev",
         "comments": len(ids),
         "rule": f"the student may replace its teacher when none of its dev F1s is more than {tolerance} lower",
+        "tolerance": tolerance,
         "figures": table,
         "replaces_teacher": all(f["difference"] >= -tolerance for f in table.values()),
     }
