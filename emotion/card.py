@@ -93,7 +93,12 @@ model-index:
         origin = (f"A {config.get('num_parameters', 0) / 1e6:.1f}M-parameter student started from {layers}"
                   f"`{config.get('initialized_from', base_id)}` (itself from `{base_id}`) and distilled from the "
                   f"fine-tuned `{config['teacher']}` (targets: {config.get('distill_weight')} teacher probabilities, "
-                  f"the rest gold labels), trained")
+                  f"the rest gold labels"
+                  + (f"; plus a hidden-state loss of weight {config['distill_hidden_weight']} toward the teacher "
+                     "layers the student's were copied from" if config.get("distill_hidden_weight") else "")
+                  + "), trained")
+    distilled = ("\n`distillation.json` compares this student's dev F1 with its teacher's." if config.get("teacher")
+                 else "")
     body = f"""
 # {folder.name}: emotion classifier for short informal English text
 
@@ -158,7 +163,7 @@ Command: `{config.get('command', 'python train_model.py')}`
 `training_results.csv`, `training_config.json`, `training_log.json`, and `dev_/test_probabilities.parquet`
 (comment id + 28 probabilities; no texts or labels). Plain `transformers` loads the model; the project's
 `EmotionClassifier` can also run it on ONNX Runtime (fp32, or int8 weights and activations), and
-`inference.json`, when present, names the default backend chosen on dev with each backend's dev speed and F1.
+`inference.json`, when present, names the default backend chosen on dev with each backend's dev speed and F1.{distilled}
 
 ## Citation
 Demszky et al., 2020. *GoEmotions: A Dataset of Fine-Grained Emotions.* ACL. The data is CC BY 4.0.

@@ -18,8 +18,15 @@ def row(folder: Path) -> dict:
     tuning = json.loads((folder / "threshold_tuning.json").read_text())
     args = config["training_arguments"]
     strength = str(tuning["chosen_strength"])
+    teacher = "-"
+    if config.get("teacher"):
+        teacher = f"{Path(config['teacher']).name}, weight {config['distill_weight']:g}"
+        if config.get("distill_hidden_weight"):
+            teacher += f", hidden-state loss {config['distill_hidden_weight']:g}"
     return {
         "run": folder.name,
+        "layers": json.loads((folder / "config.json").read_text())["num_hidden_layers"],
+        "distilled from": teacher,
         "loss": config["loss"],
         "epochs": f"{args['num_train_epochs']:g}",
         "best checkpoint by": args["metric_for_best_model"],
