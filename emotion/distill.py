@@ -47,10 +47,11 @@ def compare_to_teacher(
     from . import checkpoint as ckpt
     from .backend_choice import COMPARED, compared_figures, shrink_strength
     from .labels import labels_from_config
+    from .metrics import micro_f1_difference_interval
     from .thresholds import Thresholds
     from transformers import AutoConfig
 
-    def figures(folder: Path) -> dict:
+    def figures(folder: Path) -> tuple[dict, np.ndarray]:
         labels = labels_from_config(AutoConfig.from_pretrained(folder))
         stored_ids, probs = ckpt.load_probabilities(folder / ckpt.probabilities_file("dev"), labels)
         row = {comment: i for i, comment in enumerate(stored_ids)}
@@ -59,10 +60,12 @@ def compare_to_teacher(
             raise ckpt.CheckpointError(f"{folder} has no stored dev probabilities for {len(missing)} of the dev "
                                        f"comments (e.g. id {missing[0]}); re-evaluate it with --eval_only.")
         thresholds = Thresholds.load(folder / ckpt.THRESHOLDS, labels)
-        return compared_figures(probs[[row[c] for c in ids]], y_true, thresholds.global_threshold,
-                                shrink_strength(folder))
+        probs = probs[[row[c] for c in ids]]
+        return (compared_figures(probs, y_true, thresholds.global_threshold, shrink_strength(folder)),
+                probs >= thresholds.global_threshold)
 
-    dev = {"student": figures(Path(student)), "teacher": figures(Path(teacher))}
+    (student_figures, student_pred), (teacher_figures, teacher_pred) = figures(Path(student)), figures(Path(teacher))
+    dev = {"student": student_figures, "teacher": teacher_figures}
     table = {name: {"student": dev["student"][name], "teacher": dev["teacher"][name],
                     "difference": round(dev["student"][name] - dev["teacher"][name], 5)} for name in COMPARED}
     result = {
@@ -73,6 +76,9 @@ def compare_to_teacher(
         "rule": f"the student may replace its teacher when none of its dev F1s is more than {tolerance} lower",
         "tolerance": tolerance,
         "figures": table,
+        # How well this split can tell the two apart at all.
+        "micro_f1_difference_95ci": [round(v, 4) for v in
+                                     micro_f1_difference_interval(y_true, student_pred, teacher_pred)],
         "replaces_teacher": all(f["difference"] >= -tolerance for f in table.values()),
     }
     ckpt.write_json(Path(student) / DISTILLATION, result)
@@ -102,4 +108,6 @@ def describe(result: dict) -> str:
     lines = [f"student vs teacher {result['teacher']} on dev: {verdict} the teacher ({result['rule']})"]
     lines += [f"  {name:22s} student {f['student']:.4f}  teacher {f['teacher']:.4f}  {f['difference']:+.4f}"
               for name, f in result["figures"].items()]
+    low, high = result["micro_f1_difference_95ci"]
+    lines.append(f"  micro F1 difference, 95% paired-bootstrap interval over the comments: [{low:+.4f}, {high:+.4f}]")
     return "\n".join(lines)

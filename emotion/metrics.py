@@ -73,3 +73,24 @@ def per_class_table(
             "predicted": y_pred.sum(0).astype(int),
         }
     )
+
+
+def micro_f1_difference_interval(
+    y_true: np.ndarray, pred_a: np.ndarray, pred_b: np.ndarray, resamples: int = 2000, seed: int = 0,
+) -> tuple[float, float]:
+    """95% paired-bootstrap interval of micro F1(a) - micro F1(b): both models are scored on the
+    same resampled comments, so the interval reflects how much the split's sample can tell them apart."""
+    y_true = np.asarray(y_true).astype(bool)
+    counts = []
+    for pred in (np.asarray(pred_a).astype(bool), np.asarray(pred_b).astype(bool)):
+        # Per comment: true positives, false positives, false negatives; micro F1 sums them.
+        counts.append(np.stack([(pred & y_true).sum(1), (pred & ~y_true).sum(1), (~pred & y_true).sum(1)],
+                               1).astype(np.int32))
+    rows = np.random.default_rng(seed).integers(0, len(y_true), (resamples, len(y_true)), dtype=np.int32)
+
+    def micro(c: np.ndarray) -> np.ndarray:
+        totals = c[rows].sum(1)
+        return 2 * totals[:, 0] / np.maximum(2 * totals[:, 0] + totals[:, 1] + totals[:, 2], 1)
+
+    low, high = np.percentile(micro(counts[0]) - micro(counts[1]), [2.5, 97.5])
+    return float(low), float(high)

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import f1_score
 
-from emotion.metrics import binarize, compute_metrics, per_class_table
+from emotion.metrics import binarize, compute_metrics, micro_f1_difference_interval, per_class_table
 
 Y = np.array([[1, 0, 0], [0, 1, 0], [1, 1, 0], [0, 0, 1]])
 P = np.array([[0.9, 0.2, 0.1], [0.4, 0.6, 0.2], [0.7, 0.3, 0.1], [0.2, 0.1, 0.45]])
@@ -51,3 +51,14 @@ def test_per_class_table_matches_sklearn():
     assert table["predicted"].tolist() == [2, 1, 0]
     with pytest.raises(ValueError, match="label names"):
         per_class_table(P, Y, ["a"], 0.5)
+
+
+def test_bootstrap_interval_of_a_micro_f1_difference():
+    rng = np.random.default_rng(1)
+    y = rng.random((400, 5)) < 0.3
+    good = np.where(rng.random(y.shape) < 0.9, y, ~y)
+    worse = np.where(rng.random(y.shape) < 0.7, y, ~y)
+    assert micro_f1_difference_interval(y, good, good) == (0.0, 0.0)
+    low, high = micro_f1_difference_interval(y, good, worse)
+    point = f1_score(y, good, average="micro") - f1_score(y, worse, average="micro")
+    assert 0 < low < point < high

@@ -131,6 +131,8 @@ def test_distilled_student_keeps_chosen_layers_and_records_its_teacher(tiny_chec
         dev_micro = json.loads((folder / ckpt.METRICS).read_text())["dev"]["global_tuned"]["micro_f1"]
         assert comparison["figures"]["micro_f1"][role] == round(dev_micro, 5)
     assert comparison["replaces_teacher"] == all(f["difference"] >= -0.005 for f in comparison["figures"].values())
+    low, high = comparison["micro_f1_difference_95ci"]
+    assert -1 <= low <= high <= 1
     (out / "distillation.json").unlink()
     run(["--eval_only", str(out), "--data_dir", str(data_dir), "--choose_backend", "false"])
     assert json.loads((out / "distillation.json").read_text())["figures"] == comparison["figures"]
