@@ -266,6 +266,21 @@ class EmotionTrainer(Trainer):
         return self.optimizer
 
 
+def hidden_state_teacher(model_args: ModelArguments, student) -> torch.nn.Module | None:
+    """The teacher model for --distill_hidden_weight, checked to match the student layer for layer."""
+    if model_args.distill_hidden_weight <= 0:
+        return None
+    teacher = AutoModelForSequenceClassification.from_pretrained(model_args.teacher, dtype=torch.float32)
+    layers = parse_layers(model_args.keep_layers)
+    if teacher.config.hidden_size != student.config.hidden_size or max(layers) >= teacher.config.num_hidden_layers:
+        raise ValueError(
+            f"--distill_hidden_weight: the student ({student.config.hidden_size} wide) must be made from the "
+            f"teacher's own layers ({teacher.config.num_hidden_layers} layers, {teacher.config.hidden_size} wide); "
+            "pass the teacher as --model_name_or_path too, or drop --distill_hidden_weight."
+        )
+    return teacher
+
+
 def base_model(name: str) -> dict[str, str]:
     """The pretrained model a run descends from: starting from one of our checkpoints (a student
     made from its teacher's layers), that checkpoint's own base, with the checkpoint as ``initialized_from``."""
@@ -354,8 +369,7 @@ def run(argv: list[str] | None = None) -> dict:
         pos_weight=positive_weights(multi_hot(train["labels"])) if model_args.loss == "weighted_bce" else None,
         focal_gamma=model_args.focal_gamma,
         head_learning_rate=model_args.head_learning_rate,
-        teacher=(AutoModelForSequenceClassification.from_pretrained(model_args.teacher, dtype=torch.float32)
-                 if model_args.distill_hidden_weight > 0 else None),
+        teacher=hidden_state_teacher(model_args, model),
         layer_map=parse_layers(model_args.keep_layers) if model_args.keep_layers else None,
         hidden_weight=model_args.distill_hidden_weight,
     )

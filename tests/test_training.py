@@ -160,6 +160,10 @@ def test_hidden_state_loss_is_zero_for_the_teacher_itself_and_trains_a_student(t
     run(tiny_run_args(tiny_checkpoint, data_dir, tmp_path, out, "--keep_layers", "1", "--teacher",
                       str(tiny_checkpoint), "--distill_hidden_weight", "1.0", "--max_steps", "2"))
     assert json.loads((out / ckpt.TRAINING_CONFIG).read_text())["distill_hidden_weight"] == 1.0
+    # With the 1-layer student as teacher, --keep_layers 0,1 names a teacher layer that does not exist.
+    with pytest.raises(ValueError, match="own layers"):
+        run(tiny_run_args(tiny_checkpoint, data_dir, tmp_path, tmp_path / "bad", "--keep_layers", "0,1",
+                          "--teacher", str(out), "--distill_hidden_weight", "1.0", "--max_steps", "2"))
 
 
 def test_soft_targets_blend_labels_with_the_teacher(tiny_checkpoint):
