@@ -64,10 +64,9 @@ def compare_to_teacher(
         return (compared_figures(probs, y_true, thresholds.global_threshold, shrink_strength(folder)),
                 probs >= thresholds.global_threshold)
 
-    (student_figures, student_pred), (teacher_figures, teacher_pred) = figures(Path(student)), figures(Path(teacher))
-    dev = {"student": student_figures, "teacher": teacher_figures}
-    table = {name: {"student": dev["student"][name], "teacher": dev["teacher"][name],
-                    "difference": round(dev["student"][name] - dev["teacher"][name], 5)} for name in COMPARED}
+    (mine, student_pred), (theirs, teacher_pred) = figures(Path(student)), figures(Path(teacher))
+    table = {name: {"student": mine[name], "teacher": theirs[name], "difference": round(mine[name] - theirs[name], 5)}
+             for name in COMPARED}
     result = {
         "teacher": str(teacher),
         "teacher_weights_sha256": ckpt.weights_fingerprint(teacher),
