@@ -98,7 +98,7 @@ class ModelArguments:
         default=0.0,
         metadata={"help": "With --teacher and --keep_layers: weight of a loss pulling each kept layer's output "
                           "toward the teacher layer it was copied from (mean squared error over real tokens). "
-                          "Runs the teacher on every batch, about 1.5x the training time."},
+                          "Runs the teacher on every batch: about 1.3x the training time."},
     )
     save_dtype: str = field(
         default="float16",
