@@ -266,12 +266,11 @@ class EmotionTrainer(Trainer):
         return self.optimizer
 
 
-def hidden_state_teacher(model_args: ModelArguments, student) -> torch.nn.Module | None:
+def hidden_state_teacher(model_args: ModelArguments, student, layers: list[int] | None) -> torch.nn.Module | None:
     """The teacher model for --distill_hidden_weight, checked to match the student layer for layer."""
     if model_args.distill_hidden_weight <= 0:
         return None
     teacher = AutoModelForSequenceClassification.from_pretrained(model_args.teacher, dtype=torch.float32)
-    layers = parse_layers(model_args.keep_layers)
     if teacher.config.hidden_size != student.config.hidden_size or max(layers) >= teacher.config.num_hidden_layers:
         raise ValueError(
             f"--distill_hidden_weight: the student ({student.config.hidden_size} wide) must be made from the "
@@ -344,8 +343,9 @@ def run(argv: list[str] | None = None) -> dict:
         dev = dev.select(range(min(data_args.max_eval_samples, len(dev))))
     tokenizer = load_tokenizer(model_args.model_name_or_path)
     model = build_model(model_args.model_name_or_path, LABELS)
-    if model_args.keep_layers:
-        model = keep_layers(model, parse_layers(model_args.keep_layers))
+    layers = parse_layers(model_args.keep_layers) if model_args.keep_layers else None
+    if layers:
+        model = keep_layers(model, layers)
     targets = None
     if model_args.teacher:
         print(f"[train] Distilling from {model_args.teacher} (weight {model_args.distill_weight}): "
@@ -369,8 +369,8 @@ def run(argv: list[str] | None = None) -> dict:
         pos_weight=positive_weights(multi_hot(train["labels"])) if model_args.loss == "weighted_bce" else None,
         focal_gamma=model_args.focal_gamma,
         head_learning_rate=model_args.head_learning_rate,
-        teacher=hidden_state_teacher(model_args, model),
-        layer_map=parse_layers(model_args.keep_layers) if model_args.keep_layers else None,
+        teacher=hidden_state_teacher(model_args, model, layers),
+        layer_map=layers,
         hidden_weight=model_args.distill_hidden_weight,
     )
     started = time.time()
