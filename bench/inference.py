@@ -91,13 +91,23 @@ def measure(name: str, checkpoint: str, data_dir: str, latency_comments: int, ou
     (out / f"{name}.json").write_text(json.dumps(figures))
 
 
-def score(probs: np.ndarray, y_true: np.ndarray, checkpoint: str, labels: list[str]) -> dict[str, float]:
-    from emotion.metrics import compute_metrics
+def engine_thresholds(checkpoint: str, engine: str, labels: list[str]):
+    """The thresholds the engine's answers use: its own tuned on dev when the checkpoint's backend
+    choice recorded them (as EmotionClassifier does), else the checkpoint's (tuned on torch)."""
+    from emotion.backends import recorded_thresholds
     from emotion.thresholds import Thresholds
 
-    thresholds = Thresholds.load(Path(checkpoint) / "thresholds.json", labels)
-    tuned = compute_metrics(probs, y_true, thresholds.global_threshold)
-    per_class = compute_metrics(probs, y_true, thresholds.array(labels))
+    own = recorded_thresholds(checkpoint, engine) if engine in ("onnx", "onnx-int8") else None
+    if own is not None:
+        return Thresholds.from_dict(own, labels)
+    return Thresholds.load(Path(checkpoint) / "thresholds.json", labels)
+
+
+def score(probs: np.ndarray, y_true: np.ndarray, global_threshold: float, per_class: np.ndarray) -> dict[str, float]:
+    from emotion.metrics import compute_metrics
+
+    tuned = compute_metrics(probs, y_true, global_threshold)
+    per_class = compute_metrics(probs, y_true, per_class)
     return {"micro_f1": tuned["micro_f1"], "macro_f1": tuned["macro_f1"],
             "per_class_micro_f1": per_class["micro_f1"], "per_class_macro_f1": per_class["macro_f1"]}
 
@@ -151,7 +161,8 @@ def table(results: dict[str, dict]) -> str:
     ref = results["torch"]
     teacher = results.get(f"{TEACHER} pipeline")
     head = ("| engine | one comment p50 | p95 | batched | vs pipeline | " + ("vs teacher pipeline | " if teacher else "")
-            + "peak memory | test micro F1 | macro F1 | per-class micro F1 | per-class macro F1 | label sets = torch |")
+            + "peak memory | test micro F1 | macro F1 | per-class micro F1 | per-class macro F1 | label sets = torch "
+            "| global threshold |")
     lines = [head, "|---" * (head.count("|") - 1) + "|"]
     for name, r in results.items():
         f1 = " | ".join(f"{r[k]:.4f} ({r[k] - ref[k]:+.4f})" if name != "torch" else f"{r[k]:.4f}"
@@ -160,7 +171,7 @@ def table(results: dict[str, dict]) -> str:
         lines.append(
             f"| {name} | {r['p50_ms']:.1f} ms | {r['p95_ms']:.1f} ms | {r['comments_per_s']:.0f}/s | "
             f"{r['comments_per_s'] / base['comments_per_s']:.1f}x | {vs_teacher}{r['peak_mib']:.0f} MiB | {f1} | "
-            f"{100 * r['agreement']:.1f}% |"
+            f"{100 * r['agreement']:.1f}% | {r['global_threshold']:.2f} |"
         )
     return "\n".join(lines)
 
@@ -183,7 +194,6 @@ def main() -> None:
 
     from emotion.backends import cpu_threads
     from emotion.data import load_split, multi_hot
-    from emotion.thresholds import Thresholds
 
     for name in ("torch", "pipeline"):
         if name not in args.engines:
@@ -205,9 +215,12 @@ def main() -> None:
             figures = json.loads((folder / f"{name}.json").read_text())
             labels = figures.pop("labels")
             probs = np.load(folder / f"{name}.npy")
-            results[row] = {**figures, **score(probs, gold, checkpoint, labels)}
-            # Label sets at the per-class thresholds the app uses by default, each checkpoint its own.
-            label_sets[row] = probs >= Thresholds.load(Path(checkpoint) / "thresholds.json", labels).array(labels)
+            thresholds = engine_thresholds(checkpoint, name, labels)
+            per_class = thresholds.array(labels)
+            results[row] = {**figures, **score(probs, gold, thresholds.global_threshold, per_class),
+                            "global_threshold": thresholds.global_threshold}
+            # Label sets at the per-class thresholds the app uses by default, each engine its own.
+            label_sets[row] = probs >= per_class
     for row, r in results.items():
         r["agreement"] = float((label_sets[row] == label_sets["torch"]).all(axis=1).mean())
 
@@ -216,8 +229,8 @@ def main() -> None:
         f"Checkpoint `{Path(args.checkpoint).name}`"
         + (f" (teacher rows: `{Path(args.teacher).name}`, the model it was distilled from)" if args.teacher else "")
         + f"; GoEmotions test split ({len(gold):,} comments); batch {BATCH}; "
-        f"{cpu_threads()} CPU threads ({platform.processor() or platform.machine()}); F1 at each checkpoint's tuned "
-        "thresholds (global: micro / macro; per-class), difference to torch in brackets; label sets = torch: "
+        f"{cpu_threads()} CPU threads ({platform.processor() or platform.machine()}); F1 at each engine's thresholds "
+        "tuned on dev (global: micro / macro; per-class; onnx backends at their own when the checkpoint records them), difference to torch in brackets; label sets = torch: "
         "comments whose predicted labels (per-class thresholds) equal torch's.", "", table(results),
     ]
     if not args.skip_app:

@@ -238,13 +238,26 @@ def _write_atomically(path: Path, write: Callable[[Path], None]) -> None:
         Path(tmp).unlink(missing_ok=True)
 
 
+def recorded_choice(checkpoint: str | os.PathLike) -> dict:
+    """The checkpoint's ``inference.json`` when it was measured on the weights the checkpoint holds
+    now; empty when there is none or it is stale."""
+    path = Path(checkpoint) / ckpt.INFERENCE
+    if not path.is_file():
+        return {}
+    choice = ckpt.read_json(path)
+    return choice if choice.get("weights_sha256") == ckpt.weights_fingerprint(checkpoint) else {}
+
+
 def default_backend(checkpoint: str | os.PathLike) -> str:
     """The backend chosen on dev and recorded in the checkpoint; torch when none was, or when it
     was measured on other weights than the checkpoint holds now."""
-    path = Path(checkpoint) / ckpt.INFERENCE
-    if not path.is_file():
-        return "torch"
-    choice = ckpt.read_json(path)
-    if choice.get("weights_sha256") != ckpt.weights_fingerprint(checkpoint):
-        return "torch"
-    return choice.get("default_backend") if choice.get("default_backend") in BACKENDS else "torch"
+    name = recorded_choice(checkpoint).get("default_backend")
+    return name if name in BACKENDS else "torch"
+
+
+def recorded_thresholds(checkpoint: str | os.PathLike, backend: str) -> dict | None:
+    """Thresholds tuned on dev for this backend's own probabilities, when the choice recorded them.
+
+    int8 shifts probabilities slightly; thresholds tuned on torch's would cost it F1 it need not lose.
+    """
+    return recorded_choice(checkpoint).get("backends", {}).get(backend, {}).get("thresholds")

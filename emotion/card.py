@@ -163,7 +163,7 @@ Command: `{config.get('command', 'python train_model.py')}`
 `training_results.csv`, `training_config.json`, `training_log.json`, and `dev_/test_probabilities.parquet`
 (comment id + 28 probabilities; no texts or labels). Plain `transformers` loads the model; the project's
 `EmotionClassifier` can also run it on ONNX Runtime (fp32, or int8 weights and activations), and
-`inference.json`, when present, names the default backend chosen on dev with each backend's dev speed and F1.{distilled}
+`inference.json`, when present, names the default backend chosen on dev with each backend's dev speed, F1 and thresholds tuned on its own dev probabilities.{distilled}
 
 ## Citation
 Demszky et al., 2020. *GoEmotions: A Dataset of Fine-Grained Emotions.* ACL. The data is CC BY 4.0.

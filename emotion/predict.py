@@ -95,6 +95,9 @@ class EmotionClassifier:
     ``backend``: ``"auto"`` (the one chosen on dev and recorded in the checkpoint, else torch),
     ``"torch"``, ``"onnx"`` or ``"onnx-int8"``. ONNX files are built on first use and cached.
     ``threads``: ONNX Runtime's threads (default: the cores this process may use).
+    ``thresholds`` are the ones its answers use: for an ONNX backend, those tuned on that backend's own
+    dev probabilities when ``inference.json`` records them; ``torch_thresholds`` (``thresholds.json``)
+    go with the probabilities stored in the checkpoint.
     """
 
     def __init__(
@@ -117,7 +120,8 @@ class EmotionClassifier:
         config = ckpt.read_json(config_file) if config_file.is_file() else {}
         self.max_length = max_length or int(config.get("max_length", DEFAULT_MAX_LENGTH))
         thresholds_file = self.path / ckpt.THRESHOLDS
-        self.thresholds: Thresholds | None = (
+        # Tuned on torch's dev probabilities: they match the probabilities stored beside the weights.
+        self.torch_thresholds: Thresholds | None = (
             Thresholds.load(thresholds_file, self.labels) if thresholds_file.is_file() else None
         )
         backend = backends.check_backend(backend)
@@ -127,6 +131,13 @@ class EmotionClassifier:
         if backend != "torch" and self.device.type != "cpu":
             raise backends.BackendError(f"The {backend} backend runs on the CPU; pass device='cpu' or use torch.")
         self.backend = backend
+        # What this classifier's answers use: thresholds tuned on this backend's own dev probabilities
+        # when the backend choice recorded them, else torch's.
+        own = backends.recorded_thresholds(self.path, backend) if backend != "torch" else None
+        self.thresholds: Thresholds | None = (
+            Thresholds.from_dict(own, self.labels, source=f"{self.path / ckpt.INFERENCE} ({backend})")
+            if own is not None and self.torch_thresholds is not None else self.torch_thresholds
+        )
         if backend == "torch":
             self._run: Runner = backends.torch_runner(self.model)
         else:

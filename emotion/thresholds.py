@@ -19,6 +19,7 @@ import numpy as np
 from .metrics import check_shapes
 
 GRID = np.round(np.arange(0.01, 0.991, 0.01), 2)
+EXPECTED = '{"global": 0.3, "per_class": {"admiration": 0.35, ...}}'
 SHRINK_STRENGTHS = (0.0, 5.0, 10.0, 20.0, 50.0, 100.0, float("inf"))  # inf = always the global
 
 
@@ -53,20 +54,25 @@ class Thresholds:
         path = Path(path)
         try:
             raw = json.loads(path.read_text())
+        except (OSError, ValueError) as err:
+            raise ThresholdError(f"{path} is not a valid thresholds file ({err}); expected {EXPECTED}.") from err
+        return cls.from_dict(raw, label_names, source=str(path))
+
+    @classmethod
+    def from_dict(cls, raw: dict, label_names: Sequence[str] | None = None, source: str = "thresholds") -> "Thresholds":
+        """``source`` names where ``raw`` came from, for the error messages."""
+        try:
             thresholds = cls(float(raw["global"]), {str(k): float(v) for k, v in raw["per_class"].items()})
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
-            raise ThresholdError(
-                f"{path} is not a valid thresholds file ({err}); expected "
-                '{"global": 0.3, "per_class": {"admiration": 0.35, ...}}.'
-            ) from err
+        except (ValueError, KeyError, TypeError, AttributeError) as err:
+            raise ThresholdError(f"{source} is not a valid thresholds file ({err}); expected {EXPECTED}.") from err
         values = [thresholds.global_threshold, *thresholds.per_class.values()]
         if not all(0.0 <= v <= 1.0 for v in values):
-            raise ThresholdError(f"{path}: thresholds must lie in [0, 1].")
+            raise ThresholdError(f"{source}: thresholds must lie in [0, 1].")
         if label_names is not None:
             try:
                 thresholds.array(label_names)
             except ThresholdError as err:
-                raise ThresholdError(f"{path}: {err}") from err
+                raise ThresholdError(f"{source}: {err}") from err
         return thresholds
 
 
@@ -152,7 +158,12 @@ def tune(probs: np.ndarray, y_true: np.ndarray, label_names: Sequence[str], fold
     probs, y_true = check_shapes(probs, y_true)
     cv = cross_validate_strength(probs, y_true, folds=folds)
     strength = max(cv, key=lambda k: (cv[k], k))  # ties go to the stronger shrinkage
+    return TuningReport(tune_at_strength(probs, y_true, label_names, strength), strength, cv)
+
+
+def tune_at_strength(probs: np.ndarray, y_true: np.ndarray, label_names: Sequence[str], strength: float) -> Thresholds:
+    """The global threshold and per-class thresholds shrunk toward it with a given prior strength."""
+    probs, y_true = check_shapes(probs, y_true)
     g = tune_global(probs, y_true)
     per_class = shrink(tune_per_class_raw(probs, y_true), y_true.sum(0), g, strength)
-    thresholds = Thresholds(g, {name: float(round(t, 4)) for name, t in zip(label_names, per_class)})
-    return TuningReport(thresholds, strength, cv)
+    return Thresholds(g, {name: float(round(t, 4)) for name, t in zip(label_names, per_class)})

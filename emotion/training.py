@@ -158,7 +158,8 @@ class RunArguments:
     choose_backend: bool = field(
         default=True,
         metadata={"help": "After evaluating, export to ONNX, measure torch / onnx / onnx-int8 on dev and record "
-                          "the fastest within 0.005 F1 of torch as the default (inference.json)."},
+                          "the fastest no more than 0.005 F1 below torch as the default, with each "
+                          "backend's own thresholds (inference.json)."},
     )
 
 

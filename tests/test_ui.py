@@ -183,3 +183,32 @@ def test_unusual_text_gets_a_prediction(ctx, text):
 def test_control_characters_only_is_refused_clearly(ctx):
     with pytest.raises(gr.Error, match="empty"):
         predict_tab.predict_one(ctx, LIMITS, "\u200b\u200e\x00\x07", "per-class", 0.5)
+
+
+def test_live_answers_use_the_backends_own_thresholds_and_analysis_tabs_torchs(tiny_checkpoint, tmp_path):
+    import json
+    import shutil
+
+    from emotion import checkpoint as ckpt
+    from emotion.metrics import per_class_table
+    from emotion.thresholds import Thresholds
+
+    copy = tmp_path / "ckpt"
+    shutil.copytree(tiny_checkpoint, copy)
+    choice = json.loads((copy / ckpt.INFERENCE).read_text())
+    labels = AppContext(copy, backend="torch").labels
+    own = Thresholds(0.05, dict.fromkeys(labels, 0.05))  # far from torch's, so every check can tell them apart
+    choice["backends"]["onnx-int8"]["thresholds"] = own.to_dict()
+    (copy / ckpt.INFERENCE).write_text(json.dumps(choice))
+    ctx = AppContext(copy, str(tiny_checkpoint.parent / "data"), backend="onnx-int8")
+    assert ctx.thresholds == own and ctx.test_thresholds == Thresholds.load(copy / ckpt.THRESHOLDS, labels)
+
+    probs, summary, *_ = predict_tab.predict_one(ctx, LIMITS, "thanks so much lol", "per-class", 0.5)
+    assert summary.count("class='chip'") == int((probs >= 0.05).sum())
+    _, table, *_ = metrics_tab.metrics_view(ctx, "per-class", 0.5)
+    test = ctx.test_set()
+    expected = per_class_table(test.probs, test.y_true, labels, ctx.test_thresholds.array(labels))
+    np.testing.assert_allclose(table["f1"], expected["f1"].round(3))
+    text = about_tab.about_markdown(ctx)
+    assert "global 0.05" in text and "`onnx-int8`'s own probabilities" in text
+    assert f"tuned on torch's: global {ctx.test_thresholds.global_threshold:.2f}" in text

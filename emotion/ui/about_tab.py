@@ -22,7 +22,11 @@ def about_markdown(ctx: AppContext) -> str:
     ]
     lines.append(f"**Inference:** {backend_note(ctx)}  ")
     if ctx.thresholds is not None:
-        lines.append(f"**Thresholds:** global {ctx.thresholds.global_threshold:.2f}, per-class tuned on dev  ")
+        line = f"**Thresholds:** global {ctx.thresholds.global_threshold:.2f}, per-class tuned on dev"
+        if ctx.thresholds != ctx.test_thresholds:
+            line += (f", on `{ctx.classifier.backend}`'s own probabilities (the analysis tabs use the ones tuned on "
+                     f"torch's: global {ctx.test_thresholds.global_threshold:.2f})")
+        lines.append(line + "  ")
     if test:
         lines += ["", "**Test metrics**", "", "| policy | " + " | ".join(SUMMARY_NAMES.values()) + " |",
                   "|---|" + "---|" * len(SUMMARY_NAMES)]

@@ -19,7 +19,7 @@ def class_charts(ctx: AppContext, policy: str, value: float, metric: str):
     except DataUnavailable as err:
         empty = charts.message("No test data loaded.")
         return str(err), empty, empty, empty
-    table = per_class_table(test.probs, test.y_true, ctx.labels, ctx.threshold_values(policy, value))
+    table = per_class_table(test.probs, test.y_true, ctx.labels, ctx.threshold_values(policy, value, ctx.test_thresholds))
     bars = charts.metric_bars(table, metric)
     distribution = charts.class_distribution(ctx.labels, test.train_counts, test.y_true.sum(0))
     if test.train_counts is None:
@@ -34,7 +34,7 @@ def class_charts(ctx: AppContext, policy: str, value: float, metric: str):
 
 
 def build(ctx: AppContext) -> list:
-    policy, slider = policy_controls(ctx)
+    policy, slider = policy_controls(ctx.test_thresholds)
     metric = gr.Radio(["f1", "precision", "recall"], value="f1", label="Sort and show")
     note = gr.Markdown()
     bars = gr.Plot()

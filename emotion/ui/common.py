@@ -8,15 +8,17 @@ import gradio as gr
 
 from .. import checkpoint as ckpt
 from ..backends import DESCRIPTIONS
+from ..thresholds import Thresholds
 from .context import AppContext
 
 SLIDER_MIN, SLIDER_MAX = 0.05, 0.95
 POLICIES = [("Tuned per-class thresholds", "per-class"), ("One global threshold (slider)", "global")]
 
 
-def policy_controls(ctx: AppContext, slider_label: str = "Global threshold") -> tuple[gr.Radio, gr.Slider]:
-    tuned = ctx.thresholds is not None
-    default = ctx.thresholds.global_threshold if tuned else 0.5
+def policy_controls(thresholds: Thresholds | None, slider_label: str = "Global threshold") -> tuple[gr.Radio, gr.Slider]:
+    """``thresholds``: the tuned ones the tab's probabilities go with (None: the checkpoint has none)."""
+    tuned = thresholds is not None
+    default = thresholds.global_threshold if tuned else 0.5
     with gr.Row():
         policy = gr.Radio(POLICIES if tuned else POLICIES[1:], value="per-class" if tuned else "global",
                           label="Threshold policy", scale=2)

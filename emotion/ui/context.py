@@ -69,7 +69,13 @@ class AppContext:
 
     @property
     def thresholds(self) -> Thresholds | None:
+        """What the model's live answers use (tuned on the running backend's dev probabilities)."""
         return self.classifier.thresholds
+
+    @property
+    def test_thresholds(self) -> Thresholds | None:
+        """What the analysis tabs use: tuned on torch's dev probabilities, like the stored test ones."""
+        return self.classifier.torch_thresholds
 
     @cached_property
     def metadata(self) -> dict:
@@ -87,10 +93,10 @@ class AppContext:
             self._memo[key] = make()
         return self._memo[key]
 
-    def threshold_values(self, policy: str, value: float) -> np.ndarray:
-        """One threshold per label for a UI policy: 'per-class' (tuned) or 'global' (the slider)."""
-        if policy == "per-class" and self.thresholds is not None:
-            return self.thresholds.array(self.labels)
+    def threshold_values(self, policy: str, value: float, tuned: Thresholds | None) -> np.ndarray:
+        """One threshold per label for a UI policy: 'per-class' (``tuned``) or 'global' (the slider)."""
+        if policy == "per-class" and tuned is not None:
+            return tuned.array(self.labels)
         return np.full(len(self.labels), float(value))
 
     def test_set(self, progress=None) -> TestSet:

@@ -25,8 +25,8 @@ def filter_rows(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """All rows matching the filters (worst first), and the confused pairs over those rows."""
     test = ctx.test_set(gr.Progress())
-    thresholds = ctx.threshold_values(policy, value)
-    per_class = policy == "per-class" and ctx.thresholds is not None  # then the slider plays no part
+    thresholds = ctx.threshold_values(policy, value, ctx.test_thresholds)
+    per_class = policy == "per-class" and ctx.test_thresholds is not None  # then the slider plays no part
     table = ctx.memo(("errors", policy, None if per_class else float(value)),
                      lambda: error_table(test.ids, test.texts, test.probs, test.y_true, thresholds, ctx.labels))
     y_pred = binarize(test.probs, thresholds)
@@ -70,7 +70,7 @@ def show_comment(ctx: AppContext, policy: str, value: float, comment_id: str | N
         return "", "", charts.message("No comment selected.")
     test = ctx.test_set()
     i = test.ids.index(comment_id)
-    thresholds = ctx.threshold_values(policy, value)
+    thresholds = ctx.threshold_values(policy, value, ctx.test_thresholds)
     probs, gold = test.probs[i], test.y_true[i].astype(bool)
     predicted = labels_above(probs, thresholds, ctx.labels)
     labels_html = (f"<b>Gold:</b> {chips([n for n, g in zip(ctx.labels, gold) if g], empty='none')}<br>"
@@ -94,7 +94,7 @@ def pick_pair(pairs: pd.DataFrame, evt: gr.SelectData):
 
 
 def build(ctx: AppContext) -> list:
-    policy, slider = policy_controls(ctx)
+    policy, slider = policy_controls(ctx.test_thresholds)
     with gr.Row():
         gold = gr.Dropdown([ANY, *ctx.labels], value=ANY, label="Gold label")
         predicted = gr.Dropdown([ANY, *ctx.labels], value=ANY, label="Predicted label")

@@ -32,7 +32,7 @@ def metrics_view(ctx: AppContext, policy: str, value: float):
     except DataUnavailable as err:
         empty = charts.message("No test data loaded.")
         return str(err), pd.DataFrame(), empty, empty, empty, empty
-    thresholds = ctx.threshold_values(policy, value)
+    thresholds = ctx.threshold_values(policy, value, ctx.test_thresholds)
     y_pred = binarize(test.probs, thresholds)
     metrics = compute_metrics(test.probs, test.y_true, thresholds)
     table = per_class_table(test.probs, test.y_true, ctx.labels, thresholds).round(3)
@@ -64,7 +64,7 @@ def curves_view(ctx: AppContext, label: str | None):
 
 
 def build(ctx: AppContext) -> list:
-    policy, slider = policy_controls(ctx)
+    policy, slider = policy_controls(ctx.test_thresholds)
     headline = gr.Markdown()
     with gr.Row():
         sweep = gr.Plot()

@@ -46,7 +46,7 @@ def render(ctx: AppContext, probs: np.ndarray | None, policy: str, value: float)
     if probs is None:
         return "", charts.message("Type a comment and press Predict."), ""
     labels = ctx.labels
-    thresholds = ctx.threshold_values(policy, value)
+    thresholds = ctx.threshold_values(policy, value, ctx.thresholds)
     predicted = probs >= thresholds
     names = labels_above(probs, thresholds, labels)
     summary = chips(names, [float(probs[labels.index(n)]) for n in names])
@@ -69,7 +69,7 @@ def predict_one(ctx: AppContext, limits: Limits, text: str, policy: str, value: 
 
 def batch_table(ctx: AppContext, texts: list[str], policy: str, value: float, top_k: int = 3) -> pd.DataFrame:
     probs = ctx.classifier.predict_probabilities(texts)
-    thresholds = ctx.threshold_values(policy, value)
+    thresholds = ctx.threshold_values(policy, value, ctx.thresholds)
     labels = ctx.labels
     rows = [{"text": text, "emotions": ", ".join(labels_above(p, thresholds, labels)),
              "top": ", ".join(f"{labels[i]} {p[i]:.2f}" for i in np.argsort(-p, kind="stable")[:top_k])}
@@ -96,7 +96,7 @@ def build(ctx: AppContext, limits: Limits) -> None:
             text = gr.Textbox(label="Comment", lines=4, max_length=limits.max_chars,
                               placeholder="Paste a Reddit comment, or pick an example below")
             button = gr.Button("Predict", variant="primary")
-            policy, slider = policy_controls(ctx)
+            policy, slider = policy_controls(ctx.thresholds)
             notice = gr.HTML()
             summary = gr.HTML(label="Predicted emotions")
             groups = gr.HTML()
