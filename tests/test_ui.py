@@ -141,7 +141,8 @@ def test_missing_data_disables_only_the_analysis_tabs(no_data_ctx):
     assert predict_tab.predict_one(no_data_ctx, LIMITS, "thanks", "global", 0.5)[0].shape == (28,)
 
 
-def test_stale_probabilities_are_recomputed_and_cached(tiny_checkpoint, tmp_path):
+@pytest.mark.parametrize("backend", ["torch", "onnx-int8"])
+def test_stale_probabilities_are_recomputed_and_cached(tiny_checkpoint, tmp_path, backend):
     import shutil
 
     from emotion import checkpoint as ckpt
@@ -150,7 +151,8 @@ def test_stale_probabilities_are_recomputed_and_cached(tiny_checkpoint, tmp_path
     shutil.copytree(tiny_checkpoint, copy)
     stored_ids, stored = ckpt.load_probabilities(copy / "test_probabilities.parquet", AppContext(copy).labels)
     ckpt.save_probabilities(copy / "test_probabilities.parquet", stored_ids[:3], stored[:3], AppContext(copy).labels, "other")
-    test = AppContext(copy, str(tiny_checkpoint.parent / "data"), backend="torch").test_set()
+    # Recomputed with torch whatever the app runs: the file holds torch's probabilities.
+    test = AppContext(copy, str(tiny_checkpoint.parent / "data"), backend=backend).test_set()
     np.testing.assert_allclose(test.probs, stored, atol=1e-5)
     ids, _ = ckpt.load_probabilities(copy / "test_probabilities.parquet", test_labels := AppContext(copy).labels,
                                      ckpt.weights_fingerprint(copy))

@@ -143,10 +143,15 @@ class AppContext:
     def _compute(self, texts: list[str], progress, chunk: int = 256) -> np.ndarray:
         from tqdm.auto import tqdm
 
+        # Stored probabilities are torch's, whatever backend answers live: the analysis tabs pair
+        # them with torch's thresholds, and training and scripts read the same file.
+        classifier = self.classifier
+        if classifier.backend != "torch":
+            classifier = EmotionClassifier(self.checkpoint, device=self.device, backend="torch")
         parts = []
         with tqdm(total=len(texts), desc="Scoring the test set", unit="comment") as bar:
             for start in range(0, len(texts), chunk):
-                parts.append(self.classifier.predict_probabilities(texts[start : start + chunk]))
+                parts.append(classifier.predict_probabilities(texts[start : start + chunk]))
                 bar.update(len(parts[-1]))
                 if progress is not None:
                     progress(bar.n / len(texts), desc="Scoring the test set once (cached afterwards)")
