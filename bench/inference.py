@@ -40,7 +40,8 @@ BATCH = 64
 
 
 def load_engine(name: str, checkpoint: str):
-    """(one comment -> anything, many comments -> (N, L) probabilities, label names)."""
+    """(one comment -> anything, many comments -> (N, L) probabilities, label names, the thresholds
+    its answers use as a dict, or None for the checkpoint's thresholds.json)."""
     if name == "pipeline":
         import torch
         from transformers import pipeline
@@ -54,11 +55,12 @@ def load_engine(name: str, checkpoint: str):
             out = pipe(texts, batch_size=BATCH, **options)
             return np.array([[{d["label"]: d["score"] for d in row}[name] for name in labels] for row in out])
 
-        return (lambda text: pipe(text, **options)), many, labels
+        return (lambda text: pipe(text, **options)), many, labels, None
     from emotion.predict import EmotionClassifier
 
     classifier = EmotionClassifier(checkpoint, device="cpu", backend=name, batch_size=BATCH)
-    return classifier.predict, classifier.predict_probabilities, classifier.labels
+    thresholds = classifier.thresholds.to_dict() if classifier.thresholds is not None else None
+    return classifier.predict, classifier.predict_probabilities, classifier.labels, thresholds
 
 
 def measure(name: str, checkpoint: str, data_dir: str, latency_comments: int, out: Path) -> None:
@@ -67,7 +69,7 @@ def measure(name: str, checkpoint: str, data_dir: str, latency_comments: int, ou
 
     texts = list(load_split("test", data_dir)["text"])
     start = time.perf_counter()
-    one, many, labels = load_engine(name, checkpoint)
+    one, many, labels, thresholds = load_engine(name, checkpoint)
     load_seconds = time.perf_counter() - start
     many(texts[:BATCH])  # warm-up: first calls allocate
     sample = [texts[i] for i in np.random.default_rng(0).choice(len(texts), latency_comments, replace=False)]
@@ -87,20 +89,9 @@ def measure(name: str, checkpoint: str, data_dir: str, latency_comments: int, ou
         "comments_per_s": len(texts) / seconds,
         "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "labels": labels,
+        "thresholds": thresholds,
     }
     (out / f"{name}.json").write_text(json.dumps(figures))
-
-
-def engine_thresholds(checkpoint: str, engine: str, labels: list[str]):
-    """The thresholds the engine's answers use: its own tuned on dev when the checkpoint's backend
-    choice recorded them (as EmotionClassifier does), else the checkpoint's (tuned on torch)."""
-    from emotion.backends import recorded_thresholds
-    from emotion.thresholds import Thresholds
-
-    own = recorded_thresholds(checkpoint, engine) if engine in ("onnx", "onnx-int8") else None
-    if own is not None:
-        return Thresholds.from_dict(own, labels)
-    return Thresholds.load(Path(checkpoint) / "thresholds.json", labels)
 
 
 def score(probs: np.ndarray, y_true: np.ndarray, global_threshold: float, per_class: np.ndarray) -> dict[str, float]:
@@ -194,6 +185,7 @@ def main() -> None:
 
     from emotion.backends import cpu_threads
     from emotion.data import load_split, multi_hot
+    from emotion.thresholds import Thresholds
 
     for name in ("torch", "pipeline"):
         if name not in args.engines:
@@ -213,9 +205,10 @@ def main() -> None:
                             "--latency_comments", str(args.latency_comments), "--child", name, str(folder)],
                            check=True)
             figures = json.loads((folder / f"{name}.json").read_text())
-            labels = figures.pop("labels")
+            labels, own = figures.pop("labels"), figures.pop("thresholds")
             probs = np.load(folder / f"{name}.npy")
-            thresholds = engine_thresholds(checkpoint, name, labels)
+            thresholds = (Thresholds.from_dict(own, labels) if own is not None
+                          else Thresholds.load(Path(checkpoint) / "thresholds.json", labels))
             per_class = thresholds.array(labels)
             results[row] = {**figures, **score(probs, gold, thresholds.global_threshold, per_class),
                             "global_threshold": thresholds.global_threshold}
@@ -229,9 +222,10 @@ def main() -> None:
         f"Checkpoint `{Path(args.checkpoint).name}`"
         + (f" (teacher rows: `{Path(args.teacher).name}`, the model it was distilled from)" if args.teacher else "")
         + f"; GoEmotions test split ({len(gold):,} comments); batch {BATCH}; "
-        f"{cpu_threads()} CPU threads ({platform.processor() or platform.machine()}); F1 at each engine's thresholds "
-        "tuned on dev (global: micro / macro; per-class; onnx backends at their own when the checkpoint records them), difference to torch in brackets; label sets = torch: "
-        "comments whose predicted labels (per-class thresholds) equal torch's.", "", table(results),
+        f"{cpu_threads()} CPU threads ({platform.processor() or platform.machine()}); F1 at the thresholds "
+        "each engine's answers use, tuned on dev (global: micro / macro; per-class; onnx backends at their own "
+        "when the checkpoint records them), difference to torch in brackets; label sets = torch: comments whose "
+        "predicted labels (per-class thresholds) equal torch's.", "", table(results),
     ]
     if not args.skip_app:
         app = app_figures(args.checkpoint, args.data_dir)
