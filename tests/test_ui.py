@@ -211,6 +211,8 @@ def test_live_answers_use_the_backends_own_thresholds_and_analysis_tabs_torchs(t
     test = ctx.test_set()
     expected = per_class_table(test.probs, test.y_true, labels, ctx.test_thresholds.array(labels))
     np.testing.assert_allclose(table["f1"], expected["f1"].round(3))
+    sliders = [b.info for b in build_app(ctx, LIMITS).blocks.values() if isinstance(b, gr.Slider)]
+    assert sliders.count("tuned on dev for onnx-int8: 0.05") == 1  # the Predict tab's; the analysis tabs keep torch's
     text = about_tab.about_markdown(ctx)
     assert "global 0.05" in text and "`onnx-int8`'s own probabilities" in text
     assert f"tuned on torch's: global {ctx.test_thresholds.global_threshold:.2f}" in text

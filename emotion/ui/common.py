@@ -15,8 +15,11 @@ SLIDER_MIN, SLIDER_MAX = 0.05, 0.95
 POLICIES = [("Tuned per-class thresholds", "per-class"), ("One global threshold (slider)", "global")]
 
 
-def policy_controls(thresholds: Thresholds | None, slider_label: str = "Global threshold") -> tuple[gr.Radio, gr.Slider]:
-    """``thresholds``: the tuned ones the tab's probabilities go with (None: the checkpoint has none)."""
+def policy_controls(
+    thresholds: Thresholds | None, slider_label: str = "Global threshold", tuned_for: str = "",
+) -> tuple[gr.Radio, gr.Slider]:
+    """``thresholds``: the tuned ones the tab's probabilities go with (None: the checkpoint has none);
+    ``tuned_for`` names whose probabilities they were tuned on, when that needs saying."""
     tuned = thresholds is not None
     default = thresholds.global_threshold if tuned else 0.5
     with gr.Row():
@@ -24,7 +27,7 @@ def policy_controls(thresholds: Thresholds | None, slider_label: str = "Global t
                           label="Threshold policy", scale=2)
         # The slider's range bounds what a person can pick; a tuned value outside it is shown, then clamped.
         slider = gr.Slider(SLIDER_MIN, SLIDER_MAX, value=round(min(max(default, SLIDER_MIN), SLIDER_MAX), 2), step=0.01, label=slider_label, scale=3,
-                           info=f"tuned on dev: {default:.2f}" if tuned else "the checkpoint has no tuned thresholds")
+                           info=f"tuned on dev{tuned_for}: {default:.2f}" if tuned else "the checkpoint has no tuned thresholds")
     return policy, slider
 
 

@@ -96,7 +96,8 @@ def build(ctx: AppContext, limits: Limits) -> None:
             text = gr.Textbox(label="Comment", lines=4, max_length=limits.max_chars,
                               placeholder="Paste a Reddit comment, or pick an example below")
             button = gr.Button("Predict", variant="primary")
-            policy, slider = policy_controls(ctx.thresholds)
+            own = ctx.thresholds != ctx.test_thresholds  # the backend has thresholds of its own
+            policy, slider = policy_controls(ctx.thresholds, tuned_for=f" for {ctx.classifier.backend}" if own else "")
             notice = gr.HTML()
             summary = gr.HTML(label="Predicted emotions")
             groups = gr.HTML()
