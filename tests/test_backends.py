@@ -72,14 +72,8 @@ def copied(tiny_checkpoint, tmp_path):
 def test_onnx_files_are_cached_and_rebuilt_when_the_weights_change(copied, monkeypatch):
     first = EmotionClassifier(copied, backend="onnx-int8")
     files = sorted(p.name for p in (copied / "onnx").iterdir())
-    stamp = f"{ckpt.weights_fingerprint(copied)[:16]}-{backends.GRAPH_VERSION}"
+    stamp = ckpt.weights_fingerprint(copied)[:16]
     assert files == [f"model-{stamp}-int8.onnx", f"model-{stamp}.onnx"]
-    # Each layer's query, key and value (key and value only in the [CLS]-only last layer) are one product.
-    import onnx
-
-    graph = onnx.load(str(copied / "onnx" / f"model-{stamp}.onnx")).graph
-    merged = [n for n in graph.node if n.op_type == "MatMul" and n.name.endswith("_merged")]
-    assert len(merged) == first.config.num_hidden_layers
 
     def fail(*args):
         raise AssertionError("exported again")
@@ -94,19 +88,10 @@ def test_onnx_files_are_cached_and_rebuilt_when_the_weights_change(copied, monke
         model.classifier.bias += 1.0
     model.save_pretrained(copied)
     second = EmotionClassifier(copied, backend="onnx")
-    new_stamp = f"{ckpt.weights_fingerprint(copied)[:16]}-{backends.GRAPH_VERSION}"
+    new_stamp = ckpt.weights_fingerprint(copied)[:16]
     assert new_stamp != stamp
     assert sorted(p.name for p in (copied / "onnx").iterdir()) == [f"model-{new_stamp}.onnx"]
     np.testing.assert_allclose(second.predict_probabilities(TEXTS), EmotionClassifier(copied, backend="torch").predict_probabilities(TEXTS), atol=1e-5)
-
-
-def test_files_from_an_earlier_export_are_replaced(copied):
-    folder = copied / backends.ONNX_FOLDER
-    folder.mkdir()
-    earlier = folder / f"model-{ckpt.weights_fingerprint(copied)[:16]}.onnx"  # same weights, older graph
-    earlier.write_bytes(b"stale")
-    EmotionClassifier(copied, backend="onnx")
-    assert not earlier.exists()
 
 
 def test_cache_falls_back_to_the_user_cache(copied, tmp_path, monkeypatch):
