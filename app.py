@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from pathlib import Path
@@ -30,20 +31,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    from emotion.backends import BackendError
-    from emotion.checkpoint import CheckpointError, check_folder
-    from emotion.thresholds import ThresholdError
+    from emotion.logs import setup_logging
+
+    setup_logging()
+    from emotion.errors import EmotionError
     from emotion.ui import build_app
     from emotion.ui.common import CSS
     from emotion.ui.context import AppContext
 
     try:
-        check_folder(args.checkpoint)
         context = AppContext(args.checkpoint, args.data_dir, backend=args.backend)
         context.load()
         demo = build_app(context)
-    except (CheckpointError, ThresholdError, BackendError) as err:
-        sys.exit(f"error: {err}")
+    except EmotionError as err:
+        logging.getLogger("app").error("%s", err)
+        sys.exit(1)
     demo.queue(default_concurrency_limit=4, max_size=64)
     demo.launch(server_name=args.host, server_port=args.port, share=args.share, css=CSS, theme="soft")
 

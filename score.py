@@ -9,6 +9,7 @@ re-running is safe.
 """
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
@@ -34,21 +35,25 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     from tqdm.auto import tqdm
 
-    from emotion.backends import BackendError
-    from emotion.checkpoint import CheckpointError
-    from emotion.predict import EmotionClassifier
-    from emotion.scoring import ScoringError, score_file
+    from emotion.logs import setup_logging
 
+    setup_logging()
+    from emotion.errors import EmotionError
+    from emotion.predict import EmotionClassifier
+    from emotion.scoring import score_file
+
+    log = logging.getLogger("score")
     try:
         classifier = EmotionClassifier(args.checkpoint, batch_size=args.batch_size, backend=args.backend)
-        print(f"backend: {classifier.backend}", file=sys.stderr)
+        log.info("backend: %s", classifier.backend)
         with tqdm(desc="Scoring", unit="comment") as bar:
             rows = score_file(classifier, args.input, args.output, args.text_column, args.chunk_size,
                               args.threshold, progress=bar.update)
             rate = bar.format_dict["n"] / max(bar.format_dict["elapsed"], 1e-9)
-    except (ScoringError, CheckpointError, BackendError, ValueError) as err:
-        sys.exit(f"error: {err}")
-    print(f"wrote {rows:,} rows to {args.output} ({rate:.0f} comments/s)")
+    except (EmotionError, ValueError) as err:
+        log.error("%s", err)
+        sys.exit(1)
+    print(f"wrote {rows:,} rows to {args.output} ({rate:.0f} comments/s)")  # the command's result, on stdout
 
 
 if __name__ == "__main__":

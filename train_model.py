@@ -5,19 +5,24 @@
     python train_model.py --max_train_samples 2000 --num_train_epochs 1     # a quick run
     python train_model.py --eval_only checkpoints/minilm-goemotions         # re-score a checkpoint
 
-All options: python train_model.py --help
+The project's options: python train_model.py --help; with the Trainer's: --help_all
 """
 
+import logging
 import sys
 
-from emotion.checkpoint import CheckpointError
-from emotion.data import DataError
-from emotion.model import ModelLoadError
-from emotion.thresholds import ThresholdError
-from emotion.training import run
+from emotion.errors import EmotionError
+from emotion.logs import setup_logging
 
 if __name__ == "__main__":
+    from emotion.training_args import exit_on_help
+
+    exit_on_help(sys.argv[1:])
+    setup_logging()
     try:
+        from emotion.training import run
+
         run()
-    except (DataError, CheckpointError, ModelLoadError, ThresholdError, FloatingPointError) as err:
-        sys.exit(f"error: {err}")
+    except EmotionError as err:
+        logging.getLogger("train").error("%s", err)
+        sys.exit(1)

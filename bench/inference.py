@@ -41,7 +41,7 @@ BATCH = 64
 
 def load_engine(name: str, checkpoint: str):
     """(one comment -> anything, many comments -> (N, L) probabilities, label names, the thresholds
-    its answers use as a dict, or None for the checkpoint's thresholds.json)."""
+    its answers use as a dict, or None for the checkpoint's own)."""
     if name == "pipeline":
         import torch
         from transformers import pipeline
@@ -183,7 +183,8 @@ def main() -> None:
         measure(args.child[0], args.checkpoint, args.data_dir, args.latency_comments, Path(args.child[1]))
         return
 
-    from emotion.backends import cpu_threads
+    from emotion.backends import cpu_threads, instruction_set
+    from emotion.checkpoint import Checkpoint
     from emotion.data import load_split, multi_hot
     from emotion.thresholds import Thresholds
 
@@ -208,7 +209,7 @@ def main() -> None:
             labels, own = figures.pop("labels"), figures.pop("thresholds")
             probs = np.load(folder / f"{name}.npy")
             thresholds = (Thresholds.from_dict(own, labels) if own is not None
-                          else Thresholds.load(Path(checkpoint) / "thresholds.json", labels))
+                          else Checkpoint.open(checkpoint).thresholds())
             per_class = thresholds.array(labels)
             results[row] = {**figures, **score(probs, gold, thresholds.global_threshold, per_class),
                             "global_threshold": thresholds.global_threshold}
@@ -222,7 +223,7 @@ def main() -> None:
         f"Checkpoint `{Path(args.checkpoint).name}`"
         + (f" (teacher rows: `{Path(args.teacher).name}`, the model it was distilled from)" if args.teacher else "")
         + f"; GoEmotions test split ({len(gold):,} comments); batch {BATCH}; "
-        f"{cpu_threads()} CPU threads ({platform.processor() or platform.machine()}); F1 at the thresholds "
+        f"{cpu_threads()} CPU threads ({platform.processor() or platform.machine()}, {instruction_set()}); F1 at the thresholds "
         "each engine's answers use, tuned on dev (global: micro / macro; per-class; onnx backends at their own "
         "when the checkpoint records them), difference to torch in brackets; label sets = torch: comments whose "
         "predicted labels (per-class thresholds) equal torch's.", "", table(results),

@@ -65,18 +65,18 @@ def main() -> None:
     args = parser.parse_args()
     from transformers import AutoTokenizer
 
-    from emotion.backends import cpu_threads
-    from emotion.checkpoint import read_json
+    from emotion.backends import cpu_threads, instruction_set
+    from emotion.checkpoint import Checkpoint
     from emotion.data import load_split
 
-    config = read_json(Path(args.checkpoint) / "config.json")
+    config = Checkpoint.open(args.checkpoint).config
     tokenizer = AutoTokenizer.from_pretrained(args.checkpoint)
     texts = list(load_split("test", args.data_dir)["text"])
     tokens = float(np.mean([len(ids) for ids in tokenizer(texts, truncation=True, max_length=128)["input_ids"]]))
     need = ops_per_comment(config, tokens)
     threads = cpu_threads()
     rows = 64 * round(tokens)
-    print(f"{threads} threads; {tokens:.1f} tokens per test comment; {need / 1e6:.0f} M ops per comment")
+    print(f"{threads} threads, {instruction_set()}; {tokens:.1f} tokens per test comment; {need / 1e6:.0f} M ops per comment")
     for dtype in ("fp32", "int8"):
         for n in sorted({1, threads}):
             speed = gemm_ops_per_second(dtype, rows, config["hidden_size"], config["intermediate_size"], n)

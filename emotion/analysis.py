@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import average_precision_score, precision_recall_curve
 
-from .metrics import binarize, check_shapes
+from .metrics import binarize, check_shapes, confusion_counts, f1_from_counts
 
 OUTCOMES = ("exact", "partial", "missed", "spurious", "wrong", "nothing")
 OUTCOME_HELP = {
@@ -59,28 +59,16 @@ def confused_pairs(y_true: np.ndarray, y_pred: np.ndarray, label_names: Sequence
     return frame.sort_values(["count", "gold", "predicted_instead"], ascending=[False, True, True], ignore_index=True)
 
 
-def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-    missed = (y_true.astype(bool) & ~y_pred.astype(bool)).astype(int)
-    spurious = (~y_true.astype(bool) & y_pred.astype(bool)).astype(int)
-    return missed.T @ spurious
-
-
 def threshold_sweep(probs: np.ndarray, y_true: np.ndarray, grid: np.ndarray = SWEEP_GRID) -> pd.DataFrame:
     """Micro / macro F1, micro precision and recall for one global threshold at each grid value."""
     probs, y_true = check_shapes(probs, y_true)
-    gold = y_true.astype(bool)
     rows = []
     for t in grid:
-        pred = probs >= t
-        tp = (pred & gold).sum(0)
-        fp = (pred & ~gold).sum(0)
-        fn = (~pred & gold).sum(0)
-        denom = 2 * tp + fp + fn
-        f1 = np.divide(2 * tp, denom, out=np.zeros(len(tp)), where=denom > 0)
-        p = tp.sum() / max(tp.sum() + fp.sum(), 1)
-        r = tp.sum() / max(tp.sum() + fn.sum(), 1)
-        rows.append({"threshold": float(t), "micro_f1": 2 * tp.sum() / max(denom.sum(), 1), "macro_f1": f1.mean(),
-                     "micro_precision": p, "micro_recall": r})
+        tp, fp, fn = confusion_counts(probs >= t, y_true)
+        rows.append({"threshold": float(t), "micro_f1": float(f1_from_counts(tp.sum(), fp.sum(), fn.sum())),
+                     "macro_f1": f1_from_counts(tp, fp, fn).mean(),
+                     "micro_precision": tp.sum() / max(tp.sum() + fp.sum(), 1),
+                     "micro_recall": tp.sum() / max(tp.sum() + fn.sum(), 1)})
     return pd.DataFrame(rows)
 
 

@@ -11,36 +11,39 @@ thresholds of every backend but torch are recorded with its figures, and the cla
 
 from __future__ import annotations
 
+import logging
 import os
 import platform
 import time
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 
-from . import checkpoint as ckpt
-from .backends import BACKENDS, F1_TOLERANCE, cpu_threads
+from .backends import BACKENDS, F1_TOLERANCE, cpu_threads, instruction_set
+from .checkpoint import Checkpoint, CheckpointError
 from .data import load_split, multi_hot
 from .metrics import compute_metrics
 from .predict import EmotionClassifier
 from .thresholds import cross_validate_strength, tune_at_strength
 
+log = logging.getLogger(__name__)
+
 COMPARED = ("micro_f1", "macro_f1", "per_class_cv_macro_f1")
 
 
 def measure_backend(
-    checkpoint: str | os.PathLike, backend: str, texts: Sequence[str], y_true: np.ndarray, batch_size: int = 64
+    checkpoint: Checkpoint, backend: str, texts: Sequence[str], y_true: np.ndarray, batch_size: int = 64
 ) -> dict:
     """Throughput (comments/s, after a warm-up batch) and F1 of one backend on the given texts."""
     classifier = EmotionClassifier(checkpoint, device="cpu", backend=backend, batch_size=batch_size)
     if classifier.torch_thresholds is None:
-        raise ckpt.CheckpointError(f"{checkpoint} has no {ckpt.THRESHOLDS}: evaluate it before choosing a backend.")
+        raise CheckpointError(f"{checkpoint.path} has no tuned thresholds: evaluate it before choosing a backend "
+                              "(`python train_model.py --eval_only CHECKPOINT`).")
     classifier.predict_probabilities(texts[:batch_size])
     start = time.perf_counter()
     probs = classifier.predict_probabilities(texts)
     seconds = time.perf_counter() - start
-    strength = shrink_strength(checkpoint)
+    strength = checkpoint.shrink_strength
     if backend == "torch":  # thresholds.json was tuned on these very probabilities
         own = classifier.torch_thresholds
     else:
@@ -62,13 +65,6 @@ def compared_figures(probs: np.ndarray, y_true: np.ndarray, global_threshold: fl
     }
 
 
-def shrink_strength(checkpoint: str | os.PathLike) -> float:
-    """The per-class shrinkage the checkpoint's thresholds were tuned with (0: none)."""
-    path = Path(checkpoint) / ckpt.THRESHOLD_TUNING
-    value = ckpt.read_json(path).get("chosen_strength", 0.0) if path.is_file() else 0.0
-    return float(value)
-
-
 def pick(results: dict[str, dict], tolerance: float = F1_TOLERANCE) -> str:
     """The fastest backend none of whose compared F1s is more than ``tolerance`` below torch's."""
     reference = results["torch"]
@@ -83,6 +79,7 @@ def choose_backend(
     """Measure every backend on dev, pick the default and write ``inference.json``."""
     if "torch" not in backends:
         raise ValueError("torch is the reference backend; include it.")
+    checkpoint = Checkpoint.open(checkpoint)
     texts = list(texts)
     results = {name: measure_backend(checkpoint, name, texts, y_true) for name in backends}
     choice = {
@@ -92,24 +89,23 @@ def choose_backend(
                 "each backend at thresholds tuned on its own dev probabilities",
         "split": "dev",
         "comments": len(texts),
-        "weights_sha256": ckpt.weights_fingerprint(checkpoint),
-        "machine": {"processor": platform.processor() or platform.machine(), "threads": cpu_threads()},
+        "weights_sha256": checkpoint.fingerprint,
+        "machine": {"processor": platform.processor() or platform.machine(), "instruction_set": instruction_set(),
+                    "threads": cpu_threads()},
         "backends": results,
     }
-    ckpt.write_json(Path(checkpoint) / ckpt.INFERENCE, choice)
+    checkpoint.save_backend_choice(choice)
     return choice
 
 
 def choose_on_dev(
     checkpoint: str | os.PathLike, data_dir: str | os.PathLike | None = None, max_samples: int | None = None
 ) -> dict:
-    """``choose_backend`` on the dev split (or its first ``max_samples`` comments); prints the result."""
-    dev = load_split("dev", data_dir)
-    if max_samples:
-        dev = dev.select(range(min(max_samples, len(dev))))
-    num_labels = len(ckpt.read_json(Path(checkpoint) / "config.json")["id2label"])
-    choice = choose_backend(checkpoint, dev["text"], multi_hot(dev["labels"], num_labels))
-    print(f"[backends] {describe(choice)}", flush=True)
+    """``choose_backend`` on the dev split (or its first ``max_samples`` comments); logs the result."""
+    dev = load_split("dev", data_dir, max_samples)
+    labels = Checkpoint.open(checkpoint).labels
+    choice = choose_backend(checkpoint, dev["text"], multi_hot(dev["labels"], len(labels)))
+    log.info("%s", describe(choice))
     return choice
 
 

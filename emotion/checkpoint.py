@@ -1,8 +1,9 @@
-"""The files a checkpoint folder holds beside its weights, and how they are read and written.
+"""``Checkpoint``: the one owner of a checkpoint folder and every file in it.
 
 A checkpoint describes itself: weights and tokenizer (plain ``from_pretrained`` loads them),
-thresholds tuned on dev, the training configuration, metrics, and dev/test probabilities keyed
-by comment id. It never holds texts or gold labels.
+thresholds tuned on dev, the training configuration, metrics, dev/test probabilities keyed by
+comment id, the backend chosen on dev, and the int8 ONNX graph. It never holds texts or gold labels.
+No other module spells these files' names: they ask a ``Checkpoint``.
 """
 
 from __future__ import annotations
@@ -15,60 +16,79 @@ import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .errors import EmotionError
+from .thresholds import Thresholds, TuningReport
+
+CONFIG = "config.json"
+WEIGHTS = ("model.safetensors", "pytorch_model.bin")
 THRESHOLDS = "thresholds.json"
+THRESHOLD_TUNING = "threshold_tuning.json"
 METRICS = "metrics.json"
 PER_CLASS = "per_class.csv"
 RESULTS = "training_results.csv"
 TRAINING_CONFIG = "training_config.json"
+TRAINING_LOG = "training_log.json"
 INFERENCE = "inference.json"  # the backend chosen on dev, with what was measured
-THRESHOLD_TUNING = "threshold_tuning.json"
+DISTILLATION = "distillation.json"  # a student's dev figures against its teacher's
+EXPERIMENTS = "recipe_experiments.csv"  # optional: the dev table of recipes tried, kept beside the card
 MODEL_CARD = "README.md"
-WEIGHTS = ("model.safetensors", "pytorch_model.bin")
+ONNX_FOLDER = "onnx"
+DEFAULT_MAX_LENGTH = 128
 
 
 def probabilities_file(split: str) -> str:
     return f"{split}_probabilities.parquet"
 
 
-class CheckpointError(RuntimeError):
+class CheckpointError(EmotionError, RuntimeError):
     """A checkpoint folder is missing or broken; the message names the file and the fix."""
 
 
 def check_folder(path: str | os.PathLike) -> Path:
+    """``path`` when it holds a model (config and weights); else a CheckpointError that says what to do."""
     path = Path(path)
     if not path.is_dir():
         raise CheckpointError(
             f"Checkpoint folder {path} does not exist. Train one with `python train_model.py` "
             "or pass --checkpoint PATH to an existing one."
         )
-    if not (path / "config.json").is_file():
-        raise CheckpointError(f"{path} has no config.json: it is not a model folder saved by train_model.py.")
+    if not (path / CONFIG).is_file():
+        raise CheckpointError(f"{path} has no {CONFIG}: it is not a model folder saved by train_model.py.")
     if not any((path / name).is_file() for name in WEIGHTS):
-        raise CheckpointError(f"{path} has no weights ({' or '.join(WEIGHTS)}). Re-run training or re-download it.")
+        raise CheckpointError(f"{path} has no weights ({' or '.join(WEIGHTS)}). Re-train it or restore it with "
+                              "`git checkout -- checkpoints/`.")
     return path
 
 
 def write_json(path: str | os.PathLike, data: object) -> None:
-    Path(path).write_text(json.dumps(data, indent=2, default=str) + "\n")
+    replace_atomically(Path(path), lambda tmp: tmp.write_text(json.dumps(data, indent=2, default=str) + "\n"))
 
 
 def read_json(path: str | os.PathLike) -> dict:
-    return json.loads(Path(path).read_text())
+    try:
+        return json.loads(Path(path).read_text())
+    except ValueError as err:
+        raise CheckpointError(f"{path} is not valid JSON ({err}); re-create it with "
+                              "`python train_model.py --eval_only CHECKPOINT`.") from err
 
 
-def weights_fingerprint(folder: str | os.PathLike) -> str:
-    """sha256 of the weights file: stored probabilities, ONNX files and the backend choice are
-    valid only for the weights that made them."""
-    path = next((Path(folder) / n for n in WEIGHTS if (Path(folder) / n).is_file()), None)
-    if path is None:
-        return ""
-    stat = path.stat()
-    return _sha256(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+def replace_atomically(path: Path, write, suffix: str = "") -> None:
+    """Write through a temporary sibling and rename: readers (an app serving this folder, another
+    worker building the same file) see the old file or the new one, never half of one."""
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=suffix, dir=path.parent)
+    os.close(handle)
+    try:
+        write(Path(tmp))
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
 
 
 @functools.lru_cache(maxsize=16)
@@ -81,59 +101,256 @@ def _sha256(path: str, mtime_ns: int, size: int) -> str:
     return digest.hexdigest()
 
 
-def save_probabilities(
-    path: str | os.PathLike, ids: Sequence[str], probs: np.ndarray, label_names: Sequence[str], fingerprint: str = ""
-) -> None:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+class Checkpoint:
+    """One checkpoint folder: reads and writes its files and answers typed questions about it.
 
-    frame = pd.DataFrame(np.asarray(probs, dtype=np.float32), columns=list(label_names))
-    frame.insert(0, "id", list(map(str, ids)))
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    metadata = {**(table.schema.metadata or {}), b"weights_sha256": fingerprint.encode()}
-    pq.write_table(table.replace_schema_metadata(metadata), path)
+    ``Checkpoint.open(path)`` checks the folder holds a model; ``Checkpoint.staged(path)`` writes a
+    new one into a temporary sibling that replaces ``path`` only when the block succeeds.
+    """
 
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = Path(path)
 
-def load_probabilities(
-    path: str | os.PathLike, label_names: Sequence[str], fingerprint: str | None = None
-) -> tuple[list[str], np.ndarray]:
-    """Read ``id`` + one column per label. Raise CheckpointError when the labels do not match, or
-    when ``fingerprint`` is given and differs from the one the file was written with."""
-    import pyarrow.parquet as pq
+    @classmethod
+    def open(cls, path: "str | os.PathLike | Checkpoint") -> "Checkpoint":
+        return path if isinstance(path, Checkpoint) else cls(check_folder(path))
 
-    try:
-        table = pq.read_table(path)
-    except (OSError, ValueError) as err:
-        raise CheckpointError(f"Could not read {path}: {err}") from err
-    if fingerprint is not None:
-        stored = (table.schema.metadata or {}).get(b"weights_sha256", b"").decode()
-        if stored != fingerprint:
+    @classmethod
+    @contextmanager
+    def staged(cls, final: str | os.PathLike) -> Iterator["Checkpoint"]:
+        """Write into a temporary sibling folder and swap it into place only when the block succeeds,
+        so a crash never leaves a half-written checkpoint where an app would load it."""
+        final = Path(final)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=final.parent))
+        try:
+            yield cls(stage)
+        except BaseException:
+            shutil.rmtree(stage, ignore_errors=True)
+            raise
+        # mkdtemp makes a private folder; a checkpoint is meant to be read by others (a server, a Space).
+        stage.chmod(0o755)
+        for path in stage.rglob("*"):
+            path.chmod(0o644 if path.is_file() else 0o755)
+        old = final.with_name(f".{final.name}.old-{os.getpid()}")
+        if final.exists():
+            final.rename(old)
+        stage.rename(final)
+        shutil.rmtree(old, ignore_errors=True)
+
+    def __repr__(self) -> str:
+        return f"Checkpoint({str(self.path)!r})"
+
+    def __str__(self) -> str:
+        return str(self.path)
+
+    def __fspath__(self) -> str:
+        return str(self.path)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def _json(self, name: str) -> dict:
+        path = self.path / name
+        return read_json(path) if path.is_file() else {}
+
+    # The model itself.
+    @property
+    def weights_file(self) -> Path:
+        return next((self.path / n for n in WEIGHTS if (self.path / n).is_file()), self.path / WEIGHTS[0])
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """sha256 of the weights: stored probabilities, ONNX files and the backend choice are valid only
+        for the weights that made them."""
+        path = self.weights_file
+        if not path.is_file():
+            return ""
+        stat = path.stat()
+        return _sha256(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+
+    @cached_property
+    def config(self) -> dict:
+        path = self.path / CONFIG
+        try:
+            config = json.loads(path.read_text())
+            config["id2label"]
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            raise CheckpointError(
+                f"Could not load {CONFIG} in {self.path}: {err!r}. Re-train the model, or restore the shipped one "
+                "with `git checkout -- checkpoints/`."
+            ) from err
+        return config
+
+    @cached_property
+    def labels(self) -> list[str]:
+        """Label names in id order, from ``id2label`` (the one source of label names downstream of training)."""
+        mapping = {int(k): v for k, v in self.config["id2label"].items()}
+        return [mapping[i] for i in range(len(mapping))]
+
+    @property
+    def training_config(self) -> dict:
+        return self._json(TRAINING_CONFIG)
+
+    @property
+    def max_length(self) -> int:
+        return int(self.training_config.get("max_length", DEFAULT_MAX_LENGTH))
+
+    @property
+    def teacher(self) -> str | None:
+        return self.training_config.get("teacher")
+
+    def save_training(self, config: dict, log: list) -> None:
+        write_json(self.path / TRAINING_CONFIG, config)
+        write_json(self.path / TRAINING_LOG, log)
+
+    # Thresholds.
+    def thresholds(self, backend: str = "torch") -> Thresholds | None:
+        """The thresholds the given backend's answers use: tuned on its own dev probabilities when the
+        backend choice recorded them for these weights, else ``thresholds.json`` (tuned on torch's,
+        which match the probabilities stored here). None when the checkpoint has none."""
+        path = self.path / THRESHOLDS
+        if not path.is_file():
+            return None
+        if backend != "torch":
+            own = self.backend_choice.get("backends", {}).get(backend, {}).get("thresholds")
+            if own is not None:
+                return Thresholds.from_dict(own, self.labels, source=f"{self.path / INFERENCE} ({backend})")
+        return Thresholds.load(path, self.labels)
+
+    @property
+    def shrink_strength(self) -> float:
+        """The per-class shrinkage the thresholds were tuned with (0: none)."""
+        return float(self._json(THRESHOLD_TUNING).get("chosen_strength", 0.0))
+
+    @property
+    def cv_macro_f1(self) -> float | None:
+        """Dev per-class macro F1 at the chosen shrinkage, thresholds held out by cross-validation."""
+        tuning = self._json(THRESHOLD_TUNING)
+        strength = tuning.get("chosen_strength")
+        key = "inf" if strength == "inf" else str(float(strength)) if strength is not None else None
+        return tuning.get("cv_macro_f1_by_strength", {}).get(key)
+
+    def save_tuning(self, report: TuningReport) -> None:
+        report.thresholds.save(self.path / THRESHOLDS)
+        write_json(self.path / THRESHOLD_TUNING, report.to_dict())
+
+    # Evaluation.
+    @property
+    def metrics(self) -> dict:
+        """``{split: {policy: {metric: value}}}`` from the last evaluation; empty when none."""
+        return self._json(METRICS)
+
+    @property
+    def per_class(self) -> pd.DataFrame:
+        return pd.read_csv(self.path / PER_CLASS)
+
+    @property
+    def experiments(self) -> pd.DataFrame | None:
+        path = self.path / EXPERIMENTS
+        return pd.read_csv(path) if path.is_file() else None
+
+    def save_evaluation(self, metrics: dict, per_class: pd.DataFrame, results: pd.DataFrame) -> None:
+        write_json(self.path / METRICS, metrics)
+        replace_atomically(self.path / PER_CLASS, lambda tmp: per_class.to_csv(tmp, index=False))
+        replace_atomically(self.path / RESULTS, lambda tmp: results.to_csv(tmp, index=False))
+
+    def probabilities(self, split: str, ids: Sequence[str] | None = None) -> tuple[list[str], np.ndarray]:
+        """Stored (ids, probabilities) of a split, rows in the order of ``ids`` when given. Raise
+        CheckpointError when they are missing, stale (other weights) or lack some of ``ids``."""
+        import pyarrow.parquet as pq
+
+        path = self.path / probabilities_file(split)
+        try:
+            table = pq.read_table(path)
+        except (OSError, ValueError) as err:
+            raise CheckpointError(f"Could not read {path} ({err}); re-evaluate the checkpoint with "
+                                  "`python train_model.py --eval_only CHECKPOINT`.") from err
+        if (table.schema.metadata or {}).get(b"weights_sha256", b"").decode() != self.fingerprint:
             raise CheckpointError(f"{path} was computed with other weights than the checkpoint now holds.")
-    frame = table.to_pandas()
-    missing = [n for n in ["id", *label_names] if n not in frame.columns]
-    if missing:
-        raise CheckpointError(f"{path} lacks column(s) {missing}: it was written for other labels.")
-    return frame["id"].astype(str).tolist(), frame[list(label_names)].to_numpy(dtype=np.float32)
+        frame = table.to_pandas()
+        missing = [n for n in ["id", *self.labels] if n not in frame.columns]
+        if missing:
+            raise CheckpointError(f"{path} lacks column(s) {missing}: it was written for other labels.")
+        stored_ids, probs = frame["id"].astype(str).tolist(), frame[self.labels].to_numpy(dtype=np.float32)
+        if ids is None:
+            return stored_ids, probs
+        row = {comment: i for i, comment in enumerate(stored_ids)}
+        missing = [comment for comment in ids if comment not in row]
+        if missing:
+            raise CheckpointError(f"{path} has no probabilities for {len(missing)} of the {split} comments "
+                                  f"(e.g. id {missing[0]}); re-evaluate it with --eval_only.")
+        return list(ids), probs[[row[c] for c in ids]]
 
+    def save_probabilities(self, split: str, ids: Sequence[str], probs: np.ndarray) -> None:
+        """``id`` plus one column per label, stamped with the weights' sha256; never texts or labels."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
 
-@contextmanager
-def staged_folder(final: str | os.PathLike) -> Iterator[Path]:
-    """Write into a temporary sibling folder and swap it into place only when the block succeeds,
-    so a crash never leaves a half-written checkpoint where an app would load it."""
-    final = Path(final)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=final.parent))
-    try:
-        yield stage
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
-    # mkdtemp makes a private folder; a checkpoint is meant to be read by others (a server, a Space).
-    stage.chmod(0o755)
-    for path in stage.iterdir():
-        path.chmod(0o644 if path.is_file() else 0o755)
-    old = final.with_name(f".{final.name}.old-{os.getpid()}")
-    if final.exists():
-        final.rename(old)
-    stage.rename(final)
-    shutil.rmtree(old, ignore_errors=True)
+        frame = pd.DataFrame(np.asarray(probs, dtype=np.float32), columns=self.labels)
+        frame.insert(0, "id", list(map(str, ids)))
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        stamp = {**(table.schema.metadata or {}), b"weights_sha256": self.fingerprint.encode()}
+        table = table.replace_schema_metadata(stamp)
+        replace_atomically(self.path / probabilities_file(split), lambda tmp: pq.write_table(table, tmp))
+
+    # Inference: the backend chosen on dev, and the ONNX files.
+    @property
+    def backend_choice(self) -> dict:
+        """``inference.json`` when it was measured on the weights the checkpoint holds now; else empty."""
+        choice = self._json(INFERENCE)
+        return choice if choice.get("weights_sha256") == self.fingerprint else {}
+
+    @property
+    def default_backend(self) -> str:
+        """The backend chosen on dev and recorded for these weights; torch when none was."""
+        from .backends import BACKENDS
+
+        name = self.backend_choice.get("default_backend")
+        return name if name in BACKENDS else "torch"
+
+    def save_backend_choice(self, choice: dict) -> None:
+        write_json(self.path / INFERENCE, choice)
+
+    def onnx_file(self, backend: str) -> Path:
+        """Where the ONNX graph of ``backend`` for these weights lives: inside the checkpoint (where
+        the int8 one ships), or in the user cache when the checkpoint is read-only."""
+        stamp = self.fingerprint[:16]
+        name = f"model-{stamp}.onnx" if backend == "onnx" else f"model-{stamp}-int8.onnx"
+        shipped = self.path / ONNX_FOLDER / name
+        return shipped if shipped.is_file() else self.onnx_cache() / name
+
+    def onnx_cache(self) -> Path:
+        """``<checkpoint>/onnx`` when writable, else a folder in the user cache."""
+        folder = self.path / ONNX_FOLDER
+        try:
+            folder.mkdir(exist_ok=True)
+            with tempfile.TemporaryFile(dir=folder):
+                pass
+            return folder
+        except OSError:
+            base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+            resolved = self.path.resolve()
+            # One folder per checkpoint path: same-named checkpoints must not evict each other's files.
+            digest = hashlib.sha256(str(resolved).encode()).hexdigest()[:8]
+            folder = base / "emotion-onnx" / f"{resolved.name}-{digest}"
+            folder.mkdir(parents=True, exist_ok=True)
+            return folder
+
+    def remove_stale_onnx(self, folder: Path) -> None:
+        for old in folder.glob("model-*.onnx"):  # made from earlier weights
+            if self.fingerprint[:16] not in old.name:
+                old.unlink(missing_ok=True)
+
+    def save_distillation(self, result: dict) -> None:
+        write_json(self.path / DISTILLATION, result)
+
+    @property
+    def card_file(self) -> Path:
+        return self.path / MODEL_CARD
+
+    def save_card(self, text: str) -> Path:
+        replace_atomically(self.card_file, lambda tmp: tmp.write_text(text))
+        return self.card_file
+

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from datasets import Dataset
 
+from .errors import EmotionError
 from .labels import NUM_LABELS
 
 HUB_DATASET = "google-research-datasets/go_emotions"
@@ -34,7 +35,7 @@ LOCAL_HINT = (
 )
 
 
-class DataError(ValueError):
+class DataError(EmotionError, ValueError):
     """The data could not be loaded; the message says what was wrong and how to fix it."""
 
 
@@ -144,13 +145,12 @@ def _load_from_hub(split: str) -> Dataset:
     return data.select_columns(list(COLUMNS))
 
 
-def load_split(split: str, data_dir: str | os.PathLike | None = None) -> Dataset:
-    """Load one GoEmotions split (``train``, ``dev``/``validation`` or ``test``)."""
+def load_split(split: str, data_dir: str | os.PathLike | None = None, first: int | None = None) -> Dataset:
+    """Load one GoEmotions split (``train``, ``dev``/``validation`` or ``test``), or its first ``first`` rows."""
     split = normalize_split(split)
     data_dir = data_dir or os.environ.get(ENV_DIR)
-    if data_dir:
-        return read_split_file(find_split_file(data_dir, split))
-    return _load_from_hub(split)
+    data = read_split_file(find_split_file(data_dir, split)) if data_dir else _load_from_hub(split)
+    return data.select(range(min(first, len(data)))) if first else data
 
 
 def multi_hot(label_lists: Sequence[Sequence[int]], num_labels: int = NUM_LABELS) -> np.ndarray:
@@ -165,8 +165,3 @@ def describe_source(data_dir: str | os.PathLike | None) -> str:
     data_dir = data_dir or os.environ.get(ENV_DIR)
     return str(data_dir) if data_dir else f"hub:{HUB_DATASET}/{HUB_CONFIG}"
 
-
-__all__ = [
-    "DataError", "load_split", "read_split_file", "find_split_file", "multi_hot", "SPLITS",
-    "describe_source", "hub_reachable",
-]

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 
-DISTILLATION = "distillation.json"
+from .backend_choice import COMPARED, compared_figures
+from .backends import F1_TOLERANCE
+from .checkpoint import Checkpoint
+from .data import load_split, multi_hot
+from .metrics import micro_f1_difference_interval
+from .predict import EmotionClassifier
+
+log = logging.getLogger(__name__)
 
 
 def soft_targets(
@@ -20,8 +27,6 @@ def soft_targets(
     BCE is linear in its target, so BCE on this blend equals ``(1 - weight) * BCE(labels) +
     weight * BCE(teacher)``: the usual distillation loss, with no change to the trainer.
     """
-    from .predict import EmotionClassifier
-
     if not 0.0 <= weight <= 1.0:
         raise ValueError(f"The distillation weight must lie in [0, 1], got {weight}.")
     # torch, not int8: the student should learn the teacher's exact probabilities.
@@ -42,34 +47,20 @@ def compare_to_teacher(
 ) -> dict:
     """The student's dev F1 against its teacher's, from each one's stored dev probabilities and own
     tuned thresholds, on the figures that choose a backend (``backend_choice.COMPARED``).
-    ``replaces_teacher`` when none is more than ``tolerance`` lower. Written to ``distillation.json``
-    in the student's folder."""
-    from . import checkpoint as ckpt
-    from .backend_choice import COMPARED, compared_figures, shrink_strength
-    from .labels import labels_from_config
-    from .metrics import micro_f1_difference_interval
-    from .thresholds import Thresholds
-    from transformers import AutoConfig
-
-    def figures(folder: Path) -> tuple[dict, np.ndarray]:
-        labels = labels_from_config(AutoConfig.from_pretrained(folder))
-        stored_ids, probs = ckpt.load_probabilities(folder / ckpt.probabilities_file("dev"), labels)
-        row = {comment: i for i, comment in enumerate(stored_ids)}
-        missing = [comment for comment in ids if comment not in row]
-        if missing:
-            raise ckpt.CheckpointError(f"{folder} has no stored dev probabilities for {len(missing)} of the dev "
-                                       f"comments (e.g. id {missing[0]}); re-evaluate it with --eval_only.")
-        thresholds = Thresholds.load(folder / ckpt.THRESHOLDS, labels)
-        probs = probs[[row[c] for c in ids]]
-        return (compared_figures(probs, y_true, thresholds.global_threshold, shrink_strength(folder)),
+    ``replaces_teacher`` when none is more than ``tolerance`` lower. Recorded in the student's checkpoint."""
+    def figures(checkpoint: Checkpoint) -> tuple[dict, np.ndarray]:
+        _, probs = checkpoint.probabilities("dev", ids)
+        thresholds = checkpoint.thresholds("torch")
+        return (compared_figures(probs, y_true, thresholds.global_threshold, checkpoint.shrink_strength),
                 probs >= thresholds.global_threshold)
 
-    (mine, student_pred), (theirs, teacher_pred) = figures(Path(student)), figures(Path(teacher))
+    student, teacher_checkpoint = Checkpoint.open(student), Checkpoint.open(teacher)
+    (mine, student_pred), (theirs, teacher_pred) = figures(student), figures(teacher_checkpoint)
     table = {name: {"student": mine[name], "teacher": theirs[name], "difference": round(mine[name] - theirs[name], 5)}
              for name in COMPARED}
     result = {
         "teacher": str(teacher),
-        "teacher_weights_sha256": ckpt.weights_fingerprint(teacher),
+        "teacher_weights_sha256": teacher_checkpoint.fingerprint,
         "split": "dev",
         "comments": len(ids),
         "rule": f"the student may replace its teacher when none of its dev F1s is more than {tolerance} lower",
@@ -80,7 +71,7 @@ def compare_to_teacher(
                                      micro_f1_difference_interval(y_true, student_pred, teacher_pred)],
         "replaces_teacher": all(f["difference"] >= -tolerance for f in table.values()),
     }
-    ckpt.write_json(Path(student) / DISTILLATION, result)
+    student.save_distillation(result)
     return result
 
 
@@ -88,17 +79,12 @@ def compare_on_dev(
     student: str | os.PathLike, teacher: str | os.PathLike, data_dir: str | os.PathLike | None = None,
     max_samples: int | None = None, tolerance: float | None = None,
 ) -> dict:
-    """``compare_to_teacher`` on the dev split (or its first ``max_samples`` comments); prints the result."""
-    from .backends import F1_TOLERANCE
-    from .data import load_split, multi_hot
-    from .labels import LABELS
-
-    dev = load_split("dev", data_dir)
-    if max_samples:
-        dev = dev.select(range(min(max_samples, len(dev))))
-    result = compare_to_teacher(student, teacher, dev["id"], multi_hot(dev["labels"], len(LABELS)),
+    """``compare_to_teacher`` on the dev split (or its first ``max_samples`` comments); logs the result."""
+    dev = load_split("dev", data_dir, max_samples)
+    labels = Checkpoint.open(student).labels
+    result = compare_to_teacher(student, teacher, dev["id"], multi_hot(dev["labels"], len(labels)),
                                 F1_TOLERANCE if tolerance is None else tolerance)
-    print(f"[distill] {describe(result)}", flush=True)
+    log.info("%s", describe(result))
     return result
 
 

@@ -1,35 +1,27 @@
-"""Evaluate a saved checkpoint: dev/test probabilities, thresholds tuned on dev, metrics tables.
+"""Evaluate a saved checkpoint, at the end of training and for ``train_model.py --eval_only``.
 
-Used at the end of training and by ``train_model.py --eval_only``. Thresholds are tuned on dev
-only; test is scored once with them.
+``evaluate_checkpoint`` writes what every checkpoint needs: dev/test probabilities, thresholds tuned
+on dev only, metrics (test scored once with them) and the model card. ``finish`` then runs the
+optional steps (the backend choice, a student's comparison with its teacher); a failing one is a
+warning that names what to rerun, never a lost model.
 """
 
 from __future__ import annotations
 
+import logging
 import os
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from . import checkpoint as ckpt
-from .card import write_model_card
+from .checkpoint import Checkpoint
 from .data import DataError, load_split, multi_hot
-from .metrics import compute_metrics, per_class_table
+from .errors import EmotionError
+from .metrics import SUMMARY_NAMES, compute_metrics, per_class_table
 from .predict import EmotionClassifier
-from .thresholds import Thresholds, tune
+from .thresholds import POLICIES, Thresholds, policy_thresholds, tune
 
-POLICIES = ("global_0.5", "global_tuned", "per_class_tuned")
-SUMMARY = ("micro_f1", "macro_f1", "weighted_f1", "micro_precision", "micro_recall")
-
-
-
-def policy_thresholds(thresholds: Thresholds, labels: list[str]) -> dict[str, float | np.ndarray]:
-    return {
-        "global_0.5": 0.5,
-        "global_tuned": thresholds.global_threshold,
-        "per_class_tuned": thresholds.array(labels),
-    }
+log = logging.getLogger(__name__)
 
 
 def score_policies(probs: np.ndarray, y_true: np.ndarray, thresholds: Thresholds, labels: list[str]) -> dict:
@@ -44,41 +36,66 @@ def results_table(metrics: dict[str, dict[str, dict[str, float]]]) -> pd.DataFra
 
 
 def evaluate_checkpoint(
-    folder: str | os.PathLike, data_dir: str | os.PathLike | None = None,
+    folder: str | os.PathLike | Checkpoint, data_dir: str | os.PathLike | None = None,
     max_eval_samples: int | None = None, batch_size: int = 64, device: str | None = None,
 ) -> dict:
-    """Write probabilities, thresholds.json, metrics.json, per_class.csv and training_results.csv
-    into ``folder`` and return the metrics."""
-    folder = Path(folder)
-    classifier = EmotionClassifier(folder, device=device, batch_size=batch_size, backend="torch")
-    labels = classifier.labels
+    """Write probabilities, thresholds, metrics, the per-class and results tables and the model card
+    into the checkpoint, and return the metrics."""
+    from .card import write_model_card
+
+    checkpoint = Checkpoint.open(folder)
+    classifier = EmotionClassifier(checkpoint, device=device, batch_size=batch_size, backend="torch")
+    labels = checkpoint.labels
     probs, gold = {}, {}
-    fingerprint = ckpt.weights_fingerprint(folder)
     for split in ("dev", "test"):
-        data = load_split(split, data_dir)
-        if max_eval_samples:
-            data = data.select(range(min(max_eval_samples, len(data))))
+        data = load_split(split, data_dir, max_eval_samples)
         probs[split] = classifier.predict_probabilities(data["text"])
         gold[split] = multi_hot(data["labels"], len(labels))
-        ckpt.save_probabilities(folder / ckpt.probabilities_file(split), data["id"], probs[split], labels, fingerprint)
+        checkpoint.save_probabilities(split, data["id"], probs[split])
 
     report = tune(probs["dev"], gold["dev"], labels)
-    report.thresholds.save(folder / ckpt.THRESHOLDS)
-    ckpt.write_json(folder / ckpt.THRESHOLD_TUNING, report.to_dict())
+    checkpoint.save_tuning(report)
     metrics = {split: score_policies(probs[split], gold[split], report.thresholds, labels) for split in probs}
-    ckpt.write_json(folder / ckpt.METRICS, metrics)
-    per_class_table(probs["test"], gold["test"], labels, report.thresholds.array(labels)).round(4).to_csv(
-        folder / ckpt.PER_CLASS, index=False
-    )
-    results_table(metrics).round(4).to_csv(folder / ckpt.RESULTS, index=False)
+    per_class = per_class_table(probs["test"], gold["test"], labels, report.thresholds.array(labels))
+    checkpoint.save_evaluation(metrics, per_class.round(4), results_table(metrics).round(4))
     try:
         train_counts = multi_hot(load_split("train", data_dir)["labels"], len(labels)).sum(0)
     except DataError:
         train_counts = None
-    write_model_card(folder, train_counts)
+    write_model_card(checkpoint, train_counts)
     return metrics
 
 
+def finish(
+    folder: str | os.PathLike, data_dir: str | os.PathLike | None = None, max_samples: int | None = None,
+    choose_backend: bool = True,
+) -> list[str]:
+    """The optional steps after evaluation; returns a warning for each that failed."""
+    from .backend_choice import choose_on_dev
+    from .distill import compare_on_dev
+
+    checkpoint = Checkpoint.open(folder)
+    data = f" --data_dir {data_dir}" if data_dir else ""
+    steps = []
+    if choose_backend:
+        steps.append(("Choosing the default backend", lambda: choose_on_dev(folder, data_dir, max_samples),
+                      f"python scripts/choose_backend.py --checkpoint {folder}{data}"))
+    if checkpoint.teacher:
+        steps.append(("Comparing the student with its teacher",
+                      lambda: compare_on_dev(folder, checkpoint.teacher, data_dir, max_samples),
+                      f"python train_model.py --eval_only {folder}{data}"))
+    warnings = []
+    for what, step, rerun in steps:
+        try:
+            step()
+        except (EmotionError, ImportError, OSError) as err:
+            # The model is already saved: an optional step costs a warning, never the model.
+            warnings.append(f"{what} failed: {str(err).rstrip('.')}. {folder} is complete and serves on the torch "
+                            f"backend; rerun this step with `{rerun}`.")
+            log.warning("%s", warnings[-1])
+    return warnings
+
+
 def format_summary(metrics: dict) -> str:
-    table = results_table(metrics)[["split", "policy", *SUMMARY]]
+    table = results_table(metrics)[["split", "policy", *SUMMARY_NAMES]]
     return table.to_string(index=False, float_format=lambda v: f"{v:.4f}")

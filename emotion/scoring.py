@@ -14,12 +14,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .errors import EmotionError
 from .predict import EmotionClassifier, labels_above
 
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".parquet": "parquet"}
 
 
-class ScoringError(ValueError):
+class ScoringError(EmotionError, ValueError):
     """The input cannot be scored; the message says why and how to fix it."""
 
 

@@ -16,15 +16,25 @@ from pathlib import Path
 
 import numpy as np
 
-from .metrics import check_shapes
+from .errors import EmotionError
+from .metrics import check_shapes, confusion_counts, f1_from_counts
 
 GRID = np.round(np.arange(0.01, 0.991, 0.01), 2)
 EXPECTED = '{"global": 0.3, "per_class": {"admiration": 0.35, ...}}'
 SHRINK_STRENGTHS = (0.0, 5.0, 10.0, 20.0, 50.0, 100.0, float("inf"))  # inf = always the global
 
 
-class ThresholdError(ValueError):
-    """thresholds.json is malformed or does not match the model's labels."""
+class ThresholdError(EmotionError, ValueError):
+    """Thresholds are malformed, do not match the model's labels, or a threshold choice is invalid."""
+
+
+# The threshold choices, in one vocabulary: the tuned per-class thresholds, the tuned global one, or a number.
+PER_CLASS, GLOBAL = "per_class", "global"
+ThresholdChoice = float | str | None
+# metrics.json's policies (its keys stay as published) and the choice each one stands for.
+POLICIES: dict[str, ThresholdChoice] = {"global_0.5": 0.5, "global_tuned": GLOBAL, "per_class_tuned": PER_CLASS}
+POLICY_NAMES = {"global_0.5": "global 0.5", "global_tuned": "global, tuned on dev",
+                "per_class_tuned": "per-class, tuned on dev"}
 
 
 @dataclass(frozen=True)
@@ -76,34 +86,50 @@ class Thresholds:
         return thresholds
 
 
-def _f1_grid(probs: np.ndarray, y_true: np.ndarray, grid: np.ndarray = GRID) -> tuple[np.ndarray, ...]:
+def resolve(choice: ThresholdChoice, tuned: Thresholds | None, label_names: Sequence[str]) -> np.ndarray:
+    """The one place a threshold choice becomes one value per label.
+
+    ``None`` or ``"per_class"``: the tuned per-class thresholds (``None`` falls back to 0.5 when there
+    are none); ``"global"``: the tuned global threshold; a number in [0, 1]: that value for every label.
+    """
+    count = len(label_names)
+    if isinstance(choice, (int, float, np.floating)) and not isinstance(choice, bool):
+        if not 0.0 <= choice <= 1.0:
+            raise ThresholdError(f"threshold must lie in [0, 1], got {choice}.")
+        return np.full(count, float(choice))
+    if choice not in (None, PER_CLASS, GLOBAL):
+        raise ThresholdError(f"threshold must be a number, '{GLOBAL}' or '{PER_CLASS}'; got {choice!r}.")
+    if tuned is None:
+        if choice is not None:
+            raise ThresholdError("this checkpoint has no tuned thresholds; pass a number instead.")
+        return np.full(count, 0.5)
+    if choice == GLOBAL:
+        return np.full(count, tuned.global_threshold)
+    return tuned.array(label_names)
+
+
+def policy_thresholds(tuned: Thresholds, label_names: Sequence[str]) -> dict[str, np.ndarray]:
+    """One threshold array per metrics.json policy."""
+    return {policy: resolve(choice, tuned, label_names) for policy, choice in POLICIES.items()}
+
+
+def _grid_counts(probs: np.ndarray, y_true: np.ndarray, grid: np.ndarray = GRID) -> tuple[np.ndarray, ...]:
     """Per-class tp, fp, fn for every threshold in the grid: each (G, L)."""
-    pred = probs[None, :, :] >= grid[:, None, None]  # (G, N, L)
-    positive = y_true.astype(bool)[None]
-    tp = (pred & positive).sum(1)
-    fp = (pred & ~positive).sum(1)
-    fn = (~pred & positive).sum(1)
-    return tp, fp, fn
-
-
-def _f1(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
-    denom = 2 * tp + fp + fn
-    return np.divide(2 * tp, denom, out=np.zeros(np.shape(tp), dtype=float), where=denom > 0)
+    return confusion_counts(probs[None, :, :] >= grid[:, None, None], y_true[None], axis=1)
 
 
 def tune_global(probs: np.ndarray, y_true: np.ndarray, grid: np.ndarray = GRID) -> float:
     """The single threshold with the best micro F1."""
     probs, y_true = check_shapes(probs, y_true)
-    tp, fp, fn = _f1_grid(probs, y_true, grid)
-    micro = _f1(tp.sum(1), fp.sum(1), fn.sum(1))
+    tp, fp, fn = _grid_counts(probs, y_true, grid)
+    micro = f1_from_counts(tp.sum(1), fp.sum(1), fn.sum(1))
     return float(grid[int(np.argmax(micro))])
 
 
 def tune_per_class_raw(probs: np.ndarray, y_true: np.ndarray, grid: np.ndarray = GRID) -> np.ndarray:
     """Each class's own F1-maximising threshold (no shrinkage)."""
     probs, y_true = check_shapes(probs, y_true)
-    tp, fp, fn = _f1_grid(probs, y_true, grid)
-    return grid[np.argmax(_f1(tp, fp, fn), axis=0)]
+    return grid[np.argmax(f1_from_counts(*_grid_counts(probs, y_true, grid)), axis=0)]
 
 
 def shrink(raw: np.ndarray, support: np.ndarray, global_threshold: float, strength: float) -> np.ndarray:
@@ -129,13 +155,11 @@ def cross_validate_strength(
         raw = tune_per_class_raw(probs[fit], y_true[fit])
         support = y_true[fit].sum(0)
         for s, strength in enumerate(strengths):
-            pred = probs[held] >= shrink(raw, support, g, strength)
-            gold = y_true[held].astype(bool)
-            tp[s] += (pred & gold).sum(0)
-            fp[s] += (pred & ~gold).sum(0)
-            fn[s] += (~pred & gold).sum(0)
+            counts = confusion_counts(probs[held] >= shrink(raw, support, g, strength), y_true[held])
+            for total, count in zip((tp, fp, fn), counts):
+                total[s] += count
     # Pool counts over folds: folds hold too few positives of rare classes for a per-fold F1.
-    return {float(strength): float(_f1(tp[s], fp[s], fn[s]).mean()) for s, strength in enumerate(strengths)}
+    return {float(strength): float(f1_from_counts(tp[s], fp[s], fn[s]).mean()) for s, strength in enumerate(strengths)}
 
 
 @dataclass(frozen=True)

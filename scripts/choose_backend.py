@@ -7,6 +7,7 @@ Writes <checkpoint>/inference.json; the ONNX files are cached in <checkpoint>/on
 """
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
@@ -20,14 +21,15 @@ def main() -> None:
     parser.add_argument("--max_samples", type=int, default=None, help="only the first N dev comments")
     args = parser.parse_args()
     from emotion.backend_choice import choose_on_dev
-    from emotion.backends import BackendError
-    from emotion.checkpoint import CheckpointError
-    from emotion.data import DataError
+    from emotion.errors import EmotionError
+    from emotion.logs import setup_logging
 
+    setup_logging()
     try:
         choose_on_dev(args.checkpoint, args.data_dir, args.max_samples)
-    except (BackendError, CheckpointError, DataError) as err:
-        sys.exit(f"error: {err}")
+    except EmotionError as err:
+        logging.getLogger("choose_backend").error("%s", err)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -6,18 +6,21 @@
 from __future__ import annotations
 
 import argparse
-import json
+import sys
 from pathlib import Path
 
 import pandas as pd
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from emotion.checkpoint import Checkpoint  # noqa: E402
+
 
 def row(folder: Path) -> dict:
-    config = json.loads((folder / "training_config.json").read_text())
-    dev = json.loads((folder / "metrics.json").read_text())["dev"]
-    tuning = json.loads((folder / "threshold_tuning.json").read_text())
+    checkpoint = Checkpoint.open(folder)
+    config = checkpoint.training_config
+    dev = checkpoint.metrics["dev"]
     args = config["training_arguments"]
-    strength = str(tuning["chosen_strength"])
     teacher = "-"
     if config.get("teacher"):
         teacher = f"{Path(config['teacher']).name}, weight {config['distill_weight']:g}"
@@ -25,7 +28,7 @@ def row(folder: Path) -> dict:
             teacher += f", hidden-state loss {config['distill_hidden_weight']:g}"
     return {
         "run": folder.name,
-        "layers": json.loads((folder / "config.json").read_text())["num_hidden_layers"],
+        "layers": checkpoint.config["num_hidden_layers"],
         "distilled from": teacher,
         "loss": config["loss"],
         "epochs": f"{args['num_train_epochs']:g}",
@@ -34,7 +37,7 @@ def row(folder: Path) -> dict:
         "dev micro F1 (global tuned)": round(dev["global_tuned"]["micro_f1"], 4),
         "dev macro F1 (global tuned)": round(dev["global_tuned"]["macro_f1"], 4),
         # In-sample per-class tuning flatters dev; the 5-fold estimate is the honest one.
-        "dev macro F1 (per-class, 5-fold CV)": tuning["cv_macro_f1_by_strength"][strength if strength == "inf" else str(float(strength))],
+        "dev macro F1 (per-class, 5-fold CV)": checkpoint.cv_macro_f1,
         "minutes": round(config["train_seconds"] / 60),
     }
 

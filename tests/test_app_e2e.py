@@ -68,14 +68,14 @@ def test_a_client_cannot_make_the_server_read_a_path_of_its_choosing(app_url):
     import httpx
 
     secret = Path(__file__).resolve()  # any file outside the upload cache
-    payload = {"data": ["", {"path": str(secret), "meta": {"_type": "gradio.FileData"}}, "per-class", 0.3]}
+    payload = {"data": ["", {"path": str(secret), "meta": {"_type": "gradio.FileData"}}, "per_class", 0.3]}
     started = httpx.post(app_url + "gradio_api/call/batch_table", json=payload, timeout=30)
     assert started.status_code == 200
     stream = httpx.get(app_url + f"gradio_api/call/batch_table/{started.json()['event_id']}", timeout=60).text
     assert "event: error" in stream
     assert "test_a_client_cannot_make_the_server_read" not in stream
     # The same endpoint with pasted lines works, so the refusal above is the path check.
-    ok = httpx.post(app_url + "gradio_api/call/batch_table", json={"data": ["ok sure", None, "per-class", 0.3]})
+    ok = httpx.post(app_url + "gradio_api/call/batch_table", json={"data": ["ok sure", None, "per_class", 0.3]})
     assert "event: complete" in httpx.get(app_url + f"gradio_api/call/batch_table/{ok.json()['event_id']}",
                                           timeout=60).text
 

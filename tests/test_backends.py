@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from emotion import backends
+from emotion import backends, onnx_export
 from emotion import checkpoint as ckpt
 from emotion.backend_choice import COMPARED, pick
 from emotion.predict import EmotionClassifier
@@ -51,9 +51,9 @@ def test_one_comment_and_batches_of_any_shape(classifiers):
 
 def test_cls_only_last_layer_keeps_the_logits(classifiers):
     model = classifiers["torch"].model
-    fast = backends.with_cls_only_last_layer(model)
-    assert isinstance(fast.bert.encoder.layer[-1], backends.ClsOnlyLastLayer)
-    assert not isinstance(model.bert.encoder.layer[-1], backends.ClsOnlyLastLayer)  # a copy was changed
+    fast = onnx_export.with_cls_only_last_layer(model)
+    assert isinstance(fast.bert.encoder.layer[-1], onnx_export.ClsOnlyLastLayer)
+    assert not isinstance(model.bert.encoder.layer[-1], onnx_export.ClsOnlyLastLayer)  # a copy was changed
     ids = torch.tensor([[2, 7, 8, 9, 3], [2, 7, 3, 0, 0]])
     mask = (ids != 0).long()
     with torch.no_grad():
@@ -65,21 +65,21 @@ def test_cls_only_last_layer_keeps_the_logits(classifiers):
 def copied(tiny_checkpoint, tmp_path):
     folder = tmp_path / "model"
     shutil.copytree(tiny_checkpoint, folder)
-    shutil.rmtree(folder / backends.ONNX_FOLDER, ignore_errors=True)
+    shutil.rmtree(folder / ckpt.ONNX_FOLDER, ignore_errors=True)
     return folder
 
 
 def test_onnx_files_are_cached_and_rebuilt_when_the_weights_change(copied, monkeypatch):
     first = EmotionClassifier(copied, backend="onnx-int8")
     files = sorted(p.name for p in (copied / "onnx").iterdir())
-    stamp = ckpt.weights_fingerprint(copied)[:16]
+    stamp = ckpt.Checkpoint(copied).fingerprint[:16]
     assert files == [f"model-{stamp}-int8.onnx", f"model-{stamp}.onnx"]
 
     def fail(*args):
         raise AssertionError("exported again")
 
-    monkeypatch.setattr(backends, "export_onnx", fail)
-    monkeypatch.setattr(backends, "quantize_onnx", fail)
+    monkeypatch.setattr(onnx_export, "export_onnx", fail)
+    monkeypatch.setattr(onnx_export, "quantize_onnx", fail)
     EmotionClassifier(copied, backend="onnx-int8")  # from the cache
     monkeypatch.undo()
 
@@ -88,14 +88,14 @@ def test_onnx_files_are_cached_and_rebuilt_when_the_weights_change(copied, monke
         model.classifier.bias += 1.0
     model.save_pretrained(copied)
     second = EmotionClassifier(copied, backend="onnx")
-    new_stamp = ckpt.weights_fingerprint(copied)[:16]
+    new_stamp = ckpt.Checkpoint(copied).fingerprint[:16]
     assert new_stamp != stamp
     assert sorted(p.name for p in (copied / "onnx").iterdir()) == [f"model-{new_stamp}.onnx"]
     np.testing.assert_allclose(second.predict_probabilities(TEXTS), EmotionClassifier(copied, backend="torch").predict_probabilities(TEXTS), atol=1e-5)
 
 
 def test_cache_falls_back_to_the_user_cache(copied, tmp_path, monkeypatch):
-    (copied / backends.ONNX_FOLDER).write_text("not a folder")  # as unwritable as a read-only mount
+    (copied / ckpt.ONNX_FOLDER).write_text("not a folder")  # as unwritable as a read-only mount
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     classifier = EmotionClassifier(copied, backend="onnx")
     assert classifier.predict("ok").probabilities
@@ -107,9 +107,9 @@ def test_auto_uses_the_recorded_choice_only_for_these_weights(copied):
     choice = json.loads((copied / ckpt.INFERENCE).read_text())
     for recorded, expected in (("onnx", "onnx"), ("onnx-int8", "onnx-int8"), ("tensorrt", "torch")):
         (copied / ckpt.INFERENCE).write_text(json.dumps({**choice, "default_backend": recorded}))
-        assert backends.default_backend(copied) == expected
+        assert ckpt.Checkpoint(copied).default_backend == expected
     (copied / ckpt.INFERENCE).write_text(json.dumps({**choice, "default_backend": "onnx", "weights_sha256": "0" * 64}))
-    assert backends.default_backend(copied) == "torch"
+    assert ckpt.Checkpoint(copied).default_backend == "torch"
     (copied / ckpt.INFERENCE).unlink()
     assert EmotionClassifier(copied).backend == "torch"
     with pytest.raises(backends.BackendError, match="Unknown backend 'onnx-fp16'"):
@@ -119,7 +119,7 @@ def test_auto_uses_the_recorded_choice_only_for_these_weights(copied):
 def test_choice_written_by_training(tiny_checkpoint):
     choice = json.loads((tiny_checkpoint / ckpt.INFERENCE).read_text())
     assert set(choice["backends"]) == set(backends.BACKENDS)
-    assert choice["weights_sha256"] == ckpt.weights_fingerprint(tiny_checkpoint)
+    assert choice["weights_sha256"] == ckpt.Checkpoint(tiny_checkpoint).fingerprint
     assert choice["default_backend"] == pick(choice["backends"])
     assert all(set(COMPARED) < set(r) and r["comments_per_s"] > 0 for r in choice["backends"].values())
     # Every backend but torch records thresholds tuned on its own dev probabilities; torch's are thresholds.json.

@@ -18,7 +18,7 @@ def test_loads_labels_and_thresholds_from_the_checkpoint(classifier):
     assert len(classifier.labels) == 28 and classifier.labels[27] == "neutral"
     assert classifier.thresholds is not None
     assert classifier.max_length == 32
-    assert classifier.device == torch.device("cpu")
+    assert classifier.device == "cpu"
     assert next(classifier.model.parameters()).dtype == torch.float32
 
 

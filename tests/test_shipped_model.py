@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from emotion import checkpoint as ckpt
-from emotion.evaluate import POLICIES
+from emotion.thresholds import POLICIES
 from emotion.labels import LABELS
 from emotion.thresholds import Thresholds
 
@@ -43,9 +43,10 @@ def test_labels_thresholds_and_metrics_agree(folder):
 
 def test_stored_probabilities_belong_to_these_weights(folder):
     """Otherwise the app would rescore the test set at start-up."""
-    fingerprint = ckpt.weights_fingerprint(folder)
+    checkpoint = ckpt.Checkpoint.open(folder)
+    assert checkpoint.labels == list(LABELS)
     for split, rows in (("dev", 5426), ("test", 5427)):
-        ids, probs = ckpt.load_probabilities(folder / ckpt.probabilities_file(split), LABELS, fingerprint)
+        ids, probs = checkpoint.probabilities(split)  # raises if they were computed with other weights
         assert len(ids) == rows and probs.shape == (rows, 28) and np.isfinite(probs).all()
 
 
@@ -83,7 +84,7 @@ def test_the_student_records_its_teacher_and_why_it_is_not_the_default():
     if not (STUDENT / "model.safetensors").is_file():
         pytest.skip("no student checkpoint")
     comparison = json.loads((STUDENT / "distillation.json").read_text())
-    assert comparison["teacher_weights_sha256"] == ckpt.weights_fingerprint(SHIPPED)
+    assert comparison["teacher_weights_sha256"] == ckpt.Checkpoint(SHIPPED).fingerprint
     worst = min(f["difference"] for f in comparison["figures"].values())
     assert comparison["replaces_teacher"] == (worst >= -comparison["tolerance"])
     assert json.loads((STUDENT / "config.json").read_text())["num_hidden_layers"] == 4

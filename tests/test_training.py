@@ -9,7 +9,7 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer
 from conftest import make_rows, tiny_run_args, write_tsv
 from emotion import checkpoint as ckpt
 from emotion.data import load_split
-from emotion.evaluate import POLICIES
+from emotion.thresholds import POLICIES
 from emotion.labels import LABELS
 from emotion.training import PRESETS, parse_args, run
 
@@ -121,7 +121,7 @@ def test_distilled_student_keeps_chosen_layers_and_records_its_teacher(tiny_chec
     assert student.config.num_hidden_layers == 1 and len(student.bert.encoder.layer) == 1
     config = json.loads((out / ckpt.TRAINING_CONFIG).read_text())
     assert config["teacher"] == str(tiny_checkpoint) and config["distill_weight"] == 0.7
-    assert config["teacher_weights_sha256"] == ckpt.weights_fingerprint(tiny_checkpoint)
+    assert config["teacher_weights_sha256"] == ckpt.Checkpoint(tiny_checkpoint).fingerprint
     teacher_config = json.loads((tiny_checkpoint / ckpt.TRAINING_CONFIG).read_text())
     assert config["initialized_from"] == str(tiny_checkpoint)
     assert config["base_model"] == teacher_config["base_model"]  # the pretrained ancestor, not the teacher

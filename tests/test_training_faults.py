@@ -1,6 +1,7 @@
 """Training never loses work: a killed run resumes to the same result; a diverging run stops clearly."""
 
 import json
+import logging
 import signal
 import subprocess
 import sys
@@ -53,3 +54,59 @@ def test_diverging_loss_stops_with_a_clear_error(tiny_bert, data_dir, tmp_path):
     with pytest.raises(FloatingPointError, match="loss became .* Lower --learning_rate"):
         run(args)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_failing_onnx_step_leaves_a_complete_checkpoint_served_on_torch(tiny_bert, data_dir, tmp_path, monkeypatch,
+                                                                           caplog):
+    from emotion.predict import EmotionClassifier
+    from emotion.ui.app import api_predict
+    from emotion.ui.context import AppContext
+    from emotion.ui.inputs import Limits
+
+    # ONNX Runtime cannot be imported, so the backend choice (export, quantization, timing) fails at the very end.
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
+    out = tmp_path / "out"
+    with caplog.at_level(logging.WARNING):
+        metrics = run(tiny_run_args(tiny_bert, data_dir, tmp_path, out, "--max_steps", "4", "--choose_backend", "true"))
+    assert set(metrics) == {"dev", "test"}
+    names = {p.name for p in out.iterdir()}
+    assert {"model.safetensors", "tokenizer.json", ckpt.THRESHOLDS, ckpt.METRICS, ckpt.MODEL_CARD} <= names
+    assert ckpt.INFERENCE not in names
+    warning = next(r.getMessage() for r in caplog.records if r.name == "emotion.evaluate")
+    assert "Choosing the default backend failed" in warning and "onnxruntime" in warning
+    assert "scripts/choose_backend.py" in warning and "serves on the torch backend" in warning
+
+    classifier = EmotionClassifier(out)
+    assert classifier.backend == "torch" and classifier.thresholds is not None
+    answer = api_predict(AppContext(out, str(data_dir)), Limits(), "thanks so much for the help, legend")
+    assert len(answer["probabilities"]) == 28
+
+
+def test_the_shipped_model_serves_without_torch():
+    """What `pip install -r requirements.txt` gives: no PyTorch; the int8 graph ships in the checkpoint."""
+    code = (
+        # As in a venv without PyTorch: importing it fails, and transformers' check finds no torch.
+        "import importlib.util, sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] == 'torch':\n"
+        "            raise ModuleNotFoundError(f'No module named {name!r}', name=name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "find_spec = importlib.util.find_spec\n"
+        "importlib.util.find_spec = lambda name, package=None: (\n"
+        "    None if name.split('.')[0] == 'torch' else find_spec(name, package))\n"
+        "from emotion.predict import EmotionClassifier\n"
+        "from emotion.ui.context import AppContext\n"
+        "c = EmotionClassifier('checkpoints/minilm-goemotions')\n"
+        "assert c.backend == 'onnx-int8', c.backend\n"
+        "assert 'gratitude' in c.predict('Thank you so much, this really helped!').labels\n"
+        "AppContext('checkpoints/minilm-goemotions').load()\n"
+        "assert 'torch' not in sys.modules\n"
+        "try:\n"
+        "    EmotionClassifier('checkpoints/minilm-goemotions', backend='torch')\n"
+        "except Exception as err:\n"
+        "    print(type(err).__name__, err)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "BackendError The torch backend needs PyTorch" in done.stdout and "requirements-train.txt" in done.stdout

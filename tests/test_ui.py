@@ -43,19 +43,19 @@ def test_predict_then_rerender_without_the_model(ctx, monkeypatch):
 
 def test_predict_notices_and_errors(ctx):
     long = "wow! " * 60
-    *_, notice = predict_tab.predict_one(ctx, LIMITS, long + "\u200b", "per-class", 0.5)
+    *_, notice = predict_tab.predict_one(ctx, LIMITS, long + "\u200b", "per_class", 0.5)
     assert "first 200" in notice and "invisible" in notice and "tokens" in notice
     with pytest.raises(gr.Error, match="empty"):
-        predict_tab.predict_one(ctx, LIMITS, "  \n ", "per-class", 0.5)
+        predict_tab.predict_one(ctx, LIMITS, "  \n ", "per_class", 0.5)
 
 
 def test_batch_table_and_limits(ctx, tmp_path):
-    table, download = predict_tab.predict_many(ctx, LIMITS, "ok sure\nthanks so much\n\n", None, "per-class", 0.5)
+    table, download = predict_tab.predict_many(ctx, LIMITS, "ok sure\nthanks so much\n\n", None, "per_class", 0.5)
     assert table.columns[:3].tolist() == ["text", "emotions", "top"] and len(table) == 2
     assert list(table.columns[3:]) == ctx.labels
     assert pd.read_csv(download.value["path"])["text"].tolist() == ["ok sure", "thanks so much"]
     with pytest.raises(gr.Error, match="over the limit of 5"):
-        predict_tab.predict_many(ctx, LIMITS, "a\nb\nc\nd\ne\nf", None, "per-class", 0.5)
+        predict_tab.predict_many(ctx, LIMITS, "a\nb\nc\nd\ne\nf", None, "per_class", 0.5)
 
 
 @pytest.mark.parametrize(
@@ -95,14 +95,14 @@ def test_metrics_view_recomputes_from_stored_probabilities(ctx):
     assert "Test set, 24 comments" in headline and "micro F1" in headline
     assert table["label"].tolist() == ctx.labels
     assert any(s.type == "line" and s.x0 == 0.3 for s in sweep.layout.shapes)  # the current threshold is marked
-    per_class = metrics_tab.metrics_view(ctx, "per-class", 0.3)
+    per_class = metrics_tab.metrics_view(ctx, "per_class", 0.3)
     assert not per_class[2].layout.shapes
     pr, calibration = metrics_tab.curves_view(ctx, "gratitude")
     assert len(pr.data) == 2 and "AP" in pr.data[1].name and "ECE" in calibration.layout.title.text
 
 
 def test_class_charts(ctx):
-    note, bars, distribution, scatter = classes_tab.class_charts(ctx, "per-class", 0.5, "recall")
+    note, bars, distribution, scatter = classes_tab.class_charts(ctx, "per_class", 0.5, "recall")
     assert "r = " in note
     assert list(bars.data[0].x) == sorted(bars.data[0].x)
     assert distribution.layout.yaxis.type == "log" and scatter.layout.xaxis.type == "log"
@@ -149,14 +149,15 @@ def test_stale_probabilities_are_recomputed_and_cached(tiny_checkpoint, tmp_path
 
     copy = tmp_path / "ckpt"
     shutil.copytree(tiny_checkpoint, copy)
-    stored_ids, stored = ckpt.load_probabilities(copy / "test_probabilities.parquet", AppContext(copy).labels)
-    ckpt.save_probabilities(copy / "test_probabilities.parquet", stored_ids[:3], stored[:3], AppContext(copy).labels, "other")
+    stored_ids, stored = ckpt.Checkpoint(copy).probabilities("test")
+    stale = ckpt.Checkpoint(copy)
+    stale.fingerprint = "other"  # as if written for other weights
+    stale.save_probabilities("test", stored_ids[:3], stored[:3])
     # Recomputed with torch whatever the app runs: the file holds torch's probabilities.
     test = AppContext(copy, str(tiny_checkpoint.parent / "data"), backend=backend).test_set()
     np.testing.assert_allclose(test.probs, stored, atol=1e-5)
-    ids, _ = ckpt.load_probabilities(copy / "test_probabilities.parquet", test_labels := AppContext(copy).labels,
-                                     ckpt.weights_fingerprint(copy))
-    assert ids == test.ids and len(test_labels) == 28
+    ids, _ = ckpt.Checkpoint(copy).probabilities("test")  # raises if stale
+    assert ids == test.ids and len(AppContext(copy).labels) == 28
 
 
 def test_api_functions(ctx):
@@ -178,13 +179,13 @@ def test_about_names_the_checkpoint_and_test_metrics(ctx):
 
 @pytest.mark.parametrize("text", ["😂😂😂", "¡Qué alegría verte de nuevo!", "这太好了", "مرحبا بك", "a\u200b\u200fb"])
 def test_unusual_text_gets_a_prediction(ctx, text):
-    probs, summary, fig, groups, notice = predict_tab.predict_one(ctx, LIMITS, text, "per-class", 0.5)
+    probs, summary, fig, groups, notice = predict_tab.predict_one(ctx, LIMITS, text, "per_class", 0.5)
     assert probs.shape == (28,) and np.isfinite(probs).all() and len(fig.data[0].x) == 28
 
 
 def test_control_characters_only_is_refused_clearly(ctx):
     with pytest.raises(gr.Error, match="empty"):
-        predict_tab.predict_one(ctx, LIMITS, "\u200b\u200e\x00\x07", "per-class", 0.5)
+        predict_tab.predict_one(ctx, LIMITS, "\u200b\u200e\x00\x07", "per_class", 0.5)
 
 
 def test_live_answers_use_the_backends_own_thresholds_and_analysis_tabs_torchs(tiny_checkpoint, tmp_path):
@@ -205,9 +206,9 @@ def test_live_answers_use_the_backends_own_thresholds_and_analysis_tabs_torchs(t
     ctx = AppContext(copy, str(tiny_checkpoint.parent / "data"), backend="onnx-int8")
     assert ctx.thresholds == own and ctx.test_thresholds == Thresholds.load(copy / ckpt.THRESHOLDS, labels)
 
-    probs, summary, *_ = predict_tab.predict_one(ctx, LIMITS, "thanks so much lol", "per-class", 0.5)
+    probs, summary, *_ = predict_tab.predict_one(ctx, LIMITS, "thanks so much lol", "per_class", 0.5)
     assert summary.count("class='chip'") == int((probs >= 0.05).sum())
-    _, table, *_ = metrics_tab.metrics_view(ctx, "per-class", 0.5)
+    _, table, *_ = metrics_tab.metrics_view(ctx, "per_class", 0.5)
     test = ctx.test_set()
     expected = per_class_table(test.probs, test.y_true, labels, ctx.test_thresholds.array(labels))
     np.testing.assert_allclose(table["f1"], expected["f1"].round(3))

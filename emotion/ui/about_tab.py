@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import html
 
-from .. import checkpoint as ckpt
-from ..card import POLICY_NAMES, SUMMARY_NAMES
+from ..metrics import SUMMARY_NAMES
+from ..thresholds import POLICY_NAMES
 from .common import backend_note
 from .context import AppContext
 
 
 def about_markdown(ctx: AppContext) -> str:
-    config = ctx.metadata[ckpt.TRAINING_CONFIG]
-    test = ctx.metadata[ckpt.METRICS].get("test", {})
+    config = ctx.checkpoint.training_config
+    test = ctx.checkpoint.metrics.get("test", {})
     lines = [
-        f"**Checkpoint:** `{html.escape(str(ctx.checkpoint))}`  ",
+        f"**Checkpoint:** `{html.escape(str(ctx.checkpoint.path))}`  ",
         f"**Base model:** `{html.escape(str(config.get('base_model', 'unknown')))}` "
         f"({config.get('num_parameters', 0) / 1e6:.1f}M parameters), "
         f"trained on {config.get('train_comments', '?')} comments in {config.get('train_seconds', 0) / 60:.0f} min  ",
@@ -35,9 +35,9 @@ def about_markdown(ctx: AppContext) -> str:
         if ctx.classifier.backend != "torch":
             lines += ["", f"These figures and the analysis tabs use the probabilities the torch model stored at "
                           f"training time; the Predict tab runs `{ctx.classifier.backend}`, whose answers can differ "
-                          "for comments near a threshold (its dev figures are in the checkpoint's "
-                          f"`{ckpt.INFERENCE}`)."]
-    card = ctx.checkpoint / ckpt.MODEL_CARD
+                          "for comments near a threshold (its dev figures are in the checkpoint's backend choice, "
+                          "`inference.json`)."]
+    card = ctx.checkpoint.card_file
     if card.is_file():
         lines += ["", f"The model card, with the recipe, limitations and per-class results, is `{card}`."]
     lines += ["", "GoEmotions: Demszky et al. (2020), Google Research, CC BY 4.0. Comments are Reddit English; "

@@ -6,13 +6,12 @@ import html
 
 import gradio as gr
 
-from .. import checkpoint as ckpt
 from ..backends import DESCRIPTIONS
-from ..thresholds import Thresholds
+from ..thresholds import GLOBAL, PER_CLASS, Thresholds
 from .context import AppContext
 
 SLIDER_MIN, SLIDER_MAX = 0.05, 0.95
-POLICIES = [("Tuned per-class thresholds", "per-class"), ("One global threshold (slider)", "global")]
+POLICIES = [("Tuned per-class thresholds", PER_CLASS), ("One global threshold (slider)", GLOBAL)]
 
 
 def policy_controls(
@@ -23,7 +22,7 @@ def policy_controls(
     tuned = thresholds is not None
     default = thresholds.global_threshold if tuned else 0.5
     with gr.Row():
-        policy = gr.Radio(POLICIES if tuned else POLICIES[1:], value="per-class" if tuned else "global",
+        policy = gr.Radio(POLICIES if tuned else POLICIES[1:], value=PER_CLASS if tuned else GLOBAL,
                           label="Threshold policy", scale=2)
         # The slider's range bounds what a person can pick; a tuned value outside it is shown, then clamped.
         slider = gr.Slider(SLIDER_MIN, SLIDER_MAX, value=round(min(max(default, SLIDER_MIN), SLIDER_MAX), 2), step=0.01, label=slider_label, scale=3,
@@ -34,7 +33,7 @@ def policy_controls(
 def as_global(fn):
     """Wrap a tab handler ``fn(policy, value, *rest)`` for slider events: moving the slider means
     "use this global value", so the policy switches to global and the handler runs with it."""
-    return lambda _policy, value, *rest: ("global", *fn("global", value, *rest))
+    return lambda _policy, value, *rest: (GLOBAL, *fn(GLOBAL, value, *rest))
 
 
 def chips(names: list[str], scores: list[float] | None = None, empty: str = "nothing above its threshold") -> str:
@@ -62,7 +61,7 @@ def backend_note(ctx: AppContext, detail: bool = True) -> str:
     note = f"`{name}` ({DESCRIPTIONS[name]})"
     if not detail:
         return note
-    choice = ctx.metadata.get(ckpt.INFERENCE) or {}
+    choice = ctx.checkpoint.backend_choice
     if choice.get("default_backend") == name:
         speed = choice["backends"][name]["comments_per_s"]
         note += f", chosen on dev: {choice['rule']}; {speed:.0f} comments/s there"

@@ -7,14 +7,14 @@ import os
 import threading
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 
 import numpy as np
 
-from .. import checkpoint as ckpt
+from ..backends import torch_available
+from ..checkpoint import Checkpoint, CheckpointError
 from ..data import DataError, load_split, multi_hot
 from ..predict import EmotionClassifier
-from ..thresholds import Thresholds
+from ..thresholds import PER_CLASS, Thresholds, resolve
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ class AppContext:
         self, checkpoint: str | os.PathLike, data_dir: str | None = None, device: str | None = None,
         backend: str = "auto",
     ):
-        self.checkpoint = Path(checkpoint)
+        self.checkpoint = Checkpoint.open(checkpoint)
         self.data_dir = data_dir
         self.device = device
         self.backend = backend
@@ -77,14 +77,6 @@ class AppContext:
         """What the analysis tabs use: tuned on torch's dev probabilities, like the stored test ones."""
         return self.classifier.torch_thresholds
 
-    @cached_property
-    def metadata(self) -> dict:
-        out = {}
-        for name in (ckpt.METRICS, ckpt.TRAINING_CONFIG, ckpt.INFERENCE):
-            path = self.checkpoint / name
-            out[name] = ckpt.read_json(path) if path.is_file() else {}
-        return out
-
     def memo(self, key, make):
         """Compute once per app: results that depend only on the test set and ``key``."""
         if key not in self._memo:
@@ -94,10 +86,8 @@ class AppContext:
         return self._memo[key]
 
     def threshold_values(self, policy: str, value: float, tuned: Thresholds | None) -> np.ndarray:
-        """One threshold per label for a UI policy: 'per-class' (``tuned``) or 'global' (the slider)."""
-        if policy == "per-class" and tuned is not None:
-            return tuned.array(self.labels)
-        return np.full(len(self.labels), float(value))
+        """One threshold per label for the UI's controls: the policy radio and the slider's global value."""
+        return resolve(PER_CLASS if policy == PER_CLASS and tuned is not None else float(value), tuned, self.labels)
 
     def test_set(self, progress=None) -> TestSet:
         """Load once; later calls return the same object or raise the same DataUnavailable."""
@@ -122,22 +112,18 @@ class AppContext:
         return TestSet(ids, texts, multi_hot(test["labels"], len(self.labels)), probs, train_counts)
 
     def _stored_probabilities(self, ids: list[str], texts: list[str], progress) -> np.ndarray:
-        path = self.checkpoint / ckpt.probabilities_file("test")
-        fingerprint = ckpt.weights_fingerprint(self.checkpoint)
         try:
-            stored_ids, probs = ckpt.load_probabilities(path, self.labels, fingerprint)
-            row = {cid: i for i, cid in enumerate(stored_ids)}
-            if all(cid in row for cid in ids):
-                return probs[[row[cid] for cid in ids]]
-            reason = "it lacks some test ids"
-        except (ckpt.CheckpointError, FileNotFoundError) as err:
+            return self.checkpoint.probabilities("test", ids)[1]
+        except CheckpointError as err:
             reason = str(err)
-        log.warning("Recomputing test probabilities (%s); caching them in %s", reason, path)
+        if not torch_available():
+            raise DataError(f"{reason} Recomputing them needs PyTorch (`pip install -r requirements-train.txt`).")
+        log.warning("Recomputing test probabilities (%s); caching them in %s", reason, self.checkpoint.path)
         probs = self._compute(texts, progress)
         try:
-            ckpt.save_probabilities(path, ids, probs, self.labels, fingerprint)
+            self.checkpoint.save_probabilities("test", ids, probs)
         except OSError as err:  # a read-only checkpoint still works, just without the cache
-            log.warning("Could not cache probabilities in %s: %s", path, err)
+            log.warning("Could not cache the test probabilities in %s: %s", self.checkpoint.path, err)
         return probs
 
     def _compute(self, texts: list[str], progress, chunk: int = 256) -> np.ndarray:

@@ -10,6 +10,7 @@ import pandas as pd
 from ..analysis import OUTCOME_HELP, OUTCOMES, confused_pairs, error_table
 from ..metrics import binarize
 from ..predict import labels_above
+from ..thresholds import PER_CLASS
 from . import charts
 from .common import as_global, chips, policy_controls
 from .context import AppContext, DataUnavailable
@@ -26,7 +27,7 @@ def filter_rows(
     """All rows matching the filters (worst first), and the confused pairs over those rows."""
     test = ctx.test_set(gr.Progress())
     thresholds = ctx.threshold_values(policy, value, ctx.test_thresholds)
-    per_class = policy == "per-class" and ctx.test_thresholds is not None  # then the slider plays no part
+    per_class = policy == PER_CLASS and ctx.test_thresholds is not None  # then the slider plays no part
     table = ctx.memo(("errors", policy, None if per_class else float(value)),
                      lambda: error_table(test.ids, test.texts, test.probs, test.y_true, thresholds, ctx.labels))
     y_pred = binarize(test.probs, thresholds)

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..errors import EmotionError
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -23,7 +25,7 @@ class Limits:
                 f"(.csv with a `text` column, or .txt with one comment a line).")
 
 
-class InputError(ValueError):
+class InputError(EmotionError, ValueError):
     """Input the app cannot use; the message is shown to the person as is."""
 
 

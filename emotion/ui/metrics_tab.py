@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..analysis import cooccurrence, labels_per_comment, pr_curve, reliability, threshold_sweep
 from ..metrics import binarize, compute_metrics, per_class_table
+from ..thresholds import GLOBAL
 from . import charts
 from .common import as_global, policy_controls
 from .context import AppContext, DataUnavailable
@@ -37,7 +38,7 @@ def metrics_view(ctx: AppContext, policy: str, value: float):
     metrics = compute_metrics(test.probs, test.y_true, thresholds)
     table = per_class_table(test.probs, test.y_true, ctx.labels, thresholds).round(3)
     sweep = ctx.memo("sweep", lambda: threshold_sweep(test.probs, test.y_true))
-    current = float(value) if policy == "global" else None
+    current = float(value) if policy == GLOBAL else None
     return (
         headline_markdown(metrics, len(test.ids)),
         table,

@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..groups import GROUPINGS, group_scores
 from ..predict import labels_above
+from ..thresholds import GLOBAL
 from . import charts
 from .common import backend_note, chips, policy_controls
 from .context import AppContext
@@ -112,7 +113,7 @@ def build(ctx: AppContext, limits: Limits) -> None:
     rerender = partial(render, ctx)
     policy.change(rerender, [state, policy, slider], outputs, api_visibility="undocumented")
     # Dragging the slider means "use this global value".
-    slider.input(lambda *a: ("global", *rerender(a[0], "global", a[2])), [state, policy, slider],
+    slider.input(lambda *a: (GLOBAL, *rerender(a[0], GLOBAL, a[2])), [state, policy, slider],
                  [policy, *outputs], api_visibility="undocumented", trigger_mode="always_last")
 
     with gr.Accordion("Batch mode: many comments at once", open=False):
