@@ -11,7 +11,6 @@ thresholds of every backend but torch are recorded with its figures, and the cla
 
 from __future__ import annotations
 
-import logging
 import os
 import platform
 import time
@@ -21,12 +20,9 @@ import numpy as np
 
 from .backends import BACKENDS, F1_TOLERANCE, cpu_threads, instruction_set
 from .checkpoint import Checkpoint, CheckpointError
-from .data import load_split, multi_hot
 from .metrics import compute_metrics
 from .predict import EmotionClassifier
 from .thresholds import cross_validate_strength, tune_at_strength
-
-log = logging.getLogger(__name__)
 
 COMPARED = ("micro_f1", "macro_f1", "per_class_cv_macro_f1")
 
@@ -95,17 +91,6 @@ def choose_backend(
         "backends": results,
     }
     checkpoint.save_backend_choice(choice)
-    return choice
-
-
-def choose_on_dev(
-    checkpoint: str | os.PathLike, data_dir: str | os.PathLike | None = None, max_samples: int | None = None
-) -> dict:
-    """``choose_backend`` on the dev split (or its first ``max_samples`` comments); logs the result."""
-    dev = load_split("dev", data_dir, max_samples)
-    labels = Checkpoint.open(checkpoint).labels
-    choice = choose_backend(checkpoint, dev["text"], multi_hot(dev["labels"], len(labels)))
-    log.info("%s", describe(choice))
     return choice
 
 

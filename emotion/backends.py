@@ -8,6 +8,7 @@ new weights rebuild it and a stale file is never run.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 from collections.abc import Callable
@@ -41,12 +42,14 @@ def check_backend(name: str) -> str:
     return name
 
 
+def default_backend(checkpoint: Checkpoint) -> str:
+    """The backend chosen on dev and recorded for the checkpoint's weights; torch when none was."""
+    name = checkpoint.backend_choice.get("default_backend")
+    return name if name in BACKENDS else "torch"
+
+
 def torch_available() -> bool:
-    try:
-        import torch  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return importlib.util.find_spec("torch") is not None
 
 
 def require_torch(what: str) -> None:

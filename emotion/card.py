@@ -25,6 +25,12 @@ def markdown_table(frame: pd.DataFrame) -> str:
     return "\n".join([header, rule, *rows])
 
 
+def summary_table(by_policy: dict[str, dict[str, float]]) -> pd.DataFrame:
+    """One row per threshold policy of a split's metrics, the headline figures under their short names."""
+    return pd.DataFrame([{"thresholds": POLICY_NAMES.get(policy, policy), **{n: v[k] for k, n in SUMMARY_NAMES.items()}}
+                         for policy, v in by_policy.items()])
+
+
 def origin(config: dict, base_id: str) -> str:
     """Where the weights come from: a fine-tuned pretrained model, or a student distilled from a teacher."""
     millions = config.get("num_parameters", 0) / 1e6
@@ -62,15 +68,13 @@ def write_model_card(checkpoint: Checkpoint, train_counts: np.ndarray | None = N
                        metric_value=round(test["global_tuned"]["micro_f1"], 4)),
         ],
     )
-    test_table = pd.DataFrame([{"thresholds": POLICY_NAMES.get(p, p), **{n: v[k] for k, n in SUMMARY_NAMES.items()}}
-                               for p, v in test.items()])
     per_class_table = per_class[["label", "threshold", "precision", "recall", "f1", "support"]].sort_values(
         "f1", ascending=False)
     experiments = checkpoint.experiments
     card = ModelCard.from_template(
         data, template_path=str(TEMPLATE), name=checkpoint.name, origin=origin(config, base_id),
         max_length=checkpoint.max_length, global_threshold=checkpoint.thresholds().global_threshold,
-        n_test=len(ids), test_table=markdown_table(test_table), tuned=tuned,
+        n_test=len(ids), test_table=markdown_table(summary_table(test)), tuned=tuned,
         correlation=None if train_counts is None else frequency_vs_f1(train_counts, per_class["f1"].to_numpy()),
         per_class_table=markdown_table(per_class_table), config=config, args=config.get("training_arguments", {}),
         recipe_table=markdown_table(experiments) if experiments is not None else "(not recorded)",

@@ -50,22 +50,6 @@ class CheckpointError(EmotionError, RuntimeError):
     """A checkpoint folder is missing or broken; the message names the file and the fix."""
 
 
-def check_folder(path: str | os.PathLike) -> Path:
-    """``path`` when it holds a model (config and weights); else a CheckpointError that says what to do."""
-    path = Path(path)
-    if not path.is_dir():
-        raise CheckpointError(
-            f"Checkpoint folder {path} does not exist. Train one with `python train_model.py` "
-            "or pass --checkpoint PATH to an existing one."
-        )
-    if not (path / CONFIG).is_file():
-        raise CheckpointError(f"{path} has no {CONFIG}: it is not a model folder saved by train_model.py.")
-    if not any((path / name).is_file() for name in WEIGHTS):
-        raise CheckpointError(f"{path} has no weights ({' or '.join(WEIGHTS)}). Re-train it or restore it with "
-                              "`git checkout -- checkpoints/`.")
-    return path
-
-
 def write_json(path: str | os.PathLike, data: object) -> None:
     replace_atomically(Path(path), lambda tmp: tmp.write_text(json.dumps(data, indent=2, default=str) + "\n"))
 
@@ -113,7 +97,19 @@ class Checkpoint:
 
     @classmethod
     def open(cls, path: "str | os.PathLike | Checkpoint") -> "Checkpoint":
-        return path if isinstance(path, Checkpoint) else cls(check_folder(path))
+        """The checkpoint at ``path`` when it holds a model (config and weights); else a CheckpointError."""
+        if isinstance(path, Checkpoint):
+            return path
+        path = Path(path)
+        if not path.is_dir():
+            raise CheckpointError(f"Checkpoint folder {path} does not exist. Train one with `python train_model.py` "
+                                  "or pass --checkpoint PATH to an existing one.")
+        if not (path / CONFIG).is_file():
+            raise CheckpointError(f"{path} has no {CONFIG}: it is not a model folder saved by train_model.py.")
+        if not any((path / name).is_file() for name in WEIGHTS):
+            raise CheckpointError(f"{path} has no weights ({' or '.join(WEIGHTS)}). Re-train it or restore it with "
+                                  "`git checkout -- checkpoints/`.")
+        return cls(path)
 
     @classmethod
     @contextmanager
@@ -155,7 +151,6 @@ class Checkpoint:
         path = self.path / name
         return read_json(path) if path.is_file() else {}
 
-    # The model itself.
     @property
     def weights_file(self) -> Path:
         return next((self.path / n for n in WEIGHTS if (self.path / n).is_file()), self.path / WEIGHTS[0])
@@ -198,6 +193,11 @@ class Checkpoint:
         return int(self.training_config.get("max_length", DEFAULT_MAX_LENGTH))
 
     @property
+    def text_normalization(self) -> str:
+        """How texts are normalised before tokenizing (``emotion.text``); checkpoints from before it: none."""
+        return self.training_config.get("text_normalization", "none")
+
+    @property
     def teacher(self) -> str | None:
         return self.training_config.get("teacher")
 
@@ -205,7 +205,6 @@ class Checkpoint:
         write_json(self.path / TRAINING_CONFIG, config)
         write_json(self.path / TRAINING_LOG, log)
 
-    # Thresholds.
     def thresholds(self, backend: str = "torch") -> Thresholds | None:
         """The thresholds the given backend's answers use: tuned on its own dev probabilities when the
         backend choice recorded them for these weights, else ``thresholds.json`` (tuned on torch's,
@@ -236,7 +235,6 @@ class Checkpoint:
         report.thresholds.save(self.path / THRESHOLDS)
         write_json(self.path / THRESHOLD_TUNING, report.to_dict())
 
-    # Evaluation.
     @property
     def metrics(self) -> dict:
         """``{split: {policy: {metric: value}}}`` from the last evaluation; empty when none."""
@@ -295,20 +293,11 @@ class Checkpoint:
         table = table.replace_schema_metadata(stamp)
         replace_atomically(self.path / probabilities_file(split), lambda tmp: pq.write_table(table, tmp))
 
-    # Inference: the backend chosen on dev, and the ONNX files.
     @property
     def backend_choice(self) -> dict:
         """``inference.json`` when it was measured on the weights the checkpoint holds now; else empty."""
         choice = self._json(INFERENCE)
         return choice if choice.get("weights_sha256") == self.fingerprint else {}
-
-    @property
-    def default_backend(self) -> str:
-        """The backend chosen on dev and recorded for these weights; torch when none was."""
-        from .backends import BACKENDS
-
-        name = self.backend_choice.get("default_backend")
-        return name if name in BACKENDS else "torch"
 
     def save_backend_choice(self, choice: dict) -> None:
         write_json(self.path / INFERENCE, choice)

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Sequence
 
 import numpy as np
 
 from .backend_choice import COMPARED, compared_figures
-from .backends import F1_TOLERANCE
 from .checkpoint import Checkpoint
-from .data import load_split, multi_hot
 from .metrics import micro_f1_difference_interval
 from .predict import EmotionClassifier
-
-log = logging.getLogger(__name__)
 
 
 def soft_targets(
@@ -72,19 +67,6 @@ def compare_to_teacher(
         "replaces_teacher": all(f["difference"] >= -tolerance for f in table.values()),
     }
     student.save_distillation(result)
-    return result
-
-
-def compare_on_dev(
-    student: str | os.PathLike, teacher: str | os.PathLike, data_dir: str | os.PathLike | None = None,
-    max_samples: int | None = None, tolerance: float | None = None,
-) -> dict:
-    """``compare_to_teacher`` on the dev split (or its first ``max_samples`` comments); logs the result."""
-    dev = load_split("dev", data_dir, max_samples)
-    labels = Checkpoint.open(student).labels
-    result = compare_to_teacher(student, teacher, dev["id"], multi_hot(dev["labels"], len(labels)),
-                                F1_TOLERANCE if tolerance is None else tolerance)
-    log.info("%s", describe(result))
     return result
 
 

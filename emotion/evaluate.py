@@ -19,7 +19,7 @@ from .data import DataError, load_split, multi_hot
 from .errors import EmotionError
 from .metrics import SUMMARY_NAMES, compute_metrics, per_class_table
 from .predict import EmotionClassifier
-from .thresholds import POLICIES, Thresholds, policy_thresholds, tune
+from .thresholds import Thresholds, policy_thresholds, tune
 
 log = logging.getLogger(__name__)
 
@@ -68,30 +68,33 @@ def evaluate_checkpoint(
 
 def finish(
     folder: str | os.PathLike, data_dir: str | os.PathLike | None = None, max_samples: int | None = None,
-    choose_backend: bool = True,
+    choose_backend: bool = True, compare_teacher: bool = True,
 ) -> list[str]:
-    """The optional steps after evaluation; returns a warning for each that failed."""
-    from .backend_choice import choose_on_dev
-    from .distill import compare_on_dev
+    """The optional steps after evaluation, on the dev split (or its first ``max_samples`` comments):
+    the backend choice, and a student's comparison with its teacher. Returns a warning for each that failed."""
+    from . import backend_choice, distill
+    from .backends import F1_TOLERANCE
 
     checkpoint = Checkpoint.open(folder)
     data = f" --data_dir {data_dir}" if data_dir else ""
     steps = []
     if choose_backend:
-        steps.append(("Choosing the default backend", lambda: choose_on_dev(folder, data_dir, max_samples),
-                      f"python scripts/choose_backend.py --checkpoint {folder}{data}"))
-    if checkpoint.teacher:
-        steps.append(("Comparing the student with its teacher",
-                      lambda: compare_on_dev(folder, checkpoint.teacher, data_dir, max_samples),
-                      f"python train_model.py --eval_only {folder}{data}"))
-    warnings = []
-    for what, step, rerun in steps:
+        steps.append(("Choosing the default backend", lambda dev, y: backend_choice.describe(
+            backend_choice.choose_backend(checkpoint, dev["text"], y)), " and serves on the torch backend",
+            f"python scripts/choose_backend.py --checkpoint {folder}{data}"))
+    if compare_teacher and checkpoint.teacher:
+        steps.append(("Comparing the student with its teacher", lambda dev, y: distill.describe(
+            distill.compare_to_teacher(checkpoint, checkpoint.teacher, dev["id"], y, F1_TOLERANCE)), "",
+            f"python train_model.py --eval_only {folder}{data}"))
+    warnings, dev = [], None
+    for what, step, meanwhile, rerun in steps:
         try:
-            step()
+            dev = dev if dev is not None else load_split("dev", data_dir, max_samples)
+            log.info("%s", step(dev, multi_hot(dev["labels"], len(checkpoint.labels))))
         except (EmotionError, ImportError, OSError) as err:
             # The model is already saved: an optional step costs a warning, never the model.
-            warnings.append(f"{what} failed: {str(err).rstrip('.')}. {folder} is complete and serves on the torch "
-                            f"backend; rerun this step with `{rerun}`.")
+            warnings.append(f"{what} failed: {str(err).rstrip('.')}. {folder} is complete{meanwhile}; rerun this step "
+                            f"with `{rerun}`.")
             log.warning("%s", warnings[-1])
     return warnings
 

@@ -16,6 +16,7 @@ from . import backends
 from .backends import BackendError, Runner
 from .checkpoint import DEFAULT_MAX_LENGTH, Checkpoint, CheckpointError
 from .errors import EmotionError
+from .text import normalizer
 from .thresholds import ThresholdChoice, Thresholds, resolve
 
 
@@ -34,13 +35,11 @@ def labels_above(probs: np.ndarray, thresholds: np.ndarray, labels: Sequence[str
 
 def pick_device(device: str | None = None) -> str:
     """The device torch runs on: as asked, else CUDA when PyTorch sees a GPU, else the CPU."""
-    if device:
-        return str(device)
-    if backends.torch_available():
-        import torch
+    if device or not backends.torch_available():
+        return str(device or "cpu")
+    import torch
 
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return "cpu"
+    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 def length_sorted_batches(
@@ -118,12 +117,13 @@ class EmotionClassifier:
         self._model = None
         self.labels: list[str] = self.checkpoint.labels
         self.tokenizer = _load_part(self.path, "the tokenizer files", AutoTokenizer.from_pretrained)
+        self.normalize = normalizer(self.checkpoint.text_normalization)
         self.max_length = max_length or self.checkpoint.max_length
         backend = backends.check_backend(backend)
         self.device = pick_device(device)
         if backend == backends.AUTO:
             # ONNX Runtime is set up here for CPU; a GPU is faster with torch.
-            backend = self.checkpoint.default_backend if self.device == "cpu" else "torch"
+            backend = backends.default_backend(self.checkpoint) if self.device == "cpu" else "torch"
         if backend != "torch" and self.device != "cpu":
             raise BackendError(f"The {backend} backend runs on the CPU; pass device='cpu' or use torch.")
         self.backend = backend
@@ -158,13 +158,12 @@ class EmotionClassifier:
         # The Rust tokenizer is not safe to reconfigure from several threads (the app serves
         # requests on a thread pool), and two cores gain nothing from parallel forward passes.
         with self._lock:
-            return predict_probabilities(
-                self._run, self.tokenizer, texts, len(self.labels), self.max_length, self.batch_size
-            )
+            return predict_probabilities(self._run, self.tokenizer, list(map(self.normalize, texts)), len(self.labels),
+                                         self.max_length, self.batch_size)
 
     def count_tokens(self, text: str) -> int:
         with self._lock:
-            return len(self.tokenizer(text, truncation=False)["input_ids"])
+            return len(self.tokenizer(self.normalize(text), truncation=False)["input_ids"])
 
     def threshold_array(self, threshold: ThresholdChoice = None) -> np.ndarray:
         """One threshold per label for a choice (see ``thresholds.resolve``), from this backend's thresholds."""

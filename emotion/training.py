@@ -33,8 +33,9 @@ from .labels import LABELS
 from .losses import multilabel_loss, positive_weights
 from .metrics import compute_metrics
 from .model import build_model, keep_layers, load_tokenizer, parse_layers
+from .text import normalizer
 from .thresholds import tune_global
-from .training_args import PRESETS, ModelArguments, parse_args  # noqa: F401  (PRESETS: re-exported for callers)
+from .training_args import ModelArguments, parse_args
 
 log = logging.getLogger(__name__)
 HEAD_PREFIXES = ("classifier.", "bert.pooler.", "pooler.")
@@ -44,10 +45,13 @@ class TrainingDiverged(EmotionError, FloatingPointError):
     """The loss became infinite or NaN; the message says which settings to lower."""
 
 
-def encode(data: Dataset, tokenizer, max_length: int, num_labels: int, targets: np.ndarray | None = None) -> Dataset:
-    """Token ids plus ``labels``: the multi-hot labels, or ``targets`` (N, num_labels) when given."""
+def encode(data: Dataset, tokenizer, max_length: int, num_labels: int, targets: np.ndarray | None = None,
+           normalization: str = "none") -> Dataset:
+    """Token ids of the normalised texts plus ``labels``: the multi-hot labels, or ``targets`` (N, num_labels)."""
+    normalize = normalizer(normalization)
+
     def batch_encode(batch: dict, indices: list[int]) -> dict:
-        out = tokenizer(batch["text"], truncation=True, max_length=max_length)
+        out = tokenizer(list(map(normalize, batch["text"])), truncation=True, max_length=max_length)
         out["labels"] = (multi_hot(batch["labels"], num_labels) if targets is None else targets[indices]).tolist()
         return out
 
@@ -213,8 +217,10 @@ def run(argv: list[str] | None = None) -> dict:
     trainer = EmotionTrainer(
         model=model,
         args=training_args,
-        train_dataset=encode(train, tokenizer, model_args.max_length, len(LABELS), targets),
-        eval_dataset=sort_by_length(encode(dev, tokenizer, model_args.max_length, len(LABELS))),
+        train_dataset=encode(train, tokenizer, model_args.max_length, len(LABELS), targets,
+                             model_args.text_normalization),
+        eval_dataset=sort_by_length(encode(dev, tokenizer, model_args.max_length, len(LABELS),
+                                           normalization=model_args.text_normalization)),
         data_collator=DataCollatorWithPadding(tokenizer),
         processing_class=tokenizer,
         compute_metrics=trainer_metrics,

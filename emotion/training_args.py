@@ -14,6 +14,7 @@ from transformers import HfArgumentParser
 
 from .losses import LOSSES
 from .model import parse_layers
+from .text import DEMOJIZE, NORMALIZATIONS
 
 _BEST_BY_MICRO_F1 = dict(
     load_best_model_at_end=True, metric_for_best_model="micro_f1", greater_is_better=True,
@@ -65,6 +66,9 @@ class ModelArguments:
                                                "layer's output toward the teacher layer it was copied from (mean "
                                                "squared error over real tokens). Runs the teacher on every batch: "
                                                "about 1.3x the training time.")
+    text_normalization: str = option(DEMOJIZE, "How text is normalised before tokenizing, in training and (recorded in "
+                                               "the checkpoint) in serving: demojize writes emoji as words.",
+                                     choices=list(NORMALIZATIONS))
     save_dtype: str = option("float16", "Precision of the saved weights; float16 halves the checkpoint.",
                              choices=["float16", "float32"])
 

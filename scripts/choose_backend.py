@@ -20,16 +20,17 @@ def main() -> None:
     parser.add_argument("--data_dir", default=None, help="GoEmotions folder (default: $GOEMOTIONS_DIR, else the Hub)")
     parser.add_argument("--max_samples", type=int, default=None, help="only the first N dev comments")
     args = parser.parse_args()
-    from emotion.backend_choice import choose_on_dev
     from emotion.errors import EmotionError
+    from emotion.evaluate import finish
     from emotion.logs import setup_logging
 
     setup_logging()
     try:
-        choose_on_dev(args.checkpoint, args.data_dir, args.max_samples)
+        failed = finish(args.checkpoint, args.data_dir, args.max_samples, compare_teacher=False)
     except EmotionError as err:
         logging.getLogger("choose_backend").error("%s", err)
         sys.exit(1)
+    sys.exit(1 if failed else 0)
 
 
 if __name__ == "__main__":

@@ -107,9 +107,9 @@ def test_auto_uses_the_recorded_choice_only_for_these_weights(copied):
     choice = json.loads((copied / ckpt.INFERENCE).read_text())
     for recorded, expected in (("onnx", "onnx"), ("onnx-int8", "onnx-int8"), ("tensorrt", "torch")):
         (copied / ckpt.INFERENCE).write_text(json.dumps({**choice, "default_backend": recorded}))
-        assert ckpt.Checkpoint(copied).default_backend == expected
+        assert backends.default_backend(ckpt.Checkpoint(copied)) == expected
     (copied / ckpt.INFERENCE).write_text(json.dumps({**choice, "default_backend": "onnx", "weights_sha256": "0" * 64}))
-    assert ckpt.Checkpoint(copied).default_backend == "torch"
+    assert backends.default_backend(ckpt.Checkpoint(copied)) == "torch"
     (copied / ckpt.INFERENCE).unlink()
     assert EmotionClassifier(copied).backend == "torch"
     with pytest.raises(backends.BackendError, match="Unknown backend 'onnx-fp16'"):

@@ -70,3 +70,26 @@ def test_missing_or_broken_checkpoint(tmp_path):
     (tmp_path / "config.json").write_text("{}")
     with pytest.raises(CheckpointError, match="no weights"):
         EmotionClassifier(tmp_path)
+
+
+def test_text_normalization_is_recorded_and_applied(tiny_checkpoint, tmp_path):
+    import json
+    import shutil
+
+    from emotion.text import demojize
+
+    assert demojize("lol 😂") == "lol  face with tears of joy " and demojize("snake_case :)") == "snake_case :)"
+    assert json.loads((tiny_checkpoint / "training_config.json").read_text())["text_normalization"] == "demojize"
+    copy = tmp_path / "ckpt"
+    shutil.copytree(tiny_checkpoint, copy)
+    clf = EmotionClassifier(copy, backend="torch")
+    written = clf.predict_probabilities(["lol face with tears of joy"])
+    np.testing.assert_allclose(clf.predict_probabilities(["lol 😂"]), written, atol=1e-6)
+    assert clf.count_tokens("😂") == clf.count_tokens("face with tears of joy")
+    config = json.loads((copy / "training_config.json").read_text())
+    (copy / "training_config.json").write_text(json.dumps({**config, "text_normalization": "none"}))
+    plain = EmotionClassifier(copy, backend="torch")  # checkpoints from before normalisation: text as given
+    assert not np.allclose(plain.predict_probabilities(["lol 😂"]), written, atol=1e-6)
+    (copy / "training_config.json").write_text(json.dumps({**config, "text_normalization": "stem"}))
+    with pytest.raises(Exception, match="Unknown text normalization 'stem'"):
+        EmotionClassifier(copy, backend="torch")

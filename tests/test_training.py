@@ -11,7 +11,8 @@ from emotion import checkpoint as ckpt
 from emotion.data import load_split
 from emotion.thresholds import POLICIES
 from emotion.labels import LABELS
-from emotion.training import PRESETS, parse_args, run
+from emotion.training import parse_args, run
+from emotion.training_args import PRESETS
 
 EXPECTED_FILES = {
     "config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", ckpt.THRESHOLDS, ckpt.METRICS,

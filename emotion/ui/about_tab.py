@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import html
 
-from ..metrics import SUMMARY_NAMES
-from ..thresholds import POLICY_NAMES
+from ..card import markdown_table, summary_table
 from .common import backend_note
 from .context import AppContext
 
@@ -28,10 +27,7 @@ def about_markdown(ctx: AppContext) -> str:
                      f"torch's: global {ctx.test_thresholds.global_threshold:.2f})")
         lines.append(line + "  ")
     if test:
-        lines += ["", "**Test metrics**", "", "| policy | " + " | ".join(SUMMARY_NAMES.values()) + " |",
-                  "|---|" + "---|" * len(SUMMARY_NAMES)]
-        for policy, values in test.items():
-            lines.append(f"| {POLICY_NAMES.get(policy, policy)} | " + " | ".join(f"{values.get(k, float('nan')):.4f}" for k in SUMMARY_NAMES) + " |")
+        lines += ["", "**Test metrics**", "", markdown_table(summary_table(test))]
         if ctx.classifier.backend != "torch":
             lines += ["", f"These figures and the analysis tabs use the probabilities the torch model stored at "
                           f"training time; the Predict tab runs `{ctx.classifier.backend}`, whose answers can differ "
