@@ -31,8 +31,10 @@ def summary_table(by_policy: dict[str, dict[str, float]]) -> pd.DataFrame:
                          for policy, v in by_policy.items()])
 
 
-def origin(config: dict, base_id: str) -> str:
-    """Where the weights come from: a fine-tuned pretrained model, or a student distilled from a teacher."""
+def origin(config: dict, base_id: str, members: list[str]) -> str:
+    """Where the weights come from: a fine-tuned pretrained model, a student distilled from a teacher, or members."""
+    if members:
+        return f"An ensemble of {len(members)} fine-tuned models"
     millions = config.get("num_parameters", 0) / 1e6
     if not config.get("teacher"):
         return f"`{base_id}` ({millions:.1f}M parameters) fine-tuned"
@@ -49,7 +51,9 @@ def write_model_card(checkpoint: Checkpoint, train_counts: np.ndarray | None = N
 
     metrics, config = checkpoint.metrics, checkpoint.training_config
     per_class = checkpoint.per_class
-    base = str(config.get("base_model", "unknown"))
+    members = [m.name for m in checkpoint.members]
+    base = str(config.get("base_model", checkpoint.members[0].training_config.get("base_model", "unknown")
+                          if members else "unknown"))
     base_id = MINILM_HUB_ID if base.endswith(MINILM_ALIAS) else base
     test = metrics["test"]
     tuned = test["per_class_tuned"]
@@ -72,7 +76,7 @@ def write_model_card(checkpoint: Checkpoint, train_counts: np.ndarray | None = N
         "f1", ascending=False)
     experiments = checkpoint.experiments
     card = ModelCard.from_template(
-        data, template_path=str(TEMPLATE), name=checkpoint.name, origin=origin(config, base_id),
+        data, template_path=str(TEMPLATE), name=checkpoint.name, origin=origin(config, base_id, members), members=members,
         max_length=checkpoint.max_length, global_threshold=checkpoint.thresholds().global_threshold,
         n_test=len(ids), test_table=markdown_table(summary_table(test)), tuned=tuned,
         correlation=None if train_counts is None else frequency_vs_f1(train_counts, per_class["f1"].to_numpy()),

@@ -3,6 +3,8 @@
 A checkpoint describes itself: weights and tokenizer (plain ``from_pretrained`` loads them),
 thresholds tuned on dev, the training configuration, metrics, dev/test probabilities keyed by
 comment id, the backend chosen on dev, and the int8 ONNX graph. It never holds texts or gold labels.
+An ensemble is a checkpoint folder whose ``ensemble.json`` names member checkpoints instead of
+holding weights; it answers the same questions (its probabilities are the members' mean).
 No other module spells these files' names: they ask a ``Checkpoint``.
 """
 
@@ -39,6 +41,7 @@ DISTILLATION = "distillation.json"  # a student's dev figures against its teache
 EXPERIMENTS = "recipe_experiments.csv"  # optional: the dev table of recipes tried, kept beside the card
 MODEL_CARD = "README.md"
 ONNX_FOLDER = "onnx"
+ENSEMBLE = "ensemble.json"  # an ensemble's members, as paths relative to its folder
 DEFAULT_MAX_LENGTH = 128
 
 
@@ -104,6 +107,8 @@ class Checkpoint:
         if not path.is_dir():
             raise CheckpointError(f"Checkpoint folder {path} does not exist. Train one with `python train_model.py` "
                                   "or pass --checkpoint PATH to an existing one.")
+        if (path / ENSEMBLE).is_file():
+            return cls(path)
         if not (path / CONFIG).is_file():
             raise CheckpointError(f"{path} has no {CONFIG}: it is not a model folder saved by train_model.py.")
         if not any((path / name).is_file() for name in WEIGHTS):
@@ -156,9 +161,35 @@ class Checkpoint:
         return next((self.path / n for n in WEIGHTS if (self.path / n).is_file()), self.path / WEIGHTS[0])
 
     @cached_property
+    def members(self) -> list["Checkpoint"]:
+        """An ensemble's member checkpoints; empty for a single model."""
+        path = self.path / ENSEMBLE
+        if not path.is_file():
+            return []
+        members = [Checkpoint.open(self.path / name) for name in read_json(path).get("members", [])]
+        if len(members) < 2 or any(m.members for m in members):
+            raise CheckpointError(f"{path} must name at least two member checkpoints, none of them an ensemble.")
+        if any(m.labels != members[0].labels for m in members):
+            raise CheckpointError(f"The members named in {path} predict different labels; an ensemble averages "
+                                  "models of one label set.")
+        return members
+
+    @classmethod
+    def write_ensemble(cls, folder: str | os.PathLike, members: Sequence[str | os.PathLike]) -> "Checkpoint":
+        """Create (or replace) an ensemble folder naming these member checkpoints."""
+        folder = Path(folder)
+        checked = [cls.open(m) for m in members]
+        folder.mkdir(parents=True, exist_ok=True)
+        write_json(folder / ENSEMBLE, {"members": [os.path.relpath(m.path.resolve(), folder.resolve()) for m in checked],
+                                       "combine": "mean of the members' probabilities"})
+        return cls.open(folder)
+
+    @cached_property
     def fingerprint(self) -> str:
-        """sha256 of the weights: stored probabilities, ONNX files and the backend choice are valid only
-        for the weights that made them."""
+        """sha256 of the weights (an ensemble: of its members'): stored probabilities, ONNX files and the
+        backend choice are valid only for the weights that made them."""
+        if self.members:
+            return hashlib.sha256(" ".join(m.fingerprint for m in self.members).encode()).hexdigest()
         path = self.weights_file
         if not path.is_file():
             return ""
@@ -167,6 +198,8 @@ class Checkpoint:
 
     @cached_property
     def config(self) -> dict:
+        if self.members:
+            return self.members[0].config
         path = self.path / CONFIG
         try:
             config = json.loads(path.read_text())
@@ -190,6 +223,8 @@ class Checkpoint:
 
     @property
     def max_length(self) -> int:
+        if self.members:
+            return max(m.max_length for m in self.members)
         return int(self.training_config.get("max_length", DEFAULT_MAX_LENGTH))
 
     @property

@@ -78,7 +78,7 @@ def finish(
     checkpoint = Checkpoint.open(folder)
     data = f" --data_dir {data_dir}" if data_dir else ""
     steps = []
-    if choose_backend:
+    if choose_backend and not checkpoint.members:  # an ensemble's members have their own backends
         steps.append(("Choosing the default backend", lambda dev, y: backend_choice.describe(
             backend_choice.choose_backend(checkpoint, dev["text"], y)), " and serves on the torch backend",
             f"python scripts/choose_backend.py --checkpoint {folder}{data}"))

@@ -116,6 +116,16 @@ class EmotionClassifier:
         self._lock = threading.Lock()
         self._model = None
         self.labels: list[str] = self.checkpoint.labels
+        # An ensemble answers with the mean of its members' probabilities, each member run as asked.
+        self.members = [EmotionClassifier(m, device, batch_size, max_length, backend, threads)
+                        for m in self.checkpoint.members]
+        if self.members:
+            first = self.members[0]
+            self.tokenizer, self.normalize, self.max_length, self.device = (
+                first.tokenizer, first.normalize, first.max_length, first.device)
+            self.backend = "+".join(dict.fromkeys(m.backend for m in self.members))
+            self.thresholds = self.torch_thresholds = self.checkpoint.thresholds()
+            return
         self.tokenizer = _load_part(self.path, "the tokenizer files", AutoTokenizer.from_pretrained)
         self.normalize = normalizer(self.checkpoint.text_normalization)
         self.max_length = max_length or self.checkpoint.max_length
@@ -140,6 +150,8 @@ class EmotionClassifier:
     @property
     def model(self):
         """The PyTorch model, loaded on first use (the ONNX backends need it only to export)."""
+        if self.members:
+            raise BackendError(f"{self.path} is an ensemble: it has no model of its own, only its members'.")
         if self._model is None:
             import torch
             from transformers import AutoModelForSequenceClassification
@@ -155,6 +167,8 @@ class EmotionClassifier:
         return self.checkpoint.name
 
     def predict_probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        if self.members:
+            return np.mean([m.predict_probabilities(texts) for m in self.members], axis=0, dtype=np.float32)
         # The Rust tokenizer is not safe to reconfigure from several threads (the app serves
         # requests on a thread pool), and two cores gain nothing from parallel forward passes.
         with self._lock:
@@ -162,6 +176,8 @@ class EmotionClassifier:
                                          self.max_length, self.batch_size)
 
     def count_tokens(self, text: str) -> int:
+        if self.members:
+            return self.members[0].count_tokens(text)
         with self._lock:
             return len(self.tokenizer(self.normalize(text), truncation=False)["input_ids"])
 

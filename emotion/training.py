@@ -132,10 +132,18 @@ class EmotionTrainer(Trainer):
 
 
 def hidden_state_teacher(model_args: ModelArguments, student, layers: list[int] | None) -> torch.nn.Module | None:
-    """The teacher model for --distill_hidden_weight, checked to match the student layer for layer."""
+    """The teacher model for --distill_hidden_weight, checked to match the student layer for layer. An ensemble
+    has no layers of its own: its hidden states come from the member the student's layers are copied from."""
     if model_args.distill_hidden_weight <= 0:
         return None
-    teacher = AutoModelForSequenceClassification.from_pretrained(model_args.teacher, dtype=torch.float32)
+    source = Checkpoint.open(model_args.teacher)
+    if source.members:
+        start = Path(model_args.model_name_or_path).resolve()
+        source = next((m for m in source.members if m.path.resolve() == start), None)
+        if source is None:
+            raise ValueError("--distill_hidden_weight with an ensemble teacher matches the student to the member "
+                             "its layers are copied from: pass one of the ensemble's members as --model_name_or_path.")
+    teacher = AutoModelForSequenceClassification.from_pretrained(source.path, dtype=torch.float32)
     if teacher.config.hidden_size != student.config.hidden_size or max(layers) >= teacher.config.num_hidden_layers:
         raise ValueError(
             f"--distill_hidden_weight: the student ({student.config.hidden_size} wide) must be made from the "
@@ -175,6 +183,14 @@ def run(argv: list[str] | None = None) -> dict:
         # Measured with minilm-cpu on an AVX2-only CPU: about 2 samples/s against 72 in fp32.
         log.warning("This CPU has no native bf16 (AVX-512 BF16 / AMX); bf16 runs emulated, many times slower "
                     "than fp32. Drop --bf16.")
+    if run_args.ensemble_of:
+        with Checkpoint.staged(training_args.output_dir) as stage:
+            # The stage is a sibling of the output folder, so the members' relative paths hold for both.
+            Checkpoint.write_ensemble(stage.path, run_args.ensemble_of.split(","))
+            metrics = evaluate_checkpoint(stage.path, data_args.data_dir, data_args.max_eval_samples,
+                                          training_args.per_device_eval_batch_size)
+        log.info("Metrics of the ensemble %s:\n%s", training_args.output_dir, format_summary(metrics))
+        return metrics
     if run_args.eval_only:
         metrics = evaluate_checkpoint(run_args.eval_only, data_args.data_dir, data_args.max_eval_samples,
                                       training_args.per_device_eval_batch_size)

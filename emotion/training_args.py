@@ -112,9 +112,10 @@ class RunArguments:
                                        "name>); --output_dir receives only the final model.")
     logs_dir: str = option("logs", "TensorBoard logs go to <logs_dir>/<output folder name>.")
     resume: bool = option(False, "Continue from the last checkpoint in --run_dir.")
-    eval_only: str | None = field(
-        default=None, metadata={"help": "Recompute probabilities, thresholds and metrics of this checkpoint folder."},
-    )
+    eval_only: str | None = option(None, "Recompute probabilities, thresholds and metrics of this checkpoint folder.")
+    ensemble_of: str | None = option(None, "Comma-separated checkpoint folders: instead of training, write an ensemble "
+                                           "of them (the mean of their probabilities) to --output_dir and evaluate it "
+                                           "like any checkpoint.")
     choose_backend: bool = option(True, "After evaluating, export to ONNX, measure torch / onnx / onnx-int8 on dev "
                                         "and record the fastest no more than 0.005 F1 below torch as the default, "
                                         "with each backend's own thresholds (inference.json).")

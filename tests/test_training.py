@@ -232,3 +232,35 @@ def test_bert_base_preset_trains_two_steps_on_cpu(tmp_path, data_dir, tiny_bert)
 def test_checkpoint_folder_is_readable_by_others(tiny_checkpoint):
     assert tiny_checkpoint.stat().st_mode & 0o777 == 0o755
     assert all(p.stat().st_mode & 0o444 == 0o444 for p in tiny_checkpoint.iterdir())
+
+
+def test_an_ensemble_is_a_checkpoint_that_averages_its_members_and_can_teach(tiny_checkpoint, tiny_bert, data_dir,
+                                                                              tmp_path):
+    from emotion.predict import EmotionClassifier
+
+    second = tmp_path / "second"
+    run(tiny_run_args(tiny_bert, data_dir, tmp_path, second, "--max_steps", "4", "--seed", "7"))
+    out = tmp_path / "ensemble"
+    metrics = run(["--ensemble_of", f"{tiny_checkpoint},{second}", "--output_dir", str(out), "--data_dir",
+                   str(data_dir), "--choose_backend", "false"])
+    checkpoint = ckpt.Checkpoint.open(out)
+    assert [m.path.resolve() for m in checkpoint.members] == [tiny_checkpoint.resolve(), second.resolve()]
+    assert metrics == checkpoint.metrics and checkpoint.thresholds() is not None
+    texts = ["thanks so much for the help, legend", "ugh this is so annoying"]
+    members = [EmotionClassifier(m, backend="torch").predict_probabilities(texts) for m in (tiny_checkpoint, second)]
+    ensemble = EmotionClassifier(out, backend="torch")
+    np.testing.assert_allclose(ensemble.predict_probabilities(texts), np.mean(members, axis=0), atol=1e-6)
+    assert ensemble.predict(texts[0]).probabilities and ensemble.thresholds == checkpoint.thresholds()
+    card = (out / ckpt.MODEL_CARD).read_text()
+    assert "An ensemble" in card and second.name in card and "test split (24 comments)" in card
+
+    # A student distilled from the ensemble, with hidden states from the member its layers come from.
+    student = tmp_path / "student"
+    run(tiny_run_args(tiny_checkpoint, data_dir, tmp_path, student, "--keep_layers", "1", "--teacher", str(out),
+                      "--distill_hidden_weight", "1.0", "--max_steps", "2"))
+    comparison = json.loads((student / "distillation.json").read_text())
+    assert comparison["teacher_weights_sha256"] == checkpoint.fingerprint
+    assert comparison["figures"]["micro_f1"]["teacher"] == round(metrics["dev"]["global_tuned"]["micro_f1"], 5)
+    with pytest.raises(ValueError, match="one of the ensemble's members"):
+        run(tiny_run_args(second, data_dir, tmp_path, tmp_path / "bad", "--keep_layers", "0", "--teacher", str(out),
+                          "--distill_hidden_weight", "1.0", "--max_steps", "2", "--model_name_or_path", str(student)))
