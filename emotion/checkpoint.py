@@ -118,15 +118,19 @@ class Checkpoint:
 
     @classmethod
     @contextmanager
-    def staged(cls, final: str | os.PathLike) -> Iterator["Checkpoint"]:
+    def staged(cls, final: str | os.PathLike, keep_as: str | os.PathLike | None = None) -> Iterator["Checkpoint"]:
         """Write into a temporary sibling folder and swap it into place only when the block succeeds,
-        so a crash never leaves a half-written checkpoint where an app would load it."""
+        so a crash never leaves a half-written checkpoint where an app would load it. When the block
+        fails, what was written is kept as ``keep_as`` (when given) instead of deleted."""
         final = Path(final)
         final.parent.mkdir(parents=True, exist_ok=True)
         stage = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=final.parent))
         try:
             yield cls(stage)
         except BaseException:
+            if keep_as is not None and any(stage.iterdir()):
+                shutil.rmtree(keep_as, ignore_errors=True)
+                stage.rename(keep_as)
             shutil.rmtree(stage, ignore_errors=True)
             raise
         # mkdtemp makes a private folder; a checkpoint is meant to be read by others (a server, a Space).

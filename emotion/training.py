@@ -266,19 +266,21 @@ def run(argv: list[str] | None = None) -> dict:
         "best_dev_micro_f1_at_0.5": trainer.state.best_metric,
         "command": " ".join(["python", "train_model.py", *(sys.argv[1:] if argv is None else argv)]),
     }
+    # Weights, tokenizer, thresholds and metrics land together: an app never loads half a checkpoint.
+    # If the evaluation fails, the trained model is kept beside the output folder, never lost.
+    kept = final_dir.with_name(f"{final_dir.name}-unevaluated")
     try:
-        # Weights, tokenizer, thresholds and metrics land together: an app never loads half a checkpoint.
-        with Checkpoint.staged(final_dir) as stage:
+        with Checkpoint.staged(final_dir, keep_as=kept) as stage:
             model.save_pretrained(stage.path)
             tokenizer.save_pretrained(stage.path)
             stage.save_training(training_config(model_args, data_args, training_args, preset_note, extra),
                                 trainer.state.log_history)
             metrics = evaluate_checkpoint(stage, data_args.data_dir, data_args.max_eval_samples,
                                           training_args.per_device_eval_batch_size)
-    except EmotionError as err:
-        best = trainer.state.best_model_checkpoint or run_dir
-        raise type(err)(f"{err} The trained model is kept in {best}; after fixing this, evaluate it with "
-                        f"`python train_model.py --eval_only {best}`.") from err
+    except Exception:
+        log.error("The evaluation after training failed; the trained model is kept in %s. After fixing the cause, "
+                  "finish it with `python train_model.py --eval_only %s` and rename it to %s.", kept, kept, final_dir)
+        raise
     log.info("%.1f min; wrote %s\n%s", seconds / 60, final_dir, format_summary(metrics))
     finish(final_dir, data_args.data_dir, data_args.max_eval_samples, run_args.choose_backend)
     return metrics

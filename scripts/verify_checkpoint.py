@@ -2,8 +2,9 @@
 
     python scripts/verify_checkpoint.py --checkpoint checkpoints/minilm-goemotions --data_dir ../shared/data/goemotions
 
-Only `AutoModelForSequenceClassification` + `AutoTokenizer` (max length 128) and scikit-learn: none of
-this project's model code, so a match shows the shipped files are what metrics.json describes.
+Only `AutoModelForSequenceClassification` + `AutoTokenizer` (max length 128), scikit-learn and, for a
+checkpoint trained on emoji written as words, the emoji package: none of this project's model code, so a
+match shows the shipped files are what metrics.json describes.
 """
 
 from __future__ import annotations
@@ -33,6 +34,12 @@ def main() -> None:
     labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
     test = pd.read_csv(Path(args.data_dir) / "test.tsv", sep="\t", header=None, quoting=csv.QUOTE_NONE,
                        names=["text", "labels", "id"], dtype=str, keep_default_na=False, encoding="utf-8")
+    config_file = folder / "training_config.json"
+    if config_file.is_file() and json.loads(config_file.read_text()).get("text_normalization") == "demojize":
+        import emoji  # the model was trained on emoji written as their English names; so is its input here
+
+        test["text"] = [emoji.replace_emoji(t, replace=lambda _, d: f" {d['en'].strip(':').replace('_', ' ')} ")
+                        for t in test["text"]]
     y = np.zeros((len(test), len(labels)), dtype=int)
     for row, ids in enumerate(test["labels"]):
         y[row, [int(i) for i in ids.split(",")]] = 1

@@ -110,3 +110,21 @@ def test_the_shipped_model_serves_without_torch():
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "BackendError The torch backend needs PyTorch" in done.stdout and "requirements-train.txt" in done.stdout
+
+
+def test_a_failing_evaluation_keeps_the_trained_model(tiny_bert, data_dir, tmp_path, monkeypatch):
+    import emotion.card
+
+    def broken(*args, **kwargs):
+        raise AttributeError("a bug in the model card")
+
+    monkeypatch.setattr(emotion.card, "write_model_card", broken)
+    out = tmp_path / "out"
+    with pytest.raises(AttributeError, match="a bug in the model card"):
+        run(tiny_run_args(tiny_bert, data_dir, tmp_path, out, "--max_steps", "2"))
+    kept = tmp_path / "out-unevaluated"
+    assert not out.exists() and {"model.safetensors", "tokenizer.json", ckpt.TRAINING_CONFIG} <= {
+        p.name for p in kept.iterdir()}
+    monkeypatch.undo()
+    metrics = run(["--eval_only", str(kept), "--data_dir", str(data_dir), "--choose_backend", "false"])
+    assert set(metrics) == {"dev", "test"} and (kept / ckpt.THRESHOLDS).is_file()
