@@ -52,8 +52,8 @@ def write_model_card(checkpoint: Checkpoint, train_counts: np.ndarray | None = N
     metrics, config = checkpoint.metrics, checkpoint.training_config
     per_class = checkpoint.per_class
     members = [m.name for m in checkpoint.members]
-    base = str(config.get("base_model", checkpoint.members[0].training_config.get("base_model", "unknown")
-                          if members else "unknown"))
+    # An ensemble has no training config of its own; its first member says what it descends from.
+    base = str((checkpoint.members or [checkpoint])[0].training_config.get("base_model", "unknown"))
     base_id = MINILM_HUB_ID if base.endswith(MINILM_ALIAS) else base
     test = metrics["test"]
     tuned = test["per_class_tuned"]

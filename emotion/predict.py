@@ -108,7 +108,7 @@ class EmotionClassifier:
     ) -> None:
         from transformers import AutoTokenizer
 
-        self.checkpoint = path if isinstance(path, Checkpoint) else Checkpoint.open(path)
+        self.checkpoint = Checkpoint.open(path)
         self.path = self.checkpoint.path
         if not 1 <= batch_size <= 1024:
             raise ValueError(f"batch_size must be between 1 and 1024, got {batch_size}.")
