@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> None:
     setup_logging()
     from emotion.errors import EmotionError
     from emotion.ui import build_app
-    from emotion.ui.common import CSS
+    from emotion.ui.app import CSS
     from emotion.ui.context import AppContext
 
     try:

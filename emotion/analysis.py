@@ -89,7 +89,17 @@ def reliability(probs: np.ndarray, y_true: np.ndarray, bins: int = 10) -> tuple[
     """Calibration over every (comment, label) pair: mean confidence vs observed frequency per
     probability bin, and the expected calibration error (bin-weighted |gap|)."""
     probs, y_true = check_shapes(probs, y_true)
-    p, y = probs.ravel(), y_true.ravel()
+    table = _bins(probs.ravel(), y_true.ravel(), bins)
+    return table, _ece(table)
+
+
+def label_ece(probs: np.ndarray, y_true: np.ndarray, bins: int = 10) -> float:
+    """The mean of each label's own ECE: the pooled one is dominated by the easy near-zero cells."""
+    probs, y_true = check_shapes(probs, y_true)
+    return float(np.mean([_ece(_bins(probs[:, j], y_true[:, j], bins)) for j in range(probs.shape[1])]))
+
+
+def _bins(p: np.ndarray, y: np.ndarray, bins: int) -> pd.DataFrame:
     edges = np.linspace(0, 1, bins + 1)
     which = np.clip(np.digitize(p, edges[1:-1]), 0, bins - 1)
     rows = []
@@ -99,10 +109,13 @@ def reliability(probs: np.ndarray, y_true: np.ndarray, bins: int = 10) -> tuple[
         rows.append({"bin_low": edges[b], "bin_high": edges[b + 1], "count": n,
                      "confidence": float(p[mask].mean()) if n else np.nan,
                      "frequency": float(y[mask].mean()) if n else np.nan})
-    table = pd.DataFrame(rows)
+    return pd.DataFrame(rows)
+
+
+def _ece(table: pd.DataFrame) -> float:
     filled = table[table["count"] > 0]
-    ece = float((filled["count"] * (filled["confidence"] - filled["frequency"]).abs()).sum() / max(len(p), 1))
-    return table, ece
+    return float((filled["count"] * (filled["confidence"] - filled["frequency"]).abs()).sum()
+                 / max(table["count"].sum(), 1))
 
 
 def labels_per_comment(y_true: np.ndarray, y_pred: np.ndarray) -> pd.DataFrame:
@@ -144,6 +157,6 @@ def error_table(
     frame = pd.DataFrame({
         "id": list(ids), "text": list(texts), "gold": joined(y_true), "predicted": joined(y_pred),
         "outcome": outcomes(y_true, y_pred), "loss": example_loss(probs, y_true).round(4),
-        "max_prob": probs.max(1).round(3),
+        "max_prob": probs.max(1).astype(np.float64).round(3),  # float32 would print 0.593999981880188
     })
     return frame.sort_values("loss", ascending=False, kind="stable", ignore_index=False)

@@ -175,11 +175,13 @@ class EmotionClassifier:
             return predict_probabilities(self._run, self.tokenizer, list(map(self.normalize, texts)), len(self.labels),
                                          self.max_length, self.batch_size)
 
-    def count_tokens(self, text: str) -> int:
+    def count_tokens(self, text: str) -> tuple[int, int]:
+        """(tokens, unknown tokens) the model would read in ``text`` were it not truncated."""
         if self.members:
             return self.members[0].count_tokens(text)
-        with self._lock:
-            return len(self.tokenizer(self.normalize(text), truncation=False)["input_ids"])
+        with self._lock:  # verbose=False: the length is what we ask; no "indexing errors" warning
+            ids = self.tokenizer(self.normalize(text), truncation=False, verbose=False)["input_ids"]
+        return len(ids), ids.count(self.tokenizer.unk_token_id)
 
     def threshold_array(self, threshold: ThresholdChoice = None) -> np.ndarray:
         """One threshold per label for a choice (see ``thresholds.resolve``), from this backend's thresholds."""

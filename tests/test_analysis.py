@@ -3,9 +3,9 @@ import pytest
 
 from emotion.analysis import (
     confused_pairs, cooccurrence, error_table, example_loss, frequency_vs_f1, labels_per_comment,
-    outcomes, pr_curve, reliability, threshold_sweep,
+    label_ece, outcomes, pr_curve, reliability, threshold_sweep,
 )
-from emotion.groups import EKMAN, SENTIMENT, group_scores
+from emotion.groups import EKMAN, SENTIMENT
 from emotion.labels import LABELS
 from emotion.metrics import compute_metrics
 
@@ -57,6 +57,11 @@ def test_reliability_of_a_calibrated_model_is_near_zero():
     assert ece < 0.02 and table["count"].sum() == probs.size
     _, bad = reliability(np.full((100, 2), 0.9), np.zeros((100, 2), dtype=int))
     assert bad == pytest.approx(0.9)
+    assert label_ece(probs, y) < 0.05
+    # An under-confident label and an over-confident one cancel in the pooled bins, not per label.
+    both = np.full((1000, 2), 0.6)
+    gold = np.column_stack([np.r_[np.ones(900), np.zeros(100)], np.r_[np.ones(300), np.zeros(700)]]).astype(int)
+    assert reliability(both, gold)[1] == pytest.approx(0.0) and label_ece(both, gold) == pytest.approx(0.3)
 
 
 def test_counts_histogram_cooccurrence_and_correlation():
@@ -79,8 +84,3 @@ def test_groups_cover_every_label_once():
     for grouping in (EKMAN, SENTIMENT):
         members = [m for ms in grouping.values() for m in ms]
         assert sorted(members) == sorted(LABELS)
-    probs = np.zeros(len(LABELS))
-    probs[LABELS.index("joy")], probs[LABELS.index("grief")] = 0.8, 0.3
-    rows = {g: (score, hit, names) for g, score, hit, names in group_scores(probs, probs >= 0.5, list(LABELS), EKMAN)}
-    assert rows["joy"] == (pytest.approx(0.8), True, ["joy"])
-    assert rows["sadness"][:2] == (pytest.approx(0.3), False)

@@ -121,21 +121,28 @@ def test_damaged_checkpoint_exits_with_a_clear_error(tiny_checkpoint, tmp_path, 
     assert names in done.stderr and "error:" in done.stderr
 
 
+def launch(p):
+    browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+        "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"])
+    return browser, browser.new_page(viewport={"width": 1400, "height": 1000})
+
+
+browser_test = pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("REQUIRE_BROWSER"),
+                                  reason="no chromium")
+
+
 @pytest.mark.browser
-@pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("REQUIRE_BROWSER"), reason="no chromium")
+@browser_test
 def test_browser_predicts_moves_the_slider_and_renders_every_tab(app_url):
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        browser, page = launch(p)
         page.goto(app_url)
         page.get_by_label("Comment").fill("thanks so much for the help <img src=x onerror=window.__pwned=1>")
         page.get_by_role("button", name="Predict", exact=True).click()
-        plot = page.locator(".js-plotly-plot").first
-        expect(plot).to_be_visible(timeout=30_000)
+        expect(page.locator("table.bars tbody tr")).to_have_count(28, timeout=30_000)
         # The slider at its lowest value predicts far more labels than at its highest.
         slider = page.locator("input[type=range]").first
         slider.fill("0.05")
@@ -146,10 +153,18 @@ def test_browser_predicts_moves_the_slider_and_renders_every_tab(app_url):
         high = page.locator(".chip").count()
         assert low > high, (low, high)
         assert page.evaluate("window.__pwned === undefined")
-        for tab in ("Per-class charts", "Test-set metrics", "Error analysis"):
+        page.get_by_role("tab", name="Test set").click()
+        for tab, drawn in (("Per-class charts", ".js-plotly-plot"), ("Metrics", ".js-plotly-plot"),
+                           ("Error analysis", "table.bars")):
             page.get_by_role("tab", name=tab).click()
-            panel = page.locator("[role=tabpanel]:visible")
-            expect(panel.locator(".js-plotly-plot").first).to_be_visible(timeout=30_000)
+            panel = page.locator("[role=tabpanel]:visible [role=tabpanel]:visible")
+            expect(panel.locator(drawn).first).to_be_visible(timeout=30_000)
+        # Labels and outcome come first: they are on screen without scrolling the table sideways.
+        table = page.locator("#error-table")
+        right = table.bounding_box()["x"] + table.bounding_box()["width"]
+        for name in ("gold", "predicted", "outcome"):
+            cell = table.locator("th", has_text=name).first.bounding_box()
+            assert cell["x"] + min(cell["width"], 60) <= right, (name, cell, right)
         # A comment holding markup, in the error table and the detail view, stays text.
         page.get_by_label("Text contains").fill("onerror")
         page.get_by_label("Text contains").press("Enter")
@@ -160,4 +175,49 @@ def test_browser_predicts_moves_the_slider_and_renders_every_tab(app_url):
         assert page.evaluate("window.__pwned === undefined")
         page.get_by_role("tab", name="About").click()
         expect(page.get_by_text("Base model")).to_be_visible()
+        browser.close()
+
+
+@pytest.mark.browser
+@browser_test
+def test_browser_predict_state_never_lies(app_url):
+    """Each state bug a person met: stale text, reset, an out-of-range number, examples, Enter, focus."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser, page = launch(p)
+        page.goto(app_url)
+        box = page.get_by_label("Comment")
+        box.fill("i am so proud of you")
+        box.press("Enter")  # Enter predicts
+        expect(page.locator("table.bars tbody tr")).to_have_count(28, timeout=30_000)
+        assert box.input_value() == "i am so proud of you"  # no newline was added
+        box.press("Shift+Enter")
+        box.press_sequentially("ok")  # editing marks the old result as stale
+        expect(page.get_by_text("The text changed")).to_be_visible(timeout=5_000)
+        expect(page.locator("table.bars tbody tr")).to_have_count(0)
+        assert box.input_value() == "i am so proud of you\nok"
+        # An example click predicts.
+        page.get_by_text("Oh wow, I never realized").click()
+        expect(page.locator("table.bars tbody tr")).to_have_count(28, timeout=30_000)
+        threshold_cells = page.locator("table.bars tbody tr td:nth-child(4)")
+        # A number outside the slider's range is clamped (the slider says so) and keeps every output.
+        number = page.locator("input[type=number]").first
+        number.fill("1.5")
+        number.press("Tab")
+        expect(page.get_by_label("One global threshold (slider)").first).to_be_checked(timeout=5_000)
+        assert page.get_by_text("a typed value is kept in range").count()
+        assert set(threshold_cells.all_inner_texts()) == {"0.95"}
+        assert number.input_value() == "0.95" and not page.get_by_text("Error").filter(visible=True).count()
+        # Reset brings the tuned global value back and re-labels with it.
+        page.get_by_role("button", name="Reset").first.click()
+        expect(threshold_cells.first).not_to_have_text("0.95", timeout=5_000)
+        assert len(set(threshold_cells.all_inner_texts())) == 1
+        # Keyboard focus is visible on the text box, the radios and the slider.
+        for target in (box, page.get_by_label("Tuned per-class thresholds").first, page.locator("input[type=range]").first):
+            target.focus()
+            page.keyboard.press("Shift+Tab")
+            page.keyboard.press("Tab")
+            outline = target.evaluate("e => getComputedStyle(e).outlineStyle + ' ' + getComputedStyle(e).outlineWidth")
+            assert outline.split()[0] != "none" and outline.split()[1] != "0px", outline
         browser.close()

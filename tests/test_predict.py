@@ -86,6 +86,7 @@ def test_text_normalization_is_recorded_and_applied(tiny_checkpoint, tmp_path):
     written = clf.predict_probabilities(["lol face with tears of joy"])
     np.testing.assert_allclose(clf.predict_probabilities(["lol 😂"]), written, atol=1e-6)
     assert clf.count_tokens("😂") == clf.count_tokens("face with tears of joy")
+    assert clf.count_tokens("ok")[1] == 0 and clf.count_tokens("\u16a0\u16a2\u16a6")[1] > 0
     config = json.loads((copy / "training_config.json").read_text())
     (copy / "training_config.json").write_text(json.dumps({**config, "text_normalization": "none"}))
     plain = EmotionClassifier(copy, backend="torch")  # checkpoints from before normalisation: text as given

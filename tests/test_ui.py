@@ -1,5 +1,7 @@
 """Tab handlers on the tiny checkpoint and made-up data: what each returns, without a browser."""
 
+from pathlib import Path
+
 import gradio as gr
 import numpy as np
 import pandas as pd
@@ -8,8 +10,9 @@ import pytest
 from emotion.analysis import OUTCOMES
 from emotion.ui import about_tab, classes_tab, errors_tab, metrics_tab, predict_tab
 from emotion.ui.app import api_predict, api_predict_batch, build_app
+from emotion.ui.common import Page
 from emotion.ui.context import AppContext, DataUnavailable
-from emotion.ui.inputs import InputError, Limits, check_batch, clean_text, read_upload
+from emotion.ui.inputs import InputError, Limits, check_batch, clean_text, read_batch, read_upload
 
 LIMITS = Limits(max_chars=200, max_rows=5, max_upload_bytes=10_000)
 
@@ -30,32 +33,40 @@ def test_app_builds_with_named_endpoints(ctx):
     assert {"predict", "predict_batch"} <= names
 
 
-def test_predict_then_rerender_without_the_model(ctx, monkeypatch):
-    probs, summary, fig, groups, notice = predict_tab.predict_one(ctx, LIMITS, "thanks so much lol", "global", 0.0)
-    assert probs.shape == (28,) and summary.count("class='chip'") == 28
-    assert "Ekman" in groups and "Sentiment" in groups and notice == ""
-    monkeypatch.setattr(type(ctx.classifier), "predict_probabilities", lambda *a: pytest.fail("model called"))
-    summary, fig, _ = predict_tab.render(ctx, probs, "global", 1.0)
-    assert "nothing above" in summary
-    colours = fig.data[0].marker.color
-    assert len(fig.data[0].x) == 28 and set(colours) == {"#a8b3c4"}
+def test_predict_sends_probabilities_once_and_the_browser_does_the_rest(ctx):
+    result, notice = predict_tab.predict_one(Page(ctx, LIMITS), "i am so proud of you")  # words the tiny model knows
+    assert len(result["probabilities"]) == 28 and result["labels"] == ctx.labels and notice == ""
+    assert "cannot read 4 of" in predict_tab.predict_one(Page(ctx, LIMITS), "zzz qqq xxx vvv")[1]
+    np.testing.assert_allclose(result["thresholds"], ctx.thresholds.array(ctx.labels), atol=1e-4)
+    ekman = result["groups"]["Ekman"]
+    assert set(ekman) == {"anger", "disgust", "fear", "joy", "sadness", "surprise", "neutral"}
+    assert sorted(i for ids in ekman.values() for i in ids) == list(range(28))
 
 
 def test_predict_notices_and_errors(ctx):
     long = "wow! " * 60
-    *_, notice = predict_tab.predict_one(ctx, LIMITS, long + "\u200b", "per_class", 0.5)
+    _, notice = predict_tab.predict_one(Page(ctx, LIMITS), long + "\u200b")
     assert "first 200" in notice and "invisible" in notice and "tokens" in notice
-    with pytest.raises(gr.Error, match="empty"):
-        predict_tab.predict_one(ctx, LIMITS, "  \n ", "per_class", 0.5)
+    result, notice = predict_tab.predict_one(Page(ctx, LIMITS), "  \n ")  # the old result is replaced by the message
+    assert result is None and "empty" in notice and "class='error'" in notice
 
 
-def test_batch_table_and_limits(ctx, tmp_path):
-    table, download = predict_tab.predict_many(ctx, LIMITS, "ok sure\nthanks so much\n\n", None, "per_class", 0.5)
-    assert table.columns[:3].tolist() == ["text", "emotions", "top"] and len(table) == 2
-    assert list(table.columns[3:]) == ctx.labels
-    assert pd.read_csv(download.value["path"])["text"].tolist() == ["ok sure", "thanks so much"]
-    with pytest.raises(gr.Error, match="over the limit of 5"):
-        predict_tab.predict_many(ctx, LIMITS, "a\nb\nc\nd\ne\nf", None, "per_class", 0.5)
+def test_batch_keeps_every_row_and_column_in_order(ctx, tmp_path):
+    page = Page(ctx, LIMITS)
+    table, download, note = predict_tab.predict_many(page, "ok sure\n\nthanks so much\n", None, "per_class", 0.5)
+    assert table["text"].tolist() == ["ok sure", "", "thanks so much"] and "1 with empty text" in note
+    assert table.columns[:3].tolist() == ["emotions", "top", "text"] and list(table.columns[3:]) == ctx.labels
+    assert table["emotions"][1].startswith("(empty") and table[ctx.labels].iloc[1].isna().all()
+    assert Path(download.value["path"]).name == "pasted_emotions.csv"
+    np.testing.assert_allclose(table[ctx.labels].iloc[2], ctx.score(["thanks so much"])[0].round(4), atol=1e-6)
+    (tmp_path / "mine.csv").write_text("id,Text,score\n7,hi there,1\n8,,2\n", encoding="utf-8")
+    table, download, _ = predict_tab.predict_many(page, "", str(tmp_path / "mine.csv"), "global", 0.5)
+    assert table.columns[:5].tolist() == ["emotions", "top", "id", "Text", "score"] and table["id"].tolist() == ["7", "8"]
+    assert Path(download.value["path"]).name == "mine_emotions.csv"
+    _, _, note = predict_tab.predict_many(page, "also pasted", str(tmp_path / "mine.csv"), "global", 0.5)
+    assert "Both pasted lines and an uploaded file" in note
+    _, _, note = predict_tab.predict_many(page, "a\nb\nc\nd\ne\nf", None, "per_class", 0.5)
+    assert "over the limit of 5" in note
 
 
 @pytest.mark.parametrize(
@@ -78,9 +89,10 @@ def test_bad_uploads_get_clear_messages(tmp_path, name, content, message):
 
 def test_uploads_read_csv_text_column_and_txt_lines(tmp_path):
     (tmp_path / "a.csv").write_text('id,Text\n1,"hello, ""you"""\n2,  \n3,😀\n', encoding="utf-8")
-    assert read_upload(tmp_path / "a.csv", LIMITS) == ['hello, "you"', "😀"]
+    frame, column = read_upload(tmp_path / "a.csv", LIMITS)
+    assert column == "Text" and frame[column].tolist() == ['hello, "you"', "  ", "😀"] and frame["id"].tolist() == ["1", "2", "3"]
     (tmp_path / "a.txt").write_text("\ufeffone\n\ntwo\n", encoding="utf-8")
-    assert read_upload(tmp_path / "a.txt", LIMITS) == ["one", "two"]
+    assert read_batch(None, tmp_path / "a.txt", LIMITS)[0] == ["one", "", "two"]
     with pytest.raises(InputError, match="No comments"):
         check_batch([], LIMITS)
 
@@ -91,54 +103,59 @@ def test_clean_text():
 
 
 def test_metrics_view_recomputes_from_stored_probabilities(ctx):
-    headline, table, sweep, hist, gold_co, pred_co = metrics_tab.metrics_view(ctx, "global", 0.3)
+    headline, table, sweep, hist, gold_co, pred_co = metrics_tab.metrics_view(ctx, 0.3)
     assert "Test set, 24 comments" in headline and "micro F1" in headline
     assert table["label"].tolist() == ctx.labels
     assert any(s.type == "line" and s.x0 == 0.3 for s in sweep.layout.shapes)  # the current threshold is marked
-    per_class = metrics_tab.metrics_view(ctx, "per_class", 0.3)
+    per_class = metrics_tab.metrics_view(ctx, "per_class")
     assert not per_class[2].layout.shapes
     pr, calibration = metrics_tab.curves_view(ctx, "gratitude")
     assert len(pr.data) == 2 and "AP" in pr.data[1].name and "ECE" in calibration.layout.title.text
 
 
 def test_class_charts(ctx):
-    note, bars, distribution, scatter = classes_tab.class_charts(ctx, "per_class", 0.5, "recall")
-    assert "r = " in note
+    note, bars, distribution, scatter = classes_tab.class_charts(ctx, "per_class", "recall")
+    assert "r = " in note and "tuned per-class thresholds r =" in note
     assert list(bars.data[0].x) == sorted(bars.data[0].x)
     assert distribution.layout.yaxis.type == "log" and scatter.layout.xaxis.type == "log"
 
 
 def test_error_explorer_filters(ctx):
-    everything = errors_tab.filter_rows(ctx, "global", 0.5, "(any)", "(any)", list(OUTCOMES), 0, 1, "")[0]
+    everything = errors_tab.filter_rows(ctx, 0.5, "(any)", "(any)", errors_tab.HAS, list(OUTCOMES), 0, 1, "")[0]
     assert len(everything) == 24 and everything["loss"].is_monotonic_decreasing
-    gratitude = errors_tab.filter_rows(ctx, "global", 0.5, "gratitude", "(any)", list(OUTCOMES), 0, 1, "")[0]
+    gratitude = errors_tab.filter_rows(ctx, 0.5, "gratitude", "(any)", errors_tab.HAS, list(OUTCOMES), 0, 1, "")[0]
     assert len(gratitude) and all("gratitude" in g for g in gratitude["gold"])
-    found = errors_tab.filter_rows(ctx, "global", 0.5, "(any)", "(any)", list(OUTCOMES), 0, 1, "LEGEND")[0]
+    found = errors_tab.filter_rows(ctx, 0.5, "(any)", "(any)", errors_tab.HAS, list(OUTCOMES), 0, 1, "LEGEND")[0]
     assert len(found) and all("legend" in t for t in found["text"])
-    only = errors_tab.filter_rows(ctx, "global", 0.0, "(any)", "(any)", ["spurious"], 0, 1, "")[0]
+    only = errors_tab.filter_rows(ctx, 0.0, "(any)", "(any)", errors_tab.HAS, ["spurious"], 0, 1, "")[0]
     assert set(only["outcome"]) == {"spurious"}
     middle = float(np.median(ctx.test_set().probs))  # predicts about half the labels: misses and extras
-    summary, table, pairs, download, comment, _, bars = errors_tab.explore(ctx, "global", middle, "(any)", "(any)", list(OUTCOMES), 0, 1, "")
+    summary, table, pairs, download, comment, selected = errors_tab.explore(ctx, middle, "(any)", "(any)", errors_tab.HAS, list(OUTCOMES), 0, 1, "")
     assert "24" in summary and len(table) == 24 and len(pairs) > 0
     assert len(pd.read_csv(download.value["path"])) == 24
 
 
 def test_error_detail_and_pair_selection(ctx):
     middle = float(np.median(ctx.test_set().probs))
-    _, table, pairs, *_ = errors_tab.explore(ctx, "global", middle, "(any)", "(any)", list(OUTCOMES), 0, 1, "")
-    comment, labels_html, fig = errors_tab.detail(ctx, "global", 0.0, table, gr.SelectData(None, {"index": [0, 1], "value": ""}))
-    assert comment == table.iloc[0]["text"] and "Gold:" in labels_html
-    assert any(y.startswith("★") for y in fig.data[0].y)
-    assert errors_tab.pick_pair(pairs, gr.SelectData(None, {"index": [0, 0], "value": ""})) == tuple(pairs.iloc[0][["gold", "predicted_instead"]])
+    _, table, pairs, *_ = errors_tab.explore(ctx, middle, "(any)", "(any)", errors_tab.HAS, list(OUTCOMES), 0, 1, "")
+    comment, selected = errors_tab.detail(ctx, "0.05", table, gr.SelectData(None, {"index": [0, 1], "value": ""}))
+    full = ctx.test_set().texts[ctx.test_set().ids.index(table.iloc[0]["id"])]
+    assert comment == full and table.iloc[0]["text"] in (full, full[:errors_tab.TEXT_SHOWN] + "…")
+    i = ctx.test_set().ids.index(table.iloc[0]["id"])  # the browser stars the gold labels and draws at the setting's thresholds
+    assert selected["gold"] == np.flatnonzero(ctx.test_set().y_true[i]).tolist() and selected["thresholds"] == [0.05] * 28
+    gold, instead, match = errors_tab.pick_pair(pairs, gr.SelectData(None, {"index": [0, 0], "value": ""}))
+    assert (gold, instead) == tuple(pairs.iloc[0][["gold", "predicted_instead"]]) and match == errors_tab.CONFUSED
+    rows, _ = errors_tab.filter_rows(ctx, middle, gold, instead, match, list(OUTCOMES), 0, 1, "")
+    assert len(rows) == pairs.iloc[0]["count"]  # the pair's count is the rows it filters to
 
 
 def test_missing_data_disables_only_the_analysis_tabs(no_data_ctx):
     with pytest.raises(DataUnavailable, match="--data_dir"):
         no_data_ctx.test_set()
-    assert "python app.py --data_dir" in metrics_tab.metrics_view(no_data_ctx, "global", 0.5)[0]
-    assert "python app.py --data_dir" in classes_tab.class_charts(no_data_ctx, "global", 0.5, "f1")[0]
-    assert "python app.py --data_dir" in errors_tab.explore(no_data_ctx, "global", 0.5, "(any)", "(any)", [], 0, 1, "")[0]
-    assert predict_tab.predict_one(no_data_ctx, LIMITS, "thanks", "global", 0.5)[0].shape == (28,)
+    assert "python app.py --data_dir" in metrics_tab.metrics_view(no_data_ctx, 0.5)[0]
+    assert "python app.py --data_dir" in classes_tab.class_charts(no_data_ctx, 0.5, "f1")[0]
+    assert "python app.py --data_dir" in errors_tab.explore(no_data_ctx, 0.5, "(any)", "(any)", errors_tab.HAS, [], 0, 1, "")[0]
+    assert len(predict_tab.predict_one(Page(no_data_ctx, LIMITS), "thanks")[0]["probabilities"]) == 28
 
 
 @pytest.mark.parametrize("backend", ["torch", "onnx-int8"])
@@ -163,7 +180,9 @@ def test_stale_probabilities_are_recomputed_and_cached(tiny_checkpoint, tmp_path
 def test_api_functions(ctx):
     out = api_predict(ctx, LIMITS, "thanks so much", 0.0)
     assert len(out["labels"]) == 28 and len(out["top"]) == 3
-    assert [r["text"] for r in api_predict_batch(ctx, LIMITS, ["ok", " ", "thanks"], None)] == ["ok", "thanks"]
+    batch = api_predict_batch(ctx, LIMITS, ["ok", " ", "thanks " * 100], None)  # one entry per input, in order
+    assert [r["text"] for r in batch] == ["ok", " ", "thanks " * 100] and "empty" in batch[1]["error"]
+    assert any("only the first 200" in n for n in batch[2]["notices"]) and batch[0]["probabilities"] == api_predict(ctx, LIMITS, "ok")["probabilities"]
     with pytest.raises(gr.Error, match="empty"):
         api_predict(ctx, LIMITS, "", None)
     with pytest.raises(gr.Error, match=r"\[0, 1\]"):
@@ -172,20 +191,20 @@ def test_api_functions(ctx):
 
 def test_about_names_the_checkpoint_and_test_metrics(ctx):
     text = about_tab.about_markdown(ctx)
-    assert str(ctx.checkpoint) in text and "per-class, tuned on dev" in text and "Base model" in text
+    assert f"`{ctx.checkpoint.name}`" in text and "/" not in text.split("`")[1][:1] and "per-class, tuned on dev" in text and "Base model" in text
     # The tiny checkpoint records a backend chosen on dev; the app says which one answers and why.
     assert f"**Inference:** `{ctx.classifier.backend}`" in text and "chosen on dev" in text
 
 
 @pytest.mark.parametrize("text", ["😂😂😂", "¡Qué alegría verte de nuevo!", "这太好了", "مرحبا بك", "a\u200b\u200fb"])
 def test_unusual_text_gets_a_prediction(ctx, text):
-    probs, summary, fig, groups, notice = predict_tab.predict_one(ctx, LIMITS, text, "per_class", 0.5)
-    assert probs.shape == (28,) and np.isfinite(probs).all() and len(fig.data[0].x) == 28
+    result, notice = predict_tab.predict_one(Page(ctx, LIMITS), text)
+    assert len(result["probabilities"]) == 28 and np.isfinite(result["probabilities"]).all()
 
 
 def test_control_characters_only_is_refused_clearly(ctx):
-    with pytest.raises(gr.Error, match="empty"):
-        predict_tab.predict_one(ctx, LIMITS, "\u200b\u200e\x00\x07", "per_class", 0.5)
+    result, notice = predict_tab.predict_one(Page(ctx, LIMITS), "\u200b\u200e\x00\x07")
+    assert result is None and "empty" in notice
 
 
 def test_live_answers_use_the_backends_own_thresholds_and_analysis_tabs_torchs(tiny_checkpoint, tmp_path):
@@ -206,13 +225,13 @@ def test_live_answers_use_the_backends_own_thresholds_and_analysis_tabs_torchs(t
     ctx = AppContext(copy, str(tiny_checkpoint.parent / "data"), backend="onnx-int8")
     assert ctx.thresholds == own and ctx.test_thresholds == Thresholds.load(copy / ckpt.THRESHOLDS, labels)
 
-    probs, summary, *_ = predict_tab.predict_one(ctx, LIMITS, "thanks so much lol", "per_class", 0.5)
-    assert summary.count("class='chip'") == int((probs >= 0.05).sum())
-    _, table, *_ = metrics_tab.metrics_view(ctx, "per_class", 0.5)
+    result, _ = predict_tab.predict_one(Page(ctx, LIMITS), "thanks so much lol")
+    assert result["thresholds"] == [0.05] * 28  # the browser labels with the live backend's own
+    _, table, *_ = metrics_tab.metrics_view(ctx, "per_class")
     test = ctx.test_set()
     expected = per_class_table(test.probs, test.y_true, labels, ctx.test_thresholds.array(labels))
     np.testing.assert_allclose(table["f1"], expected["f1"].round(3))
-    sliders = [b.info for b in build_app(ctx, LIMITS).blocks.values() if isinstance(b, gr.Slider)]
+    sliders = [str(b.info).split(";")[0] for b in build_app(ctx, LIMITS).blocks.values() if isinstance(b, gr.Slider)]
     assert sliders.count("tuned on dev for onnx-int8: 0.05") == 1  # the Predict tab's; the analysis tabs keep torch's
     text = about_tab.about_markdown(ctx)
     assert "global 0.05" in text and "`onnx-int8`'s own probabilities" in text

@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 import html
+import os
+from pathlib import Path
+
+import gradio as gr
 
 from ..card import markdown_table, summary_table
-from .common import backend_note
+from .common import Page, backend_note
 from .context import AppContext
+
+TITLE = "About"
+
+
+def shown_path(path: Path) -> str:
+    """A path as the person knows it: relative to where the app runs when it lies below it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path(os.getcwd()).resolve()))
+    except ValueError:
+        return Path(path).name
 
 
 def about_markdown(ctx: AppContext) -> str:
     config = ctx.checkpoint.training_config
     test = ctx.checkpoint.metrics.get("test", {})
     lines = [
-        f"**Checkpoint:** `{html.escape(str(ctx.checkpoint.path))}`  ",
+        f"**Checkpoint:** `{html.escape(shown_path(ctx.checkpoint.path))}`  ",
         f"**Base model:** `{html.escape(str(config.get('base_model', 'unknown')))}` "
         f"({config.get('num_parameters', 0) / 1e6:.1f}M parameters), "
         f"trained on {config.get('train_comments', '?')} comments in {config.get('train_seconds', 0) / 60:.0f} min  ",
@@ -35,7 +49,11 @@ def about_markdown(ctx: AppContext) -> str:
                           "`inference.json`)."]
     card = ctx.checkpoint.card_file
     if card.is_file():
-        lines += ["", f"The model card, with the recipe, limitations and per-class results, is `{card}`."]
+        lines += ["", f"The model card, with the recipe, limitations and per-class results, is `{shown_path(card)}`."]
     lines += ["", "GoEmotions: Demszky et al. (2020), Google Research, CC BY 4.0. Comments are Reddit English; "
               "labels are noisy, and rare emotions (grief, pride, relief, nervousness) are hard to detect."]
     return "\n".join(lines)
+
+
+def build(page: Page, tab: gr.Tab) -> None:
+    gr.Markdown(about_markdown(page.ctx))

@@ -1,15 +1,19 @@
-"""Assemble the Gradio Blocks from the tab modules."""
+"""Assemble the Gradio Blocks from the tab modules, and the two API endpoints."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import gradio as gr
 
 from . import about_tab, classes_tab, errors_tab, metrics_tab, predict_tab
-from .common import CSS
+from .common import Page, shared_threshold
 from .context import AppContext
-from .inputs import InputError, Limits, check_batch, clean_text
+from .inputs import InputError, Limits, check_batch, clean_text, reading_notices
 
 TITLE = "GoEmotions: multi-label emotion classifier for Reddit-style comments"
+CSS = Path(__file__).with_name("app.css").read_text()
+ANALYSIS_TABS = (classes_tab, metrics_tab, errors_tab)
 
 
 def api_predict(ctx: AppContext, limits: Limits, text: str, threshold: float | None = None) -> dict:
@@ -20,46 +24,51 @@ def api_predict(ctx: AppContext, limits: Limits, text: str, threshold: float | N
         p = ctx.classifier.predict(text, threshold=threshold, top_k=3)
     except (InputError, ValueError) as err:
         raise gr.Error(str(err)) from None
-    return {"labels": p.labels, "top": p.top, "probabilities": p.probabilities, "notices": notices}
+    return {"labels": p.labels, "top": p.top, "probabilities": p.probabilities,
+            "notices": notices + reading_notices(ctx.classifier, text)}
 
 
 def api_predict_batch(ctx: AppContext, limits: Limits, texts: list[str], threshold: float | None = None) -> list[dict]:
-    """Predict the emotions of many comments (one dict each, in order)."""
+    """One result per input, in order: a blank input gets an entry that says so."""
     try:
-        texts = check_batch([t.strip() for t in texts if t and t.strip()], limits)
-        predictions = ctx.classifier.predict(texts, threshold=threshold, top_k=3)
+        check_batch(texts, limits)
+        ctx.classifier.threshold_array(threshold)
     except (InputError, ValueError) as err:
         raise gr.Error(str(err)) from None
-    return [{"text": p.text, "labels": p.labels, "top": p.top, "probabilities": p.probabilities} for p in predictions]
+    results = []
+    for text in texts:
+        try:
+            results.append({"text": text, **api_predict(ctx, limits, text, threshold)})
+        except gr.Error as err:
+            results.append({"text": text, "labels": [], "top": [], "probabilities": {}, "error": err.message})
+    return results
 
 
 def build_app(ctx: AppContext, limits: Limits | None = None) -> gr.Blocks:
-    limits = limits or Limits()
+    page = Page(ctx, limits or Limits())
     with gr.Blocks(title=TITLE) as demo:
         gr.Markdown(f"# {TITLE}\n27 emotions + neutral, fine-tuned on GoEmotions. Drag a threshold to see "
-                    "the predictions change; the analysis tabs recompute everything on the test set.")
-        with gr.Tab("Predict"):
-            predict_tab.build(ctx, limits)
-        with gr.Tab("Per-class charts") as classes:
-            fn, inputs, outputs = classes_tab.build(ctx)
-        classes.select(fn, inputs, outputs, api_visibility="undocumented")
-        with gr.Tab("Test-set metrics") as metrics:
-            m_fn, m_inputs, m_outputs, curves, c_inputs, c_outputs = metrics_tab.build(ctx)
-        metrics.select(m_fn, m_inputs, m_outputs, api_visibility="undocumented").then(
-            curves, c_inputs, c_outputs, api_visibility="undocumented")
-        with gr.Tab("Error analysis") as errors:
-            e_fn, e_inputs, e_outputs = errors_tab.build(ctx)
-        errors.select(e_fn, e_inputs, e_outputs, api_visibility="undocumented")
-        with gr.Tab("About"):
-            gr.Markdown(about_tab.about_markdown(ctx))
+                    "the predictions change; the test-set tabs recompute everything from stored probabilities.")
+        with gr.Tab(predict_tab.TITLE) as tab:
+            predict_tab.build(page, tab)
+        with gr.Tab("Test set") as test_tab:
+            shared_threshold(page)
+            page.shown = gr.Textbox(ANALYSIS_TABS[0].TITLE, visible=False)
+            page.opened = [test_tab.select]
+            with gr.Tabs():
+                for module in ANALYSIS_TABS:
+                    with gr.Tab(module.TITLE) as tab:
+                        module.build(page, tab)
+        with gr.Tab(about_tab.TITLE) as tab:
+            about_tab.build(page, tab)
 
         def predict(text: str, threshold: float | None = None) -> dict:
             """Emotions of one comment: labels above threshold (None = tuned per-class), top 3, all probabilities."""
-            return api_predict(ctx, limits, text, threshold)
+            return api_predict(ctx, page.limits, text, threshold)
 
         def predict_batch(texts: list[str], threshold: float | None = None) -> list[dict]:
             """Emotions of many comments, one result each, in order."""
-            return api_predict_batch(ctx, limits, texts, threshold)
+            return api_predict_batch(ctx, page.limits, texts, threshold)
 
         gr.api(predict, api_name="predict")
         gr.api(predict_batch, api_name="predict_batch")

@@ -16,26 +16,6 @@ def _fig(title: str, height: int = 420, **layout) -> go.Figure:
     return go.Figure(layout={**_LAYOUT, "title": title, "height": height, **layout})
 
 
-def probability_bars(
-    probs: np.ndarray, labels: Sequence[str], thresholds: np.ndarray, gold: np.ndarray | None = None,
-    title: str = "Probability of each emotion",
-) -> go.Figure:
-    """All labels as horizontal bars, most probable on top; predicted ones coloured, each
-    threshold drawn as a tick, gold labels (when given) marked with a star."""
-    order = np.argsort(probs, kind="stable")  # plotly draws the first bar at the bottom
-    names = [labels[i] for i in order]
-    predicted = probs[order] >= thresholds[order]
-    display = [f"★ {n}" if gold is not None and gold[i] else n for n, i in zip(names, order)]
-    fig = _fig(title, height=max(360, 22 * len(labels)), xaxis=dict(range=[0, 1], title="probability"),
-               showlegend=False, bargap=0.25)
-    fig.add_bar(x=probs[order], y=display, orientation="h", marker_color=np.where(predicted, PREDICTED, OTHER),
-                text=[f"{p:.2f}" for p in probs[order]], textposition="outside", cliponaxis=False,
-                hovertemplate="%{y}: %{x:.3f}<extra></extra>")
-    fig.add_scatter(x=thresholds[order], y=display, mode="markers", marker=dict(symbol="line-ns-open", size=16,
-                    color=ACCENT, line=dict(width=2)), hovertemplate="threshold %{x:.2f}<extra></extra>")
-    return fig
-
-
 def metric_bars(table: pd.DataFrame, metric: str) -> go.Figure:
     """Per-class ``metric`` sorted, with support in the bar labels."""
     table = table.sort_values(metric, kind="stable")
@@ -79,8 +59,10 @@ def threshold_sweep(sweep: pd.DataFrame, current: float | None) -> go.Figure:
 def pr_curves(curves: list[tuple[str, np.ndarray, np.ndarray, float]]) -> go.Figure:
     fig = _fig("Precision-recall (test)", xaxis=dict(title="recall", range=[0, 1]),
                yaxis=dict(title="precision", range=[0, 1.02]), legend=dict(orientation="h", y=1.12))
+    fig.update_layout(showlegend=True)  # the legend carries the average precision, even for one curve
     for name, precision, recall, ap in curves:
-        fig.add_scatter(x=recall, y=precision, mode="lines", name=f"{name} (AP {ap:.3f})")
+        keep = np.unique(np.linspace(0, len(recall) - 1, min(len(recall), 400)).astype(int))  # a readable line, not 150k points
+        fig.add_scatter(x=recall[keep], y=precision[keep], mode="lines", name=f"{name} (AP {ap:.3f})")
     return fig
 
 
@@ -92,15 +74,24 @@ def labels_per_comment(table: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def heatmap(matrix: np.ndarray, labels: Sequence[str], title: str, x_title: str = "", y_title: str = "") -> go.Figure:
-    fig = _fig(title, height=640, xaxis=dict(title=x_title, tickangle=-60), yaxis=dict(title=y_title, autorange="reversed"))
-    fig.add_heatmap(z=matrix, x=list(labels), y=list(labels), colorscale="Blues",
-                    hovertemplate="%{y} / %{x}: %{z}<extra></extra>")
+def heatmap(matrix: np.ndarray, labels: Sequence[str], title: str) -> go.Figure:
+    """Co-occurrence counts off the diagonal (each label's own count would wash out the colours),
+    on a log colour scale, every label named."""
+    off = np.asarray(matrix, dtype=float).copy()
+    np.fill_diagonal(off, np.nan)
+    ticks = dict(tickmode="array", tickvals=list(labels), tickfont=dict(size=10))
+    fig = _fig(f"{title}<br><sup>diagonal left blank; colour on a log scale</sup>", height=680,
+               xaxis=dict(tickangle=-60, **ticks), yaxis=dict(autorange="reversed", **ticks))
+    fig.add_heatmap(z=np.log10(off + 1), x=list(labels), y=list(labels), colorscale="Blues", customdata=off,
+                    hovertemplate="%{y} & %{x}: %{customdata} comments<extra></extra>",
+                    colorbar=dict(title="comments", tickvals=[0, 1, 2, 3], ticktext=["0", "9", "99", "999"]))
     return fig
 
 
-def reliability(table: pd.DataFrame, ece: float) -> go.Figure:
-    fig = _fig(f"Reliability (every comment × label; ECE = {ece:.4f})", xaxis=dict(title="mean predicted probability", range=[0, 1]),
+def reliability(table: pd.DataFrame, ece: float, macro_ece: float) -> go.Figure:
+    """``ece`` pools every comment × label cell (mostly easy zeros); ``macro_ece`` averages each label's own."""
+    fig = _fig(f"Reliability (every comment × label)<br><sup>ECE pooled {ece:.4f}; mean of the labels' own "
+               f"{macro_ece:.4f}</sup>", xaxis=dict(title="mean predicted probability", range=[0, 1]),
                yaxis=dict(title="observed frequency", range=[0, 1]), legend=dict(orientation="h", y=1.12))
     fig.add_scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfect", line=dict(dash="dot", color=OTHER))
     filled = table[table["count"] > 0]

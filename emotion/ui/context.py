@@ -85,9 +85,16 @@ class AppContext:
             self._memo[key] = make()
         return self._memo[key]
 
-    def threshold_values(self, policy: str, value: float, tuned: Thresholds | None) -> np.ndarray:
-        """One threshold per label for the UI's controls: the policy radio and the slider's global value."""
-        return resolve(PER_CLASS if policy == PER_CLASS and tuned is not None else float(value), tuned, self.labels)
+    def thresholds_for(self, setting: str | float, tuned: Thresholds | None) -> np.ndarray:
+        """One threshold per label for a control's setting: "per_class" (the tuned ones, when there are) or a number."""
+        return resolve(PER_CLASS if setting == PER_CLASS and tuned is not None else float(setting), tuned, self.labels)
+
+    def score(self, texts: list[str]) -> np.ndarray:
+        """Probabilities of each comment scored on its own: int8 graphs scale activations per batch,
+        so a comment gets the same answer here whether it came alone or in a batch."""
+        if not texts:
+            return np.zeros((0, len(self.labels)), dtype=np.float32)
+        return np.vstack([self.classifier.predict_probabilities([text]) for text in texts])
 
     def test_set(self, progress=None) -> TestSet:
         """Load once; later calls return the same object or raise the same DataUnavailable."""

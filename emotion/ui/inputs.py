@@ -48,13 +48,39 @@ def clean_text(text: str | None, limits: Limits) -> tuple[str, list[str]]:
     return cleaned, notices
 
 
-def lines_to_texts(lines: str | None) -> list[str]:
-    return [line.strip() for line in (lines or "").splitlines() if line.strip()]
+def reading_notices(classifier, text: str) -> list[str]:
+    """What the person should know about how much of ``text`` the model can read."""
+    tokens, unknown = classifier.count_tokens(text)
+    notices = []
+    if tokens > classifier.max_length:
+        notices.append(f"The model reads the first {classifier.max_length} tokens; this comment has {tokens}, "
+                       "so its end is not taken into account.")
+    if unknown and unknown >= 0.3 * max(tokens - 2, 1):  # [CLS] and [SEP] are always known
+        notices.append(f"The model cannot read {unknown} of this comment's {tokens - 2} word pieces (it was trained "
+                       "on English Reddit comments), so this answer means little.")
+    return notices
 
 
-def read_upload(path: str | os.PathLike, limits: Limits) -> list[str]:
-    """Comments from an uploaded .csv (a ``text`` column) or .txt (one a line)."""
-    path = Path(path)
+def read_batch(lines: str | None, upload: str | os.PathLike | None, limits: Limits) -> tuple[list[str], pd.DataFrame, str]:
+    """The comments to score, the input rows they come from (every column, in order), and a name
+    for the results file.
+
+    Pasted lines become a ``text`` column; an upload is a .csv (a ``text`` column) or .txt (one a line)."""
+    pasted = [line for line in (lines or "").splitlines()]
+    if upload and any(line.strip() for line in pasted):
+        raise InputError("Both pasted lines and an uploaded file are given; clear one of them, then predict again.")
+    if upload:
+        (frame, column), name = read_upload(Path(upload), limits), Path(upload).stem
+    else:
+        while pasted and not pasted[-1].strip():  # a trailing newline is not an empty comment
+            pasted.pop()
+        frame, column, name = pd.DataFrame({"text": pasted}, dtype=str), "text", "pasted"
+    texts = check_batch(frame[column].tolist(), limits)
+    return texts, frame, f"{name}_emotions.csv"
+
+
+def read_upload(path: Path, limits: Limits) -> tuple[pd.DataFrame, str]:
+    """The file's rows and the name of its text column."""
     size = path.stat().st_size
     if size == 0:
         raise InputError(f"{path.name} is empty.")
@@ -69,21 +95,21 @@ def read_upload(path: str | os.PathLike, limits: Limits) -> list[str]:
         raise InputError(f"{path.name} is not UTF-8 text (byte {err.start}); save it as UTF-8 and upload again.") from err
     suffix = path.suffix.lower()
     if suffix == ".txt":
-        return lines_to_texts(content)
+        return pd.DataFrame({"text": content.splitlines()}, dtype=str), "text"
     if suffix != ".csv":
         raise InputError(f"{path.name}: upload a .csv or .txt file, not {suffix or 'a file without extension'}.")
     try:
         frame = pd.read_csv(io.StringIO(content), dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, csv.Error, pd.errors.EmptyDataError) as err:
         raise InputError(f"{path.name} is not a readable CSV: {err}") from err
-    columns = {c.strip().lower(): c for c in frame.columns}
+    columns = {str(c).strip().lower(): c for c in frame.columns}
     if "text" not in columns:
         raise InputError(f"{path.name} has no `text` column; its columns are: {', '.join(map(str, frame.columns))}.")
-    return [t.strip() for t in frame[columns["text"]] if t.strip()]
+    return frame, columns["text"]
 
 
 def check_batch(texts: list[str], limits: Limits) -> list[str]:
-    if not texts:
+    if not any(t.strip() for t in texts):
         raise InputError("No comments found: paste one comment a line, or upload a .csv / .txt file.")
     if len(texts) > limits.max_rows:
         raise InputError(f"{len(texts):,} comments is over the limit of {limits.max_rows:,} a batch; split the file.")

@@ -1,23 +1,28 @@
-"""Predict tab: one comment with a live threshold, Ekman and sentiment groups, and batch mode."""
+"""Predict tab: one comment with a live threshold, Ekman and sentiment groups, and batch mode.
+
+The server sends a comment's probabilities once; the labels, chart and groups for any threshold
+are drawn in the browser (``render.js``), so dragging the slider makes no request.
+"""
 
 from __future__ import annotations
 
 import html
+import logging
 import tempfile
 from functools import partial
+from pathlib import Path
 
 import gradio as gr
 import numpy as np
 import pandas as pd
 
-from ..groups import GROUPINGS, group_scores
 from ..predict import labels_above
-from ..thresholds import GLOBAL
-from . import charts
-from .common import backend_note, chips, policy_controls
-from .context import AppContext
-from .inputs import InputError, Limits, check_batch, clean_text, lines_to_texts, read_upload
+from ..thresholds import PER_CLASS
+from .common import Page, clamp_js, probabilities_payload, render_js, backend_note, policy_controls
+from .inputs import InputError, Limits, clean_text, read_batch, reading_notices
 
+TITLE = "Predict"
+log = logging.getLogger(__name__)
 # Written for this app in the style of Reddit comments; not taken from any data set.
 EXAMPLES = [
     "Thank you so much for this, you honestly made my whole week!",
@@ -31,98 +36,97 @@ EXAMPLES = [
 ]
 
 
-def run_model(ctx: AppContext, text: str, limits: Limits) -> tuple[np.ndarray, list[str]]:
-    """Probabilities for one comment, and notices about what was cleaned or cut."""
-    text, notices = clean_text(text, limits)
-    clf = ctx.classifier
-    n_tokens = clf.count_tokens(text)
-    if n_tokens > clf.max_length:
-        notices.append(f"The model reads the first {clf.max_length} tokens; this comment has {n_tokens}, "
-                       "so its end is not taken into account.")
-    return clf.predict_probabilities([text])[0], notices
+def read_comment(page: Page, text: str) -> tuple[np.ndarray, list[str]]:
+    """Probabilities for one comment, and notices about what was cleaned, cut or unreadable."""
+    text, notices = clean_text(text, page.limits)
+    return page.ctx.classifier.predict_probabilities([text])[0], notices + reading_notices(page.ctx.classifier, text)
 
 
-def render(ctx: AppContext, probs: np.ndarray | None, policy: str, value: float):
-    """Predicted labels, the bar chart and the group views for stored probabilities: no model call."""
-    if probs is None:
-        return "", charts.message("Type a comment and press Predict."), ""
-    labels = ctx.labels
-    thresholds = ctx.threshold_values(policy, value, ctx.thresholds)
-    predicted = probs >= thresholds
-    names = labels_above(probs, thresholds, labels)
-    summary = chips(names, [float(probs[labels.index(n)]) for n in names])
-    groups = []
-    for title, grouping in GROUPINGS.items():
-        rows = group_scores(probs, predicted, labels, grouping)
-        groups.append(f"<b>{title}:</b> " + chips(
-            [g for g, _, hit, _ in rows if hit], [s for _, s, hit, _ in rows if hit], empty="none"))
-    return summary, charts.probability_bars(probs, labels, thresholds), "<br>".join(groups)
-
-
-def predict_one(ctx: AppContext, limits: Limits, text: str, policy: str, value: float):
+def predict_one(page: Page, text: str) -> tuple[dict | None, str]:
+    """The comment's payload and notices; an input error replaces the old result with its message."""
     try:
-        probs, notices = run_model(ctx, text, limits)
+        probs, notices = read_comment(page, text)
     except InputError as err:
-        raise gr.Error(str(err)) from None
-    notice = "<br>".join(html.escape(n) for n in notices)
-    return (probs, *render(ctx, probs, policy, value), notice)
+        log.info("input refused: %s", err)
+        return None, f"<p class='error'>{html.escape(str(err))}</p>"
+    tuned = page.ctx.thresholds
+    notes = "".join(f"<p class='note'>{html.escape(n)}</p>" for n in notices)
+    return probabilities_payload(page.ctx.labels, probs, None if tuned is None else tuned.array(page.ctx.labels)), notes
 
 
-def batch_table(ctx: AppContext, texts: list[str], policy: str, value: float, top_k: int = 3) -> pd.DataFrame:
-    probs = ctx.classifier.predict_probabilities(texts)
-    thresholds = ctx.threshold_values(policy, value, ctx.thresholds)
-    labels = ctx.labels
-    rows = [{"text": text, "emotions": ", ".join(labels_above(p, thresholds, labels)),
-             "top": ", ".join(f"{labels[i]} {p[i]:.2f}" for i in np.argsort(-p, kind="stable")[:top_k])}
-            for text, p in zip(texts, probs)]
-    return pd.concat([pd.DataFrame(rows), pd.DataFrame(probs.round(4), columns=list(labels))], axis=1)
+def batch_table(page: Page, texts: list[str], rows: pd.DataFrame, policy: str, value: float,
+                top_k: int = 3) -> pd.DataFrame:
+    """Emotions and the top three, then the input rows (every column, in order), then all probabilities.
+    Each comment is scored alone, so it gets the same probabilities it gets on its own."""
+    ctx, labels = page.ctx, page.ctx.labels
+    thresholds = ctx.thresholds_for(policy if policy == PER_CLASS else value, ctx.thresholds)
+    probs = np.full((len(texts), len(labels)), np.nan)
+    filled = [i for i, text in enumerate(texts) if text.strip()]
+    probs[filled] = ctx.score([texts[i] for i in filled])
+    results = [{"emotions": ", ".join(labels_above(p, thresholds, labels)),
+                "top": ", ".join(f"{labels[i]} {p[i]:.2f}" for i in np.argsort(-p, kind="stable")[:top_k])}
+               if np.isfinite(p).all() else {"emotions": "(empty text, not scored)", "top": ""} for p in probs]
+    columns = pd.DataFrame(probs.round(4), columns=labels)
+    return pd.concat([pd.DataFrame(results), rows.reset_index(drop=True), columns], axis=1)
 
 
-def predict_many(ctx: AppContext, limits: Limits, lines: str, upload, policy: str, value: float):
+def predict_many(page: Page, lines: str, upload, policy: str, value: float):
     try:
-        texts = read_upload(upload, limits) if upload else lines_to_texts(lines)
-        texts = check_batch(texts, limits)
+        texts, rows, name = read_batch(lines, upload, page.limits)
     except InputError as err:
-        raise gr.Error(str(err)) from None
-    table = batch_table(ctx, texts, policy, value)
-    with tempfile.NamedTemporaryFile("w", suffix="_emotions.csv", delete=False, encoding="utf-8", newline="") as f:
-        table.to_csv(f, index=False)
-    return table, gr.DownloadButton(value=f.name, visible=True)
+        log.info("batch refused: %s", err)
+        return gr.skip(), gr.DownloadButton(visible=False), f"<p class='error'>{html.escape(str(err))}</p>"
+    table = batch_table(page, texts, rows, policy, value)
+    path = Path(tempfile.mkdtemp(prefix="emotions-")) / name
+    table.to_csv(path, index=False)
+    empty = sum(not t.strip() for t in texts)
+    note = f"{len(texts):,} rows scored" + (f"; {empty} with empty text kept in place, unscored." if empty else ".")
+    return table, gr.DownloadButton(value=str(path), visible=True), f"<p class='note'>{note}</p>"
 
 
-def build(ctx: AppContext, limits: Limits) -> None:
-    state = gr.State(None)
+def build(page: Page, tab: gr.Tab) -> None:
+    ctx = page.ctx
+    result = gr.JSON(None, visible=False)
     with gr.Row():
         with gr.Column(scale=2):
-            text = gr.Textbox(label="Comment", lines=4, max_length=limits.max_chars,
-                              placeholder="Paste a Reddit comment, or pick an example below")
+            text = gr.Textbox(label="Comment", lines=1, max_lines=12, max_length=page.limits.max_chars,
+                              placeholder="Paste a Reddit comment, or pick an example below",
+                              info="Enter predicts; Shift+Enter starts a new line.")
             button = gr.Button("Predict", variant="primary")
             own = ctx.thresholds != ctx.test_thresholds  # the backend has thresholds of its own
             policy, slider = policy_controls(ctx.thresholds, tuned_for=f" for {ctx.classifier.backend}" if own else "")
+            if own:
+                gr.Markdown(f"The tuned values here were tuned on `{ctx.classifier.backend}`'s own dev answers, "
+                            "which is what answers you; the test-set tabs use torch's stored probabilities and "
+                            "their own tuned values.", elem_classes="muted")
             notice = gr.HTML()
             summary = gr.HTML(label="Predicted emotions")
             groups = gr.HTML()
-            gr.Examples(EXAMPLES, inputs=text, label="Examples (written for this demo)")
+            gr.Examples(EXAMPLES, inputs=[text], outputs=[result, notice], fn=partial(predict_one, page),
+                        run_on_click=True, cache_examples=False, label="Examples (written for this demo; a click predicts)")
             gr.Markdown(f"Model: `{ctx.classifier.name}` on {backend_note(ctx, detail=False)}.", elem_id="backend-note")
         with gr.Column(scale=3):
-            plot = gr.Plot(label="All 28 probabilities")
-    outputs = [summary, plot, groups]
+            bars = gr.HTML(elem_id="probability-bars")
+    drawn = [summary, bars, groups]
     for event in (button.click, text.submit):
-        event(partial(predict_one, ctx, limits), [text, policy, slider], [state, *outputs, notice],
-              api_visibility="undocumented")
-    rerender = partial(render, ctx)
-    policy.change(rerender, [state, policy, slider], outputs, api_visibility="undocumented")
-    # Dragging the slider means "use this global value".
-    slider.input(lambda *a: (GLOBAL, *rerender(a[0], GLOBAL, a[2])), [state, policy, slider],
-                 [policy, *outputs], api_visibility="undocumented", trigger_mode="always_last")
+        event(partial(predict_one, page), [text], [result, notice], api_visibility="undocumented")
+    text.input(None, [result], [result], js="(r) => r && r.probabilities ? {stale: true} : r")
+    view = render_js("result", "policy", "value")
+    for event in (result.change, policy.change):
+        event(None, [result, policy, slider], drawn, js=view + "return render(result, policy, value); }")
+    # Dragging the slider, typing a number (the slider keeps it in range) or resetting it means "use this global value".
+    slider.change(None, [result, policy, slider], [policy, *drawn],
+                  js=view + f"const v = {clamp_js('value')}; return ['global', ...render(result, 'global', v)]; }}")
 
     with gr.Accordion("Batch mode: many comments at once", open=False):
-        gr.Markdown(limits.describe())
+        gr.Markdown(page.limits.describe())
         with gr.Row():
             lines = gr.Textbox(label="One comment a line", lines=6, scale=3)
-            upload = gr.File(label="…or upload .csv / .txt", file_types=[".csv", ".txt"], scale=2)
+            upload = gr.File(label="…or upload .csv / .txt (not both)", file_types=[".csv", ".txt"], scale=2)
         run = gr.Button("Predict all")
-        table = gr.Dataframe(label="Results", interactive=False, max_height=400, wrap=True)
+        batch_note = gr.HTML()
+        table = gr.Dataframe(label="Results: emotions and top 3, your columns, then every probability",
+                             interactive=False, max_height=400, max_chars=80)
         download = gr.DownloadButton("Download CSV", visible=False)
-        run.click(partial(predict_many, ctx, limits), [lines, upload, policy, slider], [table, download],
+        run.click(partial(predict_many, page), [lines, upload, policy, slider], [table, download, batch_note],
                   api_name="batch_table", api_visibility="undocumented")

@@ -1,0 +1,41 @@
+// A comment's labels, probability chart and groups, drawn in the browser from the probabilities the
+// server sent once: moving the threshold needs no round trip. Returns [summary, bars, groups] as HTML.
+// payload: {labels, probabilities, thresholds (per class, or null), groups, gold (label indices, optional)}.
+function render(payload, policy, value) {
+  const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"})[c]);
+  const chip = (name, p) => `<span class="chip">${esc(name)} <small>${p.toFixed(2)}</small></span>`;
+  if (!payload || !payload.probabilities) {
+    const ask = payload && payload.stale ? "The text changed: press Predict (or Enter) to label it."
+                                         : "Type a comment and press Predict (or Enter).";
+    return [`<span class="muted">${ask}</span>`, "", ""];
+  }
+  const probs = payload.probabilities, labels = payload.labels;
+  const perClass = policy === "per_class" && payload.thresholds;
+  const threshold = labels.map((_, i) => perClass ? payload.thresholds[i] : Number(value));
+  const order = labels.map((_, i) => i).sort((a, b) => probs[b] - probs[a] || a - b);
+  const on = order.filter((i) => probs[i] >= threshold[i]);
+  const chips = (ids, none) => ids.length ? ids.map((i) => chip(labels[i], probs[i])).join(" ")
+                                           : `<span class="muted">${none}</span>`;
+  const gold = new Set(payload.gold || []);
+  const summary = payload.gold ? `<b>Gold:</b> ${chips([...gold].sort((a, b) => probs[b] - probs[a]), "none")}<br>` +
+                                 `<b>Predicted:</b> ${chips(on, "nothing above its threshold")}`
+                               : chips(on, "nothing above its threshold");
+  const rows = order.map((i) => {
+    const p = probs[i], t = threshold[i], hit = p >= t;
+    return `<tr class="${hit ? "hit" : ""}"><th scope="row">${gold.has(i) ? "★ " : ""}${esc(labels[i])}</th>` +
+      `<td class="track" aria-hidden="true"><span class="fill" style="width:${(100 * p).toFixed(1)}%"></span>` +
+      `<span class="tick" style="left:${(100 * t).toFixed(1)}%"></span></td>` +
+      `<td>${p.toFixed(2)}</td><td>${t.toFixed(2)}</td><td>${hit ? "yes" : ""}</td></tr>`;
+  }).join("");
+  const bars = `<table class="bars"><caption>Probability of each emotion, most probable first; ` +
+    `the tick marks its threshold${payload.gold ? "; ★ marks a gold label" : ""}</caption><thead><tr><th scope="col">emotion</th><th scope="col" aria-hidden="true"></th>` +
+    `<th scope="col">probability</th><th scope="col">threshold</th><th scope="col">predicted</th></tr></thead>` +
+    `<tbody>${rows}</tbody></table>`;
+  const groups = Object.entries(payload.groups).map(([title, grouping]) => {
+    const scored = Object.entries(grouping).filter(([, ids]) => ids.some((i) => probs[i] >= threshold[i]))
+      .map(([name, ids]) => [name, Math.max(...ids.map((i) => probs[i]))]).sort((a, b) => b[1] - a[1]);
+    return `<b>${esc(title)}:</b> ` + (scored.length ? scored.map(([n, p]) => chip(n, p)).join(" ")
+                                                    : `<span class="muted">none</span>`);
+  }).join("<br>");
+  return [summary, bars, groups];
+}
