@@ -47,7 +47,12 @@ def main(argv: list[str] | None = None) -> None:
         logging.getLogger("app").error("%s", err)
         sys.exit(1)
     demo.queue(default_concurrency_limit=4, max_size=64)
-    demo.launch(server_name=args.host, server_port=args.port, share=args.share, css=CSS, theme="soft")
+    try:
+        demo.launch(server_name=args.host, server_port=args.port, share=args.share, css=CSS, theme="soft")
+    except OSError as err:  # the port is taken, or the address cannot be bound
+        logging.getLogger("app").error("Cannot serve on %s:%s (%s). Pass another port, e.g. --port %s.",
+                                       args.host, args.port, str(err).split("\n")[0], args.port + 1)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

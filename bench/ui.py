@@ -117,11 +117,13 @@ def measure(args, url: str) -> dict[str, list[float]]:
             for to in (0.2, 0.8, 0.4):
                 add("analysis slider mouse-up to settled view (Error analysis)",
                     settle(page, drag(page, analysis_slider, to), args.quiet_ms))
-            rows = page.locator("#error-table tbody tr:visible")
+            rows = page.locator("#error-table .virtual-row")
             for i in range(3):
-                add("error explorer row selection", settle(page, rows.nth(i).locator("td").nth(1).click, args.quiet_ms))
-            pairs = page.locator("[role=tabpanel]:visible table").last.locator("tbody tr")
-            add("error explorer pair selection", settle(page, pairs.first.locator("td").first.click, args.quiet_ms))
+                add("error explorer row selection",
+                    settle(page, rows.nth(i).locator("[role=gridcell]").nth(3).click, args.quiet_ms))
+            pairs = page.locator("#pairs-table .virtual-row")
+            add("error explorer pair selection", settle(page, pairs.first.locator("[role=gridcell]").first.click,
+                                                         args.quiet_ms))
         browser.close()
     return figures
 

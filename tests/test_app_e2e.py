@@ -121,6 +121,13 @@ def test_damaged_checkpoint_exits_with_a_clear_error(tiny_checkpoint, tmp_path, 
     assert names in done.stderr and "error:" in done.stderr
 
 
+def test_a_busy_port_is_one_line_that_names_port(tiny_checkpoint, app_url):
+    port = app_url.rstrip("/").rsplit(":", 1)[1]
+    done = subprocess.run([sys.executable, "app.py", "--checkpoint", str(tiny_checkpoint), "--port", port], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "Traceback" not in done.stderr and f"--port {int(port) + 1}" in done.stderr
+
+
 def launch(p):
     browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
         "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

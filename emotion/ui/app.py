@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import gradio as gr
@@ -14,6 +15,13 @@ from .inputs import InputError, Limits, check_batch, clean_text, reading_notices
 TITLE = "GoEmotions: multi-label emotion classifier for Reddit-style comments"
 CSS = Path(__file__).with_name("app.css").read_text()
 ANALYSIS_TABS = (classes_tab, metrics_tab, errors_tab)
+log = logging.getLogger(__name__)
+
+
+def refuse(err: Exception) -> gr.Error:
+    """A client's input error: one log line here, the message to the client, no traceback."""
+    log.info("request refused: %s", err)
+    return gr.Error(str(err), print_exception=False)
 
 
 def api_predict(ctx: AppContext, limits: Limits, text: str, threshold: float | None = None) -> dict:
@@ -23,7 +31,7 @@ def api_predict(ctx: AppContext, limits: Limits, text: str, threshold: float | N
         text, notices = clean_text(text, limits)
         p = ctx.classifier.predict(text, threshold=threshold, top_k=3)
     except (InputError, ValueError) as err:
-        raise gr.Error(str(err)) from None
+        raise refuse(err) from None
     return {"labels": p.labels, "top": p.top, "probabilities": p.probabilities,
             "notices": notices + reading_notices(ctx.classifier, text)}
 
@@ -34,7 +42,7 @@ def api_predict_batch(ctx: AppContext, limits: Limits, texts: list[str], thresho
         check_batch(texts, limits)
         ctx.classifier.threshold_array(threshold)
     except (InputError, ValueError) as err:
-        raise gr.Error(str(err)) from None
+        raise refuse(err) from None
     results = []
     for text in texts:
         try:

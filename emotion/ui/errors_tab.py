@@ -122,7 +122,8 @@ def build(page: Page, tab: gr.Tab) -> None:
             labels_html = gr.HTML()
             groups = gr.HTML()
             pairs = gr.Dataframe(label="Most confused: gold label missed, other label predicted instead "
-                                       "(select to filter to those comments)", interactive=False, max_height=360)
+                                       "(select to filter to those comments)", interactive=False, max_height=360,
+                                 elem_id="pairs-table")
         with gr.Column(scale=3):
             bars = gr.HTML()
     filters = [gold, predicted, match, outcomes, low, high, query]
