@@ -228,3 +228,29 @@ def test_browser_predict_state_never_lies(app_url):
             outline = target.evaluate("e => getComputedStyle(e).outlineStyle + ' ' + getComputedStyle(e).outlineWidth")
             assert outline.split()[0] != "none" and outline.split()[1] != "0px", outline
         browser.close()
+
+
+@pytest.mark.browser
+@browser_test
+def test_browser_every_tab_passes_axe_color_contrast(app_url):
+    """axe-core's WCAG AA contrast rule (4.5:1 for text) on every tab, with results on screen."""
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import expect, sync_playwright
+
+    axe = Axe()
+    with sync_playwright() as p:
+        browser, page = launch(p)
+        page.goto(app_url)
+        page.get_by_label("Comment").fill("i am so proud of you")
+        page.get_by_label("Comment").press("Enter")
+        expect(page.locator("table.bars tbody tr")).to_have_count(28, timeout=30_000)
+        tabs = [("Predict", None), ("Per-class charts", "Test set"), ("Metrics", None), ("Error analysis", None),
+                ("About", None)]
+        for name, parent in tabs:
+            if parent:
+                page.get_by_role("tab", name=parent).click()
+            page.get_by_role("tab", name=name).click()
+            page.wait_for_timeout(2500)
+            found = axe.run(page, options={"runOnly": ["color-contrast"]}).response["violations"]
+            assert not found, (name, [(n["target"], n["any"][0]["message"]) for v in found for n in v["nodes"]][:5])
+        browser.close()
