@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> None:
     setup_logging()
     from emotion.errors import EmotionError
     from emotion.ui import build_app
-    from emotion.ui.app import CSS, THEME
+    from emotion.ui.app import CSS, JS, THEME
     from emotion.ui.context import AppContext
 
     try:
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(1)
     demo.queue(default_concurrency_limit=4, max_size=64)
     try:
-        demo.launch(server_name=args.host, server_port=args.port, share=args.share, css=CSS, theme=THEME)
+        demo.launch(server_name=args.host, server_port=args.port, share=args.share, css=CSS, js=JS, theme=THEME)
     except OSError as err:  # the port is taken, or the address cannot be bound
         logging.getLogger("app").error("Cannot serve on %s:%s (%s). Pass another port, e.g. --port %s.",
                                        args.host, args.port, str(err).split("\n")[0], args.port + 1)

@@ -1,4 +1,4 @@
-"""Save a screenshot of each tab of a running app to docs/ (Debian chromium + playwright).
+"""Save a screenshot of each tab of a running app to docs/, at desktop and phone width (Debian chromium + playwright).
 
     python app.py --data_dir ../shared/data/goemotions &
     python scripts/screenshots.py --url http://127.0.0.1:7860/
@@ -12,8 +12,11 @@ from pathlib import Path
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 # GoEmotions texts are not ours to publish, so screenshots blur every comment from the data set.
-BLUR_DATA = "#error-table table, #error-table .cell-wrap, #error-comment textarea { filter: blur(12px); }"
-TABS = [("Per-class charts", "classes"), ("Test-set metrics", "metrics"), ("Error analysis", "errors"), ("About", "about")]
+BLUR_DATA = "#error-table [role=gridcell], #error-comment textarea { filter: blur(12px); }"
+# (tab, its parent tab or None, file name, what shows it is drawn)
+TABS = [("Per-class charts", "Test set", "classes", ".js-plotly-plot"), ("Metrics", None, "metrics", ".js-plotly-plot"),
+        ("Error analysis", None, "errors", "#error-table [role=gridcell]"), ("About", None, "about", None)]
+WIDTHS = {"": (1400, 1000), "-phone": (390, 844)}
 
 
 def main() -> None:
@@ -28,22 +31,25 @@ def main() -> None:
     out.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=args.chromium, headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(args.url)
-        page.add_style_tag(content=BLUR_DATA)
-        page.get_by_label("Comment").fill("Thank you so much for this, you honestly made my whole week!")
-        page.get_by_role("button", name="Predict", exact=True).click()
-        expect(page.locator(".chip").first).to_be_visible(timeout=60_000)
-        page.wait_for_timeout(1000)
-        page.screenshot(path=out / "predict.png", full_page=True)
-        for tab, name in TABS:
-            page.get_by_role("tab", name=tab).click()
-            panel = page.locator("[role=tabpanel]:visible")
-            if name != "about":
-                expect(panel.locator(".js-plotly-plot").first).to_be_visible(timeout=180_000)
-            page.wait_for_timeout(2500)
-            page.screenshot(path=out / f"{name}.png", full_page=True)
-            print(f"saved {out / name}.png")
+        for suffix, (width, height) in WIDTHS.items():
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.goto(args.url)
+            page.add_style_tag(content=BLUR_DATA)
+            page.get_by_label("Comment").fill("Thank you so much for this, you honestly made my whole week!")
+            page.get_by_role("button", name="Predict", exact=True).click()
+            expect(page.locator(".chip").first).to_be_visible(timeout=60_000)
+            page.wait_for_timeout(1000)
+            page.screenshot(path=out / f"predict{suffix}.png", full_page=True)
+            for tab, parent, name, drawn in TABS:
+                if parent:
+                    page.get_by_role("tab", name=parent).click()
+                page.get_by_role("tab", name=tab).click()
+                if drawn:
+                    expect(page.locator(f"[role=tabpanel]:visible {drawn}").first).to_be_visible(timeout=180_000)
+                page.wait_for_timeout(2500)
+                page.screenshot(path=out / f"{name}{suffix}.png", full_page=True)
+                print(f"saved {out / name}{suffix}.png")
+            page.close()
         browser.close()
 
 

@@ -220,6 +220,11 @@ def test_browser_predict_state_never_lies(app_url):
         page.get_by_role("button", name="Reset").first.click()
         expect(threshold_cells.first).not_to_have_text("0.95", timeout=5_000)
         assert len(set(threshold_cells.all_inner_texts())) == 1
+        # A radio group is one tab stop; the arrow keys choose inside it.
+        page.get_by_role("button", name="Predict", exact=True).focus()
+        page.keyboard.press("Tab")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.type") != "radio"
         # Keyboard focus is visible on the text box, the radios and the slider.
         for target in (box, page.get_by_label("Tuned per-class thresholds").first, page.locator("input[type=range]").first):
             target.focus()

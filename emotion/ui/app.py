@@ -14,6 +14,7 @@ from .inputs import InputError, Limits, check_batch, clean_text, reading_notices
 
 TITLE = "GoEmotions: multi-label emotion classifier for Reddit-style comments"
 CSS = Path(__file__).with_name("app.css").read_text()
+JS = Path(__file__).with_name("app.js").read_text()  # run once when the page loads
 # Gradio's Soft theme with every text at WCAG AA contrast (4.5:1): darker labels, hints and selections.
 THEME = gr.themes.Soft().set(
     block_label_text_color="*primary_800", block_title_text_color="*primary_800", block_info_text_color="*neutral_600",
@@ -89,4 +90,4 @@ def build_app(ctx: AppContext, limits: Limits | None = None) -> gr.Blocks:
     return demo
 
 
-__all__ = ["build_app", "TITLE", "CSS", "THEME"]
+__all__ = ["build_app", "TITLE", "CSS", "JS", "THEME"]

@@ -91,8 +91,11 @@ def analysis_view(page: Page, tab: gr.Tab, view, inputs: list, outputs: list, tr
 
     args = dict(inputs=[page.shown, shown, page.setting, *inputs], outputs=[shown, *outputs],
                 api_visibility="undocumented", trigger_mode="always_last")
-    tab.select(None, None, [page.shown], js=f"() => {json.dumps(name)}").then(refresh, **args)
-    for event in (*page.opened, *triggers, page.setting.change):
+    # Opening a tab mostly finds its view current: no progress overlay flickers over it.
+    tab.select(None, None, [page.shown], js=f"() => {json.dumps(name)}").then(refresh, **args, show_progress="hidden")
+    for event in page.opened:
+        event(refresh, **args, show_progress="hidden")
+    for event in (*triggers, page.setting.change):
         event(refresh, **args)
 
 

@@ -56,8 +56,16 @@ class AppContext:
 
     def load(self) -> None:
         """Load the model and thresholds now (about a second): a damaged checkpoint then stops the
-        start with a clear message instead of failing on the first click."""
+        start with a clear message instead of failing on the first click. The test set loads in the
+        background, so the page is up at once and the test-set tabs seldom wait for it."""
         _ = self.classifier
+        threading.Thread(target=self._preload, name="test-set", daemon=True).start()
+
+    def _preload(self) -> None:
+        try:
+            self.test_set()
+        except DataUnavailable:
+            pass  # the test-set tabs say what is missing when opened
 
     @cached_property
     def classifier(self) -> EmotionClassifier:

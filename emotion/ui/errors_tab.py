@@ -134,7 +134,8 @@ def build(page: Page, tab: gr.Tab) -> None:
     def on_select(setting: str, shown: pd.DataFrame, evt: gr.SelectData):
         return detail(ctx, setting, shown, evt)
 
-    table.select(on_select, [page.setting, table], [comment, selected], api_visibility="undocumented")
+    table.select(on_select, [page.setting, table], [comment, selected], api_visibility="undocumented",
+                 show_progress="hidden")
     selected.change(None, [selected], [labels_html, bars, groups],
                     js=render_js("payload") + "return payload ? render(payload, 'per_class', 0) : ['', '', '']; }")
     pairs.select(pick_pair, [pairs], [gold, predicted, match], api_visibility="undocumented")
