@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from emotion.analysis import OUTCOMES
+from emotion.analysis import OUTCOMES, threshold_sweep
 from emotion.ui import about_tab, classes_tab, errors_tab, metrics_tab, predict_tab
 from emotion.ui.app import api_predict, api_predict_batch, build_app
 from emotion.ui.common import Page
@@ -103,8 +103,10 @@ def test_clean_text():
 
 
 def test_metrics_view_recomputes_from_stored_probabilities(ctx):
-    headline, table, sweep, hist, gold_co, pred_co = metrics_tab.metrics_view(ctx, 0.3)
+    headline, table, sweep, hist, gold_co, pred_co, words = metrics_tab.metrics_view(ctx, 0.3)
     assert "Test set, 24 comments" in headline and "micro F1" in headline
+    best = threshold_sweep(ctx.test_set().probs, ctx.test_set().y_true).micro_f1.max()
+    assert f"micro f1 peaks at {best:.3f}" in words and "Most frequent pairs, gold:" in words
     assert table["label"].tolist() == ctx.labels
     assert any(s.type == "line" and s.x0 == 0.3 for s in sweep.layout.shapes)  # the current threshold is marked
     per_class = metrics_tab.metrics_view(ctx, "per_class")

@@ -6,6 +6,7 @@ import html
 from functools import partial
 
 import gradio as gr
+import numpy as np
 import pandas as pd
 
 from ..analysis import cooccurrence, label_ece, labels_per_comment, pr_curve, reliability, threshold_sweep
@@ -29,27 +30,50 @@ def headline_html(metrics: dict[str, float], n: int) -> str:
     return f"<p>Test set, {n:,} comments.</p><div class='stats'>{cards}</div>"
 
 
+def charts_in_words(sweep: pd.DataFrame, per_comment: pd.DataFrame, gold_pairs, predicted_pairs, labels) -> str:
+    """What the charts below show, as text: their alternative for screen readers and a quick read."""
+    def best(column: str) -> str:
+        row = sweep.loc[sweep[column].idxmax()]
+        return f"{column.replace('_', ' ')} peaks at {row[column]:.3f} (threshold {row['threshold']:.2f})"
+
+    def share(column: str) -> str:
+        counts = per_comment[column].to_numpy()
+        total = max(counts.sum(), 1)
+        return f"{counts[0] / total:.0%} none, {counts[1] / total:.0%} one, {counts[2:].sum() / total:.0%} two or more"
+
+    def top_pairs(matrix) -> str:
+        upper = np.triu(matrix, 1)
+        order = np.argsort(upper, axis=None)[::-1][:3]
+        return ", ".join(f"{labels[i]} & {labels[j]} ({upper[i, j]})" for i, j in zip(*np.unravel_index(order, upper.shape)))
+
+    return (f"In words: with one global threshold on test, {best('micro_f1')} and {best('macro_f1')}. "
+            f"Labels per comment, gold: {share('true')}; predicted: {share('predicted')}. "
+            f"Most frequent pairs, gold: {top_pairs(gold_pairs)}; predicted: {top_pairs(predicted_pairs)}.")
+
+
 def metrics_view(ctx: AppContext, setting: str | float):
     """The threshold-dependent outputs: headline metrics, per-class table, sweep, histogram, co-occurrence."""
     try:
         test = ctx.test_set(gr.Progress())
     except DataUnavailable as err:
         empty = charts.message("No test data loaded.")
-        return str(err), pd.DataFrame(), empty, empty, empty, empty
+        return str(err), pd.DataFrame(), empty, empty, empty, empty, ""
     thresholds = ctx.thresholds_for(setting, ctx.test_thresholds)
     y_pred = binarize(test.probs, thresholds)
     metrics = compute_metrics(test.probs, test.y_true, thresholds)
     table = per_class_table(test.probs, test.y_true, ctx.labels, thresholds).round(3)
     sweep = ctx.memo("sweep", lambda: threshold_sweep(test.probs, test.y_true))
     current = None if setting == PER_CLASS else float(setting)
+    per_comment = labels_per_comment(test.y_true, y_pred)
+    gold_pairs, predicted_pairs = cooccurrence(test.y_true), cooccurrence(y_pred)
     return (
         headline_html(metrics, len(test.ids)),
         table,
         charts.threshold_sweep(sweep, current),
-        charts.labels_per_comment(labels_per_comment(test.y_true, y_pred)),
-        ctx.memo("gold_cooccurrence", lambda: charts.heatmap(cooccurrence(test.y_true), ctx.labels,
-                                                             "Gold labels together (comments)")),
-        charts.heatmap(cooccurrence(y_pred), ctx.labels, "Predicted labels together (comments)"),
+        charts.labels_per_comment(per_comment),
+        ctx.memo("gold_cooccurrence", lambda: charts.heatmap(gold_pairs, ctx.labels, "Gold labels together (comments)")),
+        charts.heatmap(predicted_pairs, ctx.labels, "Predicted labels together (comments)"),
+        charts_in_words(sweep, per_comment, gold_pairs, predicted_pairs, ctx.labels),
     )
 
 
@@ -83,6 +107,7 @@ def build(page: Page, tab: gr.Tab) -> None:
     with gr.Row():
         gold_co = gr.Plot()
         pred_co = gr.Plot()
-    analysis_view(page, tab, partial(metrics_view, ctx), [], [headline, table, sweep, hist, gold_co, pred_co])
+    in_words = gr.Markdown(elem_id="charts-in-words")
+    analysis_view(page, tab, partial(metrics_view, ctx), [], [headline, table, sweep, hist, gold_co, pred_co, in_words])
     analysis_view(page, tab, lambda _setting, chosen: curves_view(ctx, chosen), [label], [pr, calibration],
                   triggers=(label.change,), threshold_free=True)
