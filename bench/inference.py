@@ -137,11 +137,11 @@ def app_figures(checkpoint: str, data_dir: str) -> dict[str, float]:
 
     ctx = AppContext(checkpoint, data_dir)
     ctx.load()
-    metrics_view(ctx, "global", 0.5)  # loads the test set and the memoised, threshold-free parts
+    metrics_view(ctx, 0.5)  # loads the test set and the memoised, threshold-free parts
     times = []
     for value in (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.55):
         begin = time.perf_counter()
-        metrics_view(ctx, "global", value)
+        metrics_view(ctx, value)
         times.append(time.perf_counter() - begin)
     return {"start_to_first_answer_s": first_answer, "slider_metrics_ms": 1000 * float(np.median(times)),
             "backend": ctx.classifier.backend}
