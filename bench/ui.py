@@ -3,8 +3,8 @@
     python bench/ui.py --data_dir ../shared/data/goemotions            # writes bench/results/ui.md
 
 Each figure runs from the person's action (a click, a key, a mouse-up) to the moment the page stops
-changing: a MutationObserver stamps every DOM change, and the figure is the last stamp before the
-page has been quiet for --quiet_ms. Server time alone would hide the browser's share.
+changing: a MutationObserver stamps every visible DOM change, and the figure is the last stamp before
+the page has been quiet for --quiet_ms. Server time alone would hide the browser's share.
 """
 
 from __future__ import annotations
@@ -23,8 +23,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+# Changes inside hidden elements (a status tracker an event runs with show_progress="hidden") show nothing.
 WATCH = """() => { window.__last = performance.now(); if (window.__watch) return;
-  window.__watch = new MutationObserver(() => { window.__last = performance.now(); });
+  const seen = (m) => { const e = m.target.nodeType === 1 ? m.target : m.target.parentElement;
+                        return e && !e.closest('.hidden, [hidden]'); };
+  window.__watch = new MutationObserver((ms) => { if (ms.some(seen)) window.__last = performance.now(); });
   window.__watch.observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true}); }"""
 
 
