@@ -5,8 +5,9 @@ on the same test comments, plus the app's own start-up and slider figures.
     python bench/inference.py --data_dir ../shared/data/goemotions \
         --checkpoint checkpoints/minilm-l4-distilled --teacher checkpoints/minilm-goemotions
 
-With ``--teacher`` (the checkpoint a student was distilled from), the teacher's pipeline and torch
-rows are added, so the student's speed and F1 are also shown against the model it replaces.
+With ``--teacher`` (the model a student would replace: the one it was distilled from, or today's
+default), that model's pipeline and torch rows are added, so the student's speed (batched and
+one-comment p50) and F1 are also shown against it.
 
 Each engine runs in a fresh process (so its peak memory is its own) and measures: one-comment
 latency p50 / p95 (a call per comment, tokenization included), batched throughput over the whole
@@ -151,14 +152,16 @@ def table(results: dict[str, dict]) -> str:
     base = results["pipeline"]
     ref = results["torch"]
     teacher = results.get(f"{TEACHER} pipeline")
-    head = ("| engine | one comment p50 | p95 | batched | vs pipeline | " + ("vs teacher pipeline | " if teacher else "")
+    head = ("| engine | one comment p50 | p95 | batched | vs pipeline | "
+            + ("vs teacher pipeline: batched, p50 | " if teacher else "")
             + "peak memory | test micro F1 | macro F1 | per-class micro F1 | per-class macro F1 | label sets = torch "
             "| global threshold |")
     lines = [head, "|---" * (head.count("|") - 1) + "|"]
     for name, r in results.items():
         f1 = " | ".join(f"{r[k]:.4f} ({r[k] - ref[k]:+.4f})" if name != "torch" else f"{r[k]:.4f}"
                         for k in ("micro_f1", "macro_f1", "per_class_micro_f1", "per_class_macro_f1"))
-        vs_teacher = f"{r['comments_per_s'] / teacher['comments_per_s']:.1f}x | " if teacher else ""
+        vs_teacher = (f"{r['comments_per_s'] / teacher['comments_per_s']:.1f}x, {r['p50_ms'] / teacher['p50_ms']:.2f}x | "
+                      if teacher else "")
         lines.append(
             f"| {name} | {r['p50_ms']:.1f} ms | {r['p95_ms']:.1f} ms | {r['comments_per_s']:.0f}/s | "
             f"{r['comments_per_s'] / base['comments_per_s']:.1f}x | {vs_teacher}{r['peak_mib']:.0f} MiB | {f1} | "
@@ -172,7 +175,7 @@ def main() -> None:
     parser.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT))
     parser.add_argument("--data_dir", default=os.environ.get("GOEMOTIONS_DIR"), help="GoEmotions folder")
     parser.add_argument("--engines", nargs="+", default=list(ENGINES), choices=ENGINES)
-    parser.add_argument("--teacher", help="the checkpoint a student --checkpoint was distilled from: adds its "
+    parser.add_argument("--teacher", help="the model a student --checkpoint would replace: adds its "
                                           "pipeline and torch rows")
     parser.add_argument("--latency_comments", type=int, default=300, help="comments timed one at a time")
     parser.add_argument("--skip_app", action="store_true", help="leave out the app's start-up and slider figures")
@@ -221,7 +224,7 @@ def main() -> None:
     report = [
         f"# Inference benchmark ({time.strftime('%Y-%m-%d')})", "",
         f"Checkpoint `{Path(args.checkpoint).name}`"
-        + (f" (teacher rows: `{Path(args.teacher).name}`, the model it was distilled from)" if args.teacher else "")
+        + (f" (teacher rows: `{Path(args.teacher).name}`, the model it would replace)" if args.teacher else "")
         + f"; GoEmotions test split ({len(gold):,} comments); batch {BATCH}; "
         f"{cpu_threads()} CPU threads ({platform.processor() or platform.machine()}, {instruction_set()}); F1 at the thresholds "
         "each engine's answers use, tuned on dev (global: micro / macro; per-class; onnx backends at their own "
