@@ -109,16 +109,16 @@ def measure(args, url: str) -> dict[str, list[float]]:
             add("Predict slider mouse-up to final labels", settle(page, drag(page, slider, to), args.quiet_ms))
         if args.data_dir:
             test_tab = page.get_by_role("tab", name="Test set")
-            add("analysis tab first open (Per-class charts, loads the test set)",
+            add("analysis tab first open (Per class, the first Plotly chart)",
                 settle(page, test_tab.click, args.quiet_ms))
-            for name in ("Metrics", "Error analysis"):
+            for name in ("Metrics", "Errors"):
                 add("analysis tab first open", settle(page, page.get_by_role("tab", name=name).click, args.quiet_ms))
             for _ in range(2):
-                for name in ("Per-class charts", "Metrics", "Error analysis"):
+                for name in ("Per class", "Metrics", "Errors"):
                     add("analysis tab revisit", settle(page, page.get_by_role("tab", name=name).click, args.quiet_ms))
             analysis_slider = page.locator("[role=tabpanel]:visible input[type=range]").first
             for to in (0.2, 0.8, 0.4):
-                add("analysis slider mouse-up to settled view (Error analysis)",
+                add("analysis slider mouse-up to settled view (Errors)",
                     settle(page, drag(page, analysis_slider, to), args.quiet_ms))
             rows = page.locator("#error-table .virtual-row")
             for i in range(3):

@@ -14,8 +14,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 # GoEmotions texts are not ours to publish, so screenshots blur every comment from the data set.
 BLUR_DATA = "#error-table [role=gridcell], #error-comment textarea { filter: blur(12px); }"
 # (tab, its parent tab or None, file name, what shows it is drawn)
-TABS = [("Per-class charts", "Test set", "classes", ".js-plotly-plot"), ("Metrics", None, "metrics", ".js-plotly-plot"),
-        ("Error analysis", None, "errors", "#error-table [role=gridcell]"), ("About", None, "about", None)]
+TABS = [("Per class", "Test set", "classes", ".js-plotly-plot"), ("Metrics", None, "metrics", ".js-plotly-plot"),
+        ("Errors", None, "errors", "#error-table [role=gridcell]"), ("About", None, "about", None)]
 WIDTHS = {"": (1400, 1000), "-phone": (390, 844)}
 
 
@@ -45,7 +45,7 @@ def main() -> None:
                     page.get_by_role("tab", name=parent).click()
                 page.get_by_role("tab", name=tab).click()
                 if drawn:
-                    expect(page.locator(f"[role=tabpanel]:visible {drawn}").first).to_be_visible(timeout=180_000)
+                    expect(page.locator(drawn).filter(visible=True).first).to_be_visible(timeout=180_000)
                 page.wait_for_timeout(2500)
                 page.screenshot(path=out / f"{name}{suffix}.png", full_page=True)
                 print(f"saved {out / name}{suffix}.png")

@@ -161,8 +161,8 @@ def test_browser_predicts_moves_the_slider_and_renders_every_tab(app_url):
         assert low > high, (low, high)
         assert page.evaluate("window.__pwned === undefined")
         page.get_by_role("tab", name="Test set").click()
-        for tab, drawn in (("Per-class charts", ".js-plotly-plot"), ("Metrics", ".js-plotly-plot"),
-                           ("Error analysis", "table.bars")):
+        for tab, drawn in (("Per class", ".js-plotly-plot"), ("Metrics", ".js-plotly-plot"),
+                           ("Errors", "table.bars")):
             page.get_by_role("tab", name=tab).click()
             panel = page.locator("[role=tabpanel]:visible [role=tabpanel]:visible")
             expect(panel.locator(drawn).first).to_be_visible(timeout=30_000)
@@ -249,7 +249,7 @@ def test_browser_every_tab_passes_axe_color_contrast(app_url):
         page.get_by_label("Comment").fill("i am so proud of you")
         page.get_by_label("Comment").press("Enter")
         expect(page.locator("table.bars tbody tr")).to_have_count(28, timeout=30_000)
-        tabs = [("Predict", None), ("Per-class charts", "Test set"), ("Metrics", None), ("Error analysis", None),
+        tabs = [("Predict", None), ("Per class", "Test set"), ("Metrics", None), ("Errors", None),
                 ("About", None)]
         for name, parent in tabs:
             if parent:
@@ -258,4 +258,25 @@ def test_browser_every_tab_passes_axe_color_contrast(app_url):
             page.wait_for_timeout(2500)
             found = axe.run(page, options={"runOnly": ["color-contrast"]}).response["violations"]
             assert not found, (name, [(n["target"], n["any"][0]["message"]) for v in found for n in v["nodes"]][:5])
+        browser.close()
+
+
+@pytest.mark.browser
+@browser_test
+def test_browser_phone_width_reaches_every_tab_and_reads_the_headline(app_url):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser, _ = launch(p)
+        page = browser.new_page(viewport={"width": 390, "height": 844})
+        page.goto(app_url)
+        for name in ("Predict", "Test set", "About"):
+            expect(page.get_by_role("tab", name=name)).to_be_visible(timeout=30_000)
+        page.get_by_role("tab", name="Test set").click()
+        for name in ("Per class", "Metrics", "Errors"):  # none hidden behind an overflow menu
+            expect(page.get_by_role("tab", name=name)).to_be_visible()
+        page.get_by_role("tab", name="Metrics").click()
+        card = page.locator(".stats div").first
+        expect(card).to_be_visible(timeout=30_000)
+        assert card.bounding_box()["width"] >= 100  # a figure and its name, not a letter a line
         browser.close()

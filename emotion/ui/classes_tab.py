@@ -13,7 +13,7 @@ from . import charts
 from .common import Page, analysis_view
 from .context import AppContext, DataUnavailable
 
-TITLE = "Per-class charts"
+TITLE = "Per class"
 
 
 def class_charts(ctx: AppContext, setting: str | float, metric: str):

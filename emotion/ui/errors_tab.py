@@ -14,9 +14,9 @@ from . import charts
 from .common import Page, analysis_view, parse_setting, probabilities_payload, render_js
 from .context import AppContext, DataUnavailable
 
-TITLE = "Error analysis"
+TITLE = "Errors"
 ANY = "(any)"
-SHOWN_ROWS = 300
+SHOWN_ROWS = 100  # a person reads the first few dozen; the CSV holds every match
 TEXT_SHOWN = 90  # characters of a comment in the table; the whole comment shows on select
 TABLE_COLUMNS = ["outcome", "gold", "predicted", "text", "loss", "max_prob", "id"]
 WIDTHS = ["9%", "19%", "19%", "35%", "6%", "6%", "6%"]
