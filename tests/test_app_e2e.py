@@ -230,8 +230,10 @@ def test_browser_predict_state_never_lies(app_url):
             target.focus()
             page.keyboard.press("Shift+Tab")
             page.keyboard.press("Tab")
-            outline = target.evaluate("e => getComputedStyle(e).outlineStyle + ' ' + getComputedStyle(e).outlineWidth")
-            assert outline.split()[0] != "none" and outline.split()[1] != "0px", outline
+            # The element keyboard focus lands on (in a radio group: its checked radio).
+            kind, style, width = page.evaluate("(() => { const e = document.activeElement, s = getComputedStyle(e); "
+                                               "return [e.type, s.outlineStyle, s.outlineWidth]; })()")
+            assert kind == target.evaluate("e => e.type") and style != "none" and width != "0px", (kind, style, width)
         browser.close()
 
 
