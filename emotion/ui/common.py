@@ -45,9 +45,9 @@ def policy_controls(thresholds: Thresholds | None, tuned_for: str = "", reset: b
         policy = gr.Radio(POLICIES if tuned else POLICIES[1:], value=PER_CLASS if tuned else GLOBAL,
                           label="Threshold policy", scale=2)
         # The slider's range bounds what a person can pick; a tuned value outside it is clamped.
+        info = f"tuned on dev{tuned_for}: {default:.2f}" if tuned else "the checkpoint has no tuned thresholds"
         slider = gr.Slider(SLIDER_MIN, SLIDER_MAX, value=clamp(default), step=0.01, label="Global threshold",
-                           scale=3, buttons=None if reset else [], info=(f"tuned on dev{tuned_for}: {default:.2f}" if tuned
-                                          else "the checkpoint has no tuned thresholds") + "; a typed value is kept in range")
+                           scale=3, buttons=None if reset else [], info=info + "; a typed value is kept in range")
     return policy, slider
 
 
