@@ -10,7 +10,7 @@ import gradio as gr
 from . import about_tab, classes_tab, errors_tab, metrics_tab, predict_tab
 from .common import Page, shared_threshold
 from .context import AppContext
-from .inputs import InputError, Limits, check_batch, clean_text, reading_notices
+from .inputs import InputError, Limits, check_batch, read_comment
 
 TITLE = "GoEmotions: multi-label emotion classifier for Reddit-style comments"
 CSS = Path(__file__).with_name("app.css").read_text()
@@ -35,12 +35,12 @@ def api_predict(ctx: AppContext, limits: Limits, text: str, threshold: float | N
     """Predict the emotions of one comment. threshold: None uses the checkpoint's tuned per-class
     thresholds; a number in [0, 1] applies to every label."""
     try:
-        text, notices = clean_text(text, limits)
+        text, notices = read_comment(ctx.classifier, text, limits)
         p = ctx.classifier.predict(text, threshold=threshold, top_k=3)
     except (InputError, ValueError) as err:
         raise refuse(err) from None
     return {"labels": p.labels, "top": p.top, "probabilities": p.probabilities,
-            "notices": notices + reading_notices(ctx.classifier, text)}
+            "notices": notices}
 
 
 def api_predict_batch(ctx: AppContext, limits: Limits, texts: list[str], threshold: float | None = None) -> list[dict]:

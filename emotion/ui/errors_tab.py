@@ -10,7 +10,6 @@ import pandas as pd
 
 from ..analysis import OUTCOME_HELP, OUTCOMES, confused_pairs, error_table
 from ..metrics import binarize
-from . import charts
 from .common import Page, analysis_view, parse_setting, probabilities_payload, render_js
 from .context import AppContext, DataUnavailable
 

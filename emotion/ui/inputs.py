@@ -48,6 +48,12 @@ def clean_text(text: str | None, limits: Limits) -> tuple[str, list[str]]:
     return cleaned, notices
 
 
+def read_comment(classifier, text: str | None, limits: Limits) -> tuple[str, list[str]]:
+    """The cleaned comment and every notice about it: what was removed or cut, and what the model cannot read."""
+    text, notices = clean_text(text, limits)
+    return text, notices + reading_notices(classifier, text)
+
+
 def reading_notices(classifier, text: str) -> list[str]:
     """What the person should know about how much of ``text`` the model can read."""
     tokens, unknown = classifier.count_tokens(text)

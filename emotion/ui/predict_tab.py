@@ -19,7 +19,7 @@ import pandas as pd
 from ..predict import labels_above
 from ..thresholds import PER_CLASS
 from .common import Page, clamp_js, probabilities_payload, render_js, backend_note, policy_controls
-from .inputs import InputError, Limits, clean_text, read_batch, reading_notices
+from .inputs import InputError, read_batch, read_comment
 
 TITLE = "Predict"
 log = logging.getLogger(__name__)
@@ -36,16 +36,16 @@ EXAMPLES = [
 ]
 
 
-def read_comment(page: Page, text: str) -> tuple[np.ndarray, list[str]]:
+def score_comment(page: Page, text: str) -> tuple[np.ndarray, list[str]]:
     """Probabilities for one comment, and notices about what was cleaned, cut or unreadable."""
-    text, notices = clean_text(text, page.limits)
-    return page.ctx.classifier.predict_probabilities([text])[0], notices + reading_notices(page.ctx.classifier, text)
+    text, notices = read_comment(page.ctx.classifier, text, page.limits)
+    return page.ctx.classifier.predict_probabilities([text])[0], notices
 
 
 def predict_one(page: Page, text: str) -> tuple[dict | None, str]:
     """The comment's payload and notices; an input error replaces the old result with its message."""
     try:
-        probs, notices = read_comment(page, text)
+        probs, notices = score_comment(page, text)
     except InputError as err:
         log.info("input refused: %s", err)
         return None, f"<p class='error'>{html.escape(str(err))}</p>"
