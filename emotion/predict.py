@@ -18,6 +18,7 @@ from .checkpoint import DEFAULT_MAX_LENGTH, Checkpoint, CheckpointError
 from .errors import EmotionError
 from .text import normalizer
 from .thresholds import ThresholdChoice, Thresholds, resolve
+from .tokenizer import Tokenizer
 
 
 @dataclass(frozen=True)
@@ -33,9 +34,13 @@ def labels_above(probs: np.ndarray, thresholds: np.ndarray, labels: Sequence[str
     return [labels[i] for i in np.argsort(-probs, kind="stable") if probs[i] >= thresholds[i]]
 
 
+GPU_DRIVERS = ("/dev/nvidiactl", "/dev/kfd", "/dev/dxg")  # NVIDIA, AMD ROCm, WSL
+
+
 def pick_device(device: str | None = None) -> str:
-    """The device torch runs on: as asked, else CUDA when PyTorch sees a GPU, else the CPU."""
-    if device or not backends.torch_available():
+    """The device torch runs on: as asked, else CUDA when PyTorch sees a GPU, else the CPU. PyTorch is
+    imported to ask only where a GPU driver is present: importing it takes seconds of an app's start."""
+    if device or not backends.torch_available() or not any(map(os.path.exists, GPU_DRIVERS)):
         return str(device or "cpu")
     import torch
 
@@ -50,7 +55,7 @@ def length_sorted_batches(
     The texts go through the Rust tokenizer in one call; each batch is padded with one masked
     numpy assignment.
     """
-    ids = tokenizer(list(texts), truncation=True, max_length=max_length)["input_ids"]
+    ids = tokenizer.encode(texts, max_length)
     lengths = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
     order = np.argsort(lengths, kind="stable")
     pad = tokenizer.pad_token_id or 0
@@ -106,8 +111,6 @@ class EmotionClassifier:
         self, path: str | os.PathLike | Checkpoint, device: str | None = None, batch_size: int = 64,
         max_length: int | None = None, backend: str = backends.AUTO, threads: int | None = None,
     ) -> None:
-        from transformers import AutoTokenizer
-
         self.checkpoint = Checkpoint.open(path)
         self.path = self.checkpoint.path
         if not 1 <= batch_size <= 1024:
@@ -126,7 +129,7 @@ class EmotionClassifier:
             self.backend = "+".join(dict.fromkeys(m.backend for m in self.members))
             self.thresholds = self.torch_thresholds = self.checkpoint.thresholds()
             return
-        self.tokenizer = _load_part(self.path, "the tokenizer files", AutoTokenizer.from_pretrained)
+        self.tokenizer = _load_part(self.path, "the tokenizer files", Tokenizer)
         self.normalize = normalizer(self.checkpoint.text_normalization)
         self.max_length = max_length or self.checkpoint.max_length
         backend = backends.check_backend(backend)
@@ -179,8 +182,8 @@ class EmotionClassifier:
         """(tokens, unknown tokens) the model would read in ``text`` were it not truncated."""
         if self.members:
             return self.members[0].count_tokens(text)
-        with self._lock:  # verbose=False: the length is what we ask; no "indexing errors" warning
-            ids = self.tokenizer(self.normalize(text), truncation=False, verbose=False)["input_ids"]
+        with self._lock:
+            ids = self.tokenizer.encode([self.normalize(text)])[0]
         return len(ids), ids.count(self.tokenizer.unk_token_id)
 
     def threshold_array(self, threshold: ThresholdChoice = None) -> np.ndarray:

@@ -94,3 +94,24 @@ def test_text_normalization_is_recorded_and_applied(tiny_checkpoint, tmp_path):
     (copy / "training_config.json").write_text(json.dumps({**config, "text_normalization": "stem"}))
     with pytest.raises(Exception, match="Unknown text normalization 'stem'"):
         EmotionClassifier(copy, backend="torch")
+
+
+def test_serving_tokenizer_gives_the_ids_transformers_gives(classifier, tiny_checkpoint):
+    from transformers import AutoTokenizer
+
+    hf = AutoTokenizer.from_pretrained(tiny_checkpoint)
+    texts = [*TEXTS, "", "   ", "Ünïcödé café [NAME] 😂😂", "word " * 80]
+    assert classifier.tokenizer.encode(texts, 32) == hf(texts, truncation=True, max_length=32)["input_ids"]
+    assert classifier.tokenizer.encode(texts) == hf(texts, verbose=False)["input_ids"]
+    assert (classifier.tokenizer.pad_token_id, classifier.tokenizer.unk_token_id) == (hf.pad_token_id, hf.unk_token_id)
+
+
+def test_serving_imports_neither_transformers_nor_torch(tiny_checkpoint):
+    import subprocess
+    import sys
+
+    code = (f"import sys; from emotion.predict import EmotionClassifier; "
+            f"c = EmotionClassifier({str(tiny_checkpoint)!r}, backend='onnx'); c.predict('ok'); "
+            "print(sorted({'torch', 'transformers'} & set(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stderr
