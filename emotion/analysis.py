@@ -46,11 +46,17 @@ def example_loss(probs: np.ndarray, y_true: np.ndarray) -> np.ndarray:
     return -(y_true * np.log(p) + (1 - y_true) * np.log(1 - p)).mean(1)
 
 
-def confused_pairs(y_true: np.ndarray, y_pred: np.ndarray, label_names: Sequence[str]) -> pd.DataFrame:
-    """How often gold label A was missed while B was predicted instead (B not gold), most first."""
+def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """(L, L) comment counts: row A, column B counts the comments whose gold label A was missed while
+    B was predicted instead (B not gold). A comment with several misses counts in several cells."""
     missed = (y_true.astype(bool) & ~y_pred.astype(bool)).astype(int)
     spurious = (~y_true.astype(bool) & y_pred.astype(bool)).astype(int)
-    counts = missed.T @ spurious  # (L, L): rows gold-missed, columns predicted-instead
+    return missed.T @ spurious
+
+
+def confused_pairs(y_true: np.ndarray, y_pred: np.ndarray, label_names: Sequence[str]) -> pd.DataFrame:
+    """The non-zero cells of ``confusion_matrix`` as (gold, predicted_instead, count), most first."""
+    counts = confusion_matrix(y_true, y_pred)
     gold, pred = np.nonzero(counts)
     frame = pd.DataFrame({
         "gold": [label_names[i] for i in gold], "predicted_instead": [label_names[j] for j in pred],

@@ -282,3 +282,38 @@ def test_browser_phone_width_reaches_every_tab_and_reads_the_headline(app_url):
         expect(card).to_be_visible(timeout=30_000)
         assert card.bounding_box()["width"] >= 100  # a figure and its name, not a letter a line
         browser.close()
+
+
+@pytest.mark.browser
+@browser_test
+def test_browser_confusion_matrix_cell_filters_to_its_count(app_url, tiny_checkpoint):
+    import re
+
+    import numpy as np
+    from playwright.sync_api import expect, sync_playwright
+
+    from emotion.checkpoint import Checkpoint
+
+    # At the median probability a random tiny model predicts about half the labels, confusing plenty.
+    middle = float(np.median(Checkpoint(tiny_checkpoint).probabilities("test")[1]))
+
+    with sync_playwright() as p:
+        browser, page = launch(p)
+        page.goto(app_url)
+        page.get_by_role("tab", name="Test set").click()
+        page.get_by_role("tab", name="Errors").click()
+        matrix = page.locator("#confusion-matrix")
+        expect(matrix.locator(".virtual-row").first).to_be_visible(timeout=30_000)
+        number = page.locator("[role=tabpanel]:visible input[type=number]").first
+        number.fill(f"{min(max(middle, 0.05), 0.95):.2f}")
+        number.press("Tab")  # leaving the box applies the value, as a slider's release does
+        cells = matrix.locator(".virtual-row [role=gridcell]:not(.first-column)")
+        expect(cells.filter(has_text=re.compile(r"\d")).first).to_be_visible(timeout=30_000)
+        counts = [text.strip() for text in cells.all_inner_texts()]
+        chosen = next(i for i, text in enumerate(counts) if text)
+        cells.nth(chosen).click()
+        summary = page.locator("[role=tabpanel]:visible").get_by_text("comments match").first
+        expect(summary).to_contain_text(f"{counts[chosen]} comments match", timeout=30_000)
+        assert re.fullmatch(r"\d+", counts[chosen])
+        expect(page.get_by_role("combobox", name="Predicted label")).not_to_have_value("(any)")
+        browser.close()

@@ -132,14 +132,14 @@ def test_error_explorer_filters(ctx):
     only = errors_tab.filter_rows(ctx, 0.0, "(any)", "(any)", errors_tab.HAS, ["spurious"], 0, 1, "")[0]
     assert set(only["outcome"]) == {"spurious"}
     middle = float(np.median(ctx.test_set().probs))  # predicts about half the labels: misses and extras
-    summary, table, pairs, download, comment, selected = errors_tab.explore(ctx, middle, "(any)", "(any)", errors_tab.HAS, list(OUTCOMES), 0, 1, "")
+    summary, table, pairs, matrix, download, comment, selected = errors_tab.explore(ctx, middle, "(any)", "(any)", errors_tab.HAS, list(OUTCOMES), 0, 1, "")
     assert "24" in summary and len(table) == 24 and len(pairs) > 0
     assert len(pd.read_csv(download.value["path"])) == 24
 
 
 def test_error_detail_and_pair_selection(ctx):
     middle = float(np.median(ctx.test_set().probs))
-    _, table, pairs, *_ = errors_tab.explore(ctx, middle, "(any)", "(any)", errors_tab.HAS, list(OUTCOMES), 0, 1, "")
+    _, table, pairs, matrix, *_ = errors_tab.explore(ctx, middle, "(any)", "(any)", errors_tab.HAS, list(OUTCOMES), 0, 1, "")
     comment, selected = errors_tab.detail(ctx, "0.05", table, gr.SelectData(None, {"index": [0, 1], "value": ""}))
     full = ctx.test_set().texts[ctx.test_set().ids.index(table.iloc[0]["id"])]
     assert comment == full and table.iloc[0]["text"] in (full, full[:errors_tab.TEXT_SHOWN] + "…")
@@ -147,8 +147,15 @@ def test_error_detail_and_pair_selection(ctx):
     assert selected["gold"] == np.flatnonzero(ctx.test_set().y_true[i]).tolist() and selected["thresholds"] == [0.05] * 28
     gold, instead, match = errors_tab.pick_pair(pairs, gr.SelectData(None, {"index": [0, 0], "value": ""}))
     assert (gold, instead) == tuple(pairs.iloc[0][["gold", "predicted_instead"]]) and match == errors_tab.CONFUSED
-    rows, _ = errors_tab.filter_rows(ctx, middle, gold, instead, match, list(OUTCOMES), 0, 1, "")
+    rows = errors_tab.filter_rows(ctx, middle, gold, instead, match, list(OUTCOMES), 0, 1, "")[0]
     assert len(rows) == pairs.iloc[0]["count"]  # the pair's count is the rows it filters to
+    cells = matrix.data  # every non-zero cell of the matrix is the count of the rows it filters to
+    for r, c in zip(*np.nonzero(cells.iloc[:, 1:].ne("").to_numpy())):
+        gold, instead, match = errors_tab.pick_cell(ctx.labels, gr.SelectData(None, {"index": [r, c + 1], "value": ""}))
+        assert len(errors_tab.filter_rows(ctx, middle, gold, instead, match, list(OUTCOMES), 0, 1, "")[0]) == cells.iat[r, c + 1]
+    assert len(pairs) == min(40, cells.iloc[:, 1:].ne("").to_numpy().sum())  # the list shows the top 40 cells
+    gold, anything, _ = errors_tab.pick_cell(ctx.labels, gr.SelectData(None, {"index": [2, 0], "value": ""}))
+    assert (gold, anything) == (ctx.labels[2], errors_tab.ANY)
 
 
 def test_missing_data_disables_only_the_analysis_tabs(no_data_ctx):

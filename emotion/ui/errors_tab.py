@@ -8,7 +8,7 @@ import gradio as gr
 import numpy as np
 import pandas as pd
 
-from ..analysis import OUTCOME_HELP, OUTCOMES, confused_pairs, error_table
+from ..analysis import OUTCOME_HELP, OUTCOMES, confused_pairs, confusion_matrix, error_table
 from ..metrics import binarize
 from .common import Page, analysis_view, parse_setting, probabilities_payload, render_js
 from .context import AppContext, DataUnavailable
@@ -20,13 +20,14 @@ TEXT_SHOWN = 90  # characters of a comment in the table; the whole comment shows
 TABLE_COLUMNS = ["outcome", "gold", "predicted", "text", "loss", "max_prob", "id"]
 WIDTHS = ["9%", "19%", "19%", "35%", "6%", "6%", "6%"]
 HAS, CONFUSED = "has the gold / predicted label", "gold label missed, the predicted one given instead"
+CORNER = "gold missed \\ predicted instead"
 
 
 def filter_rows(
     ctx: AppContext, setting: str | float, gold: str, predicted: str, match: str, outcomes: list[str],
     low: float, high: float, query: str,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """All rows matching the filters (worst first), and the confused pairs over those rows.
+) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """All rows matching the filters (worst first), and the confused pairs and matrix over those rows.
     ``match`` CONFUSED keeps the rows a confused pair counts: gold missed, predicted not gold."""
     test = ctx.test_set(gr.Progress())
     thresholds = ctx.thresholds_for(setting, ctx.test_thresholds)
@@ -49,16 +50,28 @@ def filter_rows(
     rows = rows[rows["outcome"].isin(outcomes or OUTCOMES)]
     keep = rows.index.to_numpy()
     pairs = confused_pairs(test.y_true[keep], y_pred[keep], ctx.labels)
-    return rows, pairs
+    return rows, pairs, confusion_matrix(test.y_true[keep], y_pred[keep])
+
+
+def matrix_table(counts: np.ndarray, labels: list[str]):
+    """The confusion matrix as a table a person clicks: zeros blank, counts shaded on a log scale
+    (light enough that the numbers keep AA contrast)."""
+    shown = pd.DataFrame(counts, columns=labels).astype(object).where(counts > 0, "")
+    shown.insert(0, CORNER, labels)
+    shade = np.log1p(counts) / max(np.log1p(counts).max(), 1)
+    styles = pd.DataFrame("", index=shown.index, columns=shown.columns)
+    styles.iloc[:, 1:] = np.where(counts > 0, [[f"background-color: rgba(46,134,171,{0.1 + 0.4 * v:.2f})"
+                                                for v in row] for row in shade], "")
+    return shown.style.apply(lambda _: styles, axis=None)
 
 
 def explore(ctx: AppContext, setting, gold, predicted, match, outcomes, low, high, query):
     """The filtered table (worst first), its confused pairs, a CSV of it, and the worst row in detail."""
     try:
-        rows, pairs = filter_rows(ctx, setting, gold, predicted, match, outcomes, low, high, query)
+        rows, pairs, matrix = filter_rows(ctx, setting, gold, predicted, match, outcomes, low, high, query)
     except DataUnavailable as err:
-        return (str(err), pd.DataFrame(columns=TABLE_COLUMNS), pd.DataFrame(), gr.DownloadButton(visible=False),
-                *show_comment(ctx, setting, None))
+        return (str(err), pd.DataFrame(columns=TABLE_COLUMNS), pd.DataFrame(), pd.DataFrame(),
+                gr.DownloadButton(visible=False), *show_comment(ctx, setting, None))
     counts = rows["outcome"].value_counts()
     summary = (f"**{len(rows):,}** comments match; showing the {min(len(rows), SHOWN_ROWS)} the model got most wrong "
                "(highest per-comment cross-entropy). " +
@@ -68,7 +81,7 @@ def explore(ctx: AppContext, setting, gold, predicted, match, outcomes, low, hig
     shown = rows.head(SHOWN_ROWS)[TABLE_COLUMNS].copy()
     shown["text"] = [t if len(t) <= TEXT_SHOWN else t[:TEXT_SHOWN] + "…" for t in shown["text"]]
     first = str(rows.iloc[0]["id"]) if len(rows) else None
-    return (summary, shown, pairs.head(40),
+    return (summary, shown, pairs.head(40), matrix_table(matrix, ctx.labels),
             gr.DownloadButton(value=str(path), visible=len(rows) > 0), *show_comment(ctx, setting, first))
 
 
@@ -94,6 +107,12 @@ def pick_pair(pairs: pd.DataFrame, evt: gr.SelectData):
     """Choosing a confused pair filters the table to exactly the comments it counts."""
     row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
     return pairs.iloc[int(row)]["gold"], pairs.iloc[int(row)]["predicted_instead"], CONFUSED
+
+
+def pick_cell(labels: list[str], evt: gr.SelectData):
+    """Choosing a cell filters to the comments it counts; choosing a row's name, to that label's misses."""
+    row, column = evt.index
+    return labels[row], labels[column - 1] if column > 0 else ANY, CONFUSED
 
 
 def build(page: Page, tab: gr.Tab) -> None:
@@ -125,8 +144,11 @@ def build(page: Page, tab: gr.Tab) -> None:
                                  elem_id="pairs-table")
         with gr.Column(scale=3):
             bars = gr.HTML()
+    matrix = gr.Dataframe(label="Confusion matrix: rows the gold label missed, columns the label predicted instead "
+                                "(select a cell to filter to those comments; a comment may count in several cells)",
+                          interactive=False, max_height=520, pinned_columns=1, elem_id="confusion-matrix")
     filters = [gold, predicted, match, outcomes, low, high, query]
-    analysis_view(page, tab, partial(explore, ctx), filters, [summary, table, pairs, download, comment, selected],
+    analysis_view(page, tab, partial(explore, ctx), filters, [summary, table, pairs, matrix, download, comment, selected],
                   triggers=(gold.change, predicted.change, match.change, outcomes.change, low.release, high.release,
                             query.submit))
 
@@ -138,3 +160,8 @@ def build(page: Page, tab: gr.Tab) -> None:
     selected.change(None, [selected], [labels_html, bars, groups],
                     js=render_js("payload") + "return payload ? render(payload, 'per_class', 0) : ['', '', '']; }")
     pairs.select(pick_pair, [pairs], [gold, predicted, match], api_visibility="undocumented")
+
+    def on_cell(evt: gr.SelectData):
+        return pick_cell(ctx.labels, evt)
+
+    matrix.select(on_cell, None, [gold, predicted, match], api_visibility="undocumented")
