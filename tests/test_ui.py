@@ -111,12 +111,14 @@ def test_metrics_view_recomputes_from_stored_probabilities(ctx):
     assert any(s.type == "line" and s.x0 == 0.3 for s in sweep.layout.shapes)  # the current threshold is marked
     per_class = metrics_tab.metrics_view(ctx, "per_class")
     assert not per_class[2].layout.shapes
-    pr, calibration = metrics_tab.curves_view(ctx, "gratitude")
+    pr, calibration, words = metrics_tab.curves_view(ctx, "gratitude")
+    assert f"micro-average {pr.data[0].name.split('AP ')[1].rstrip(')')}" in words and "gratitude" in words
     assert len(pr.data) == 2 and "AP" in pr.data[1].name and "ECE" in calibration.layout.title.text
 
 
 def test_class_charts(ctx):
-    note, bars, distribution, scatter = classes_tab.class_charts(ctx, "per_class", "recall")
+    note, bars, distribution, scatter, words = classes_tab.class_charts(ctx, "per_class", "recall")
+    assert f"highest recall: {bars.data[0].y[-1]} " in words and f"lowest: {bars.data[0].y[0]} " in words
     assert "r = " in note and "tuned per-class thresholds r =" in note
     assert list(bars.data[0].x) == sorted(bars.data[0].x)
     assert distribution.layout.yaxis.type == "log" and scatter.layout.xaxis.type == "log"

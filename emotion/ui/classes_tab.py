@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import partial
 
 import gradio as gr
+import numpy as np
 
 from ..analysis import frequency_vs_f1
 from ..metrics import per_class_table
@@ -16,18 +17,34 @@ from .context import AppContext, DataUnavailable
 TITLE = "Per class"
 
 
+def classes_in_words(table, metric: str, train_counts) -> str:
+    """What the three charts show, as text: their alternative for screen readers and a quick read."""
+    ranked = table.sort_values(metric, kind="stable")  # the bar chart's order
+
+    def name(rows) -> str:
+        return ", ".join(f"{r.label} {getattr(r, metric):.2f} (n={r.support})" for r in rows.itertuples())
+    words = f"In words: highest {metric}: {name(ranked.tail(3)[::-1])}; lowest: {name(ranked.head(3))}."
+    if train_counts is not None:
+        order = np.argsort(train_counts)
+        labels = table["label"].tolist()
+        words += (f" Training comments per label run from {int(train_counts[order[0]]):,} ({labels[order[0]]}) "
+                  f"to {int(train_counts[order[-1]]):,} ({labels[order[-1]]}).")
+    return words
+
+
 def class_charts(ctx: AppContext, setting: str | float, metric: str):
     try:
         test = ctx.test_set(gr.Progress())
     except DataUnavailable as err:
         empty = charts.message("No test data loaded.")
-        return str(err), empty, empty, empty
+        return str(err), empty, empty, empty, ""
     table = per_class_table(test.probs, test.y_true, ctx.labels, ctx.thresholds_for(setting, ctx.test_thresholds))
     bars = charts.metric_bars(table, metric)
     distribution = charts.class_distribution(ctx.labels, test.train_counts, test.y_true.sum(0))
     if test.train_counts is None:
         return ("Training counts unavailable.", bars, distribution,
-                charts.message("The training split could not be loaded, so label frequency is unknown."))
+                charts.message("The training split could not be loaded, so label frequency is unknown."),
+                classes_in_words(table, metric, None))
     f1 = table["f1"].to_numpy()
     r = frequency_vs_f1(test.train_counts, f1)
     note = f"Correlation of log training frequency with test F1 at this setting: **r = {r:.2f}**."
@@ -40,7 +57,8 @@ def class_charts(ctx: AppContext, setting: str | float, metric: str):
         verdict = "weaker" if abs(r_class) < abs(r_global) else "not weaker"
         note += (f" With the tuned per-class thresholds r = {r_class:.2f}, with the tuned global one r = "
                  f"{r_global:.2f}: per class, the link between rarity and F1 is {verdict}.")
-    return note, bars, distribution, charts.frequency_vs_f1(ctx.labels, test.train_counts, f1, r)
+    return (note, bars, distribution, charts.frequency_vs_f1(ctx.labels, test.train_counts, f1, r),
+            classes_in_words(table, metric, test.train_counts))
 
 
 def build(page: Page, tab: gr.Tab) -> None:
@@ -50,5 +68,6 @@ def build(page: Page, tab: gr.Tab) -> None:
     with gr.Row():
         distribution = gr.Plot()
         scatter = gr.Plot()
-    analysis_view(page, tab, partial(class_charts, page.ctx), [metric], [note, bars, distribution, scatter],
+    in_words = gr.Markdown(elem_id="classes-in-words")
+    analysis_view(page, tab, partial(class_charts, page.ctx), [metric], [note, bars, distribution, scatter, in_words],
                   triggers=(metric.change,))

@@ -83,13 +83,19 @@ def curves_view(ctx: AppContext, label: str | None):
         test = ctx.test_set(gr.Progress())
     except DataUnavailable:
         empty = charts.message("No test data loaded.")
-        return empty, empty
+        return empty, empty, ""
     curves = [("micro-average", *pr_curve(test.probs, test.y_true))]
     if label in ctx.labels:
         curves.append((label, *pr_curve(test.probs, test.y_true, ctx.labels.index(label))))
     table, ece = ctx.memo("reliability", lambda: reliability(test.probs, test.y_true))
     per_label = ctx.memo("label_ece", lambda: label_ece(test.probs, test.y_true))
-    return charts.pr_curves(curves), charts.reliability(table, ece, per_label)
+    filled = table[table["count"] > 0]
+    worst = filled.loc[(filled["confidence"] - filled["frequency"]).abs().idxmax()]
+    words = ("In words: average precision " + ", ".join(f"{name} {ap:.3f}" for name, _, _, ap in curves) +
+             f". Calibration error {ece:.4f} pooled over every comment × label, {per_label:.4f} as the mean of "
+             f"the labels' own; the widest gap: predicted {worst['confidence']:.2f}, observed "
+             f"{worst['frequency']:.2f} ({int(worst['count']):,} cells).")
+    return charts.pr_curves(curves), charts.reliability(table, ece, per_label), words
 
 
 def build(page: Page, tab: gr.Tab) -> None:
@@ -104,10 +110,11 @@ def build(page: Page, tab: gr.Tab) -> None:
     with gr.Row():
         pr = gr.Plot()
         calibration = gr.Plot()
+    curves_in_words = gr.Markdown(elem_id="curves-in-words")
     with gr.Row():
         gold_co = gr.Plot()
         pred_co = gr.Plot()
     in_words = gr.Markdown(elem_id="charts-in-words")
     analysis_view(page, tab, partial(metrics_view, ctx), [], [headline, table, sweep, hist, gold_co, pred_co, in_words])
-    analysis_view(page, tab, lambda _setting, chosen: curves_view(ctx, chosen), [label], [pr, calibration],
+    analysis_view(page, tab, lambda _setting, chosen: curves_view(ctx, chosen), [label], [pr, calibration, curves_in_words],
                   triggers=(label.change,), threshold_free=True)
