@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -14,7 +15,10 @@ from .inputs import InputError, Limits, check_batch, read_comment
 
 TITLE = "GoEmotions: multi-label emotion classifier for Reddit-style comments"
 CSS = Path(__file__).with_name("app.css").read_text()
-JS = Path(__file__).with_name("app.js").read_text()  # run once when the page loads
+# Gradio's chart module, named by a content hash that changes with each Gradio release.
+PLOTLY = next((f"./assets/{path.name}" for path in (Path(gr.__file__).parent / "templates" / "frontend" /
+                                                     "assets").glob("PlotlyPlot-*.js")), None)
+JS = Path(__file__).with_name("app.js").read_text().replace("__PLOTLY__", json.dumps(PLOTLY))  # run once at page load
 # Gradio's Soft theme with every text at WCAG AA contrast (4.5:1): darker labels, hints and selections.
 THEME = gr.themes.Soft().set(
     block_label_text_color="*primary_800", block_title_text_color="*primary_800", block_info_text_color="*neutral_600",
