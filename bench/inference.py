@@ -33,7 +33,6 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-DEFAULT_CHECKPOINT = ROOT / "checkpoints" / "minilm-goemotions"
 ENGINES = ("pipeline", "torch", "onnx", "onnx-int8")
 TEACHER = "teacher"
 TEACHER_ENGINES = ("pipeline", "torch")
@@ -172,7 +171,7 @@ def table(results: dict[str, dict]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT))
+    parser.add_argument("--checkpoint", default=None, help="default: the shipped model")
     parser.add_argument("--data_dir", default=os.environ.get("GOEMOTIONS_DIR"), help="GoEmotions folder")
     parser.add_argument("--engines", nargs="+", default=list(ENGINES), choices=ENGINES)
     parser.add_argument("--teacher", help="the model a student --checkpoint would replace: adds its "
@@ -182,6 +181,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "inference")
     parser.add_argument("--child", nargs=2, metavar=("ENGINE", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    from emotion.checkpoint import DEFAULT_CHECKPOINT
+
+    args.checkpoint = args.checkpoint or str(DEFAULT_CHECKPOINT)
     if args.child:
         measure(args.child[0], args.checkpoint, args.data_dir, args.latency_comments, Path(args.child[1]))
         return

@@ -133,14 +133,16 @@ def measure(args, url: str) -> dict[str, list[float]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--checkpoint", default=str(ROOT / "checkpoints" / "minilm-goemotions"))
+    parser.add_argument("--checkpoint", default=None, help="default: the shipped model")
     parser.add_argument("--data_dir", default=os.environ.get("GOEMOTIONS_DIR"))
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     parser.add_argument("--width", type=int, default=1440)
     parser.add_argument("--quiet_ms", type=int, default=1000, help="quiet time that ends a measurement")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "ui.md"))
     args = parser.parse_args()
+    from emotion.checkpoint import DEFAULT_CHECKPOINT
 
+    args.checkpoint = args.checkpoint or str(DEFAULT_CHECKPOINT)
     starts = {}
     for kind in ("cold (first start in this run)", "warm (second start)"):
         port = free_port()

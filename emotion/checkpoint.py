@@ -43,6 +43,8 @@ MODEL_CARD = "README.md"
 ONNX_FOLDER = "onnx"
 ENSEMBLE = "ensemble.json"  # an ensemble's members, as paths relative to its folder
 DEFAULT_MAX_LENGTH = 128
+# The model app.py, score.py, adapt.py and EmotionClassifier() use when given none.
+DEFAULT_CHECKPOINT = Path(__file__).resolve().parents[1] / "checkpoints" / "minilm-goemotions"
 
 
 def probabilities_file(split: str) -> str:

@@ -14,7 +14,7 @@ from scipy.special import expit
 
 from . import backends
 from .backends import BackendError, Runner
-from .checkpoint import DEFAULT_MAX_LENGTH, Checkpoint, CheckpointError
+from .checkpoint import DEFAULT_CHECKPOINT, DEFAULT_MAX_LENGTH, Checkpoint, CheckpointError
 from .errors import EmotionError
 from .text import normalizer
 from .thresholds import ThresholdChoice, Thresholds, resolve
@@ -103,13 +103,15 @@ class EmotionClassifier:
     ``path``: a checkpoint folder (or a ``Checkpoint``). ``backend``: ``"auto"`` (the one chosen on dev
     and recorded in the checkpoint, else torch), ``"torch"``, ``"onnx"`` or ``"onnx-int8"``.
     ``threads``: ONNX Runtime's threads (default: the cores this process may use).
-    ``thresholds`` are the ones its answers use (``Checkpoint.thresholds(backend)``);
-    ``torch_thresholds`` go with the probabilities stored in the checkpoint.
+    ``thresholds``: a threshold profile (``adapt.py``'s file, or ``Thresholds``) to answer with instead
+    of the checkpoint's (``Checkpoint.thresholds(backend)``). ``self.thresholds`` are the ones its
+    answers use; ``torch_thresholds`` go with the probabilities stored in the checkpoint.
     """
 
     def __init__(
-        self, path: str | os.PathLike | Checkpoint, device: str | None = None, batch_size: int = 64,
+        self, path: str | os.PathLike | Checkpoint = DEFAULT_CHECKPOINT, device: str | None = None, batch_size: int = 64,
         max_length: int | None = None, backend: str = backends.AUTO, threads: int | None = None,
+        thresholds: str | os.PathLike | Thresholds | None = None,
     ) -> None:
         self.checkpoint = Checkpoint.open(path)
         self.path = self.checkpoint.path
@@ -128,6 +130,7 @@ class EmotionClassifier:
                 first.tokenizer, first.normalize, first.max_length, first.device)
             self.backend = "+".join(dict.fromkeys(m.backend for m in self.members))
             self.thresholds = self.torch_thresholds = self.checkpoint.thresholds()
+            self._use_profile(thresholds)
             return
         self.tokenizer = _load_part(self.path, "the tokenizer files", Tokenizer)
         self.normalize = normalizer(self.checkpoint.text_normalization)
@@ -149,6 +152,18 @@ class EmotionClassifier:
         else:
             onnx_path = backends.onnx_file(self.checkpoint, backend, lambda: self.model)
             self._run = _load_part(onnx_path, f"the {backend} model", backends.onnx_runner, threads=threads)
+        self._use_profile(thresholds)
+
+    def _use_profile(self, profile: str | os.PathLike | Thresholds | None) -> None:
+        if profile is not None:
+            self.thresholds = profile if isinstance(profile, Thresholds) else Thresholds.load(profile, self.labels)
+
+    @property
+    def thresholds_name(self) -> str:
+        """What the answers' thresholds are, in words: a profile's name or the checkpoint's own."""
+        if self.thresholds is None:
+            return "0.5 for every label (the checkpoint has no tuned thresholds)"
+        return f"profile {self.thresholds.name}" if self.thresholds.name else "the checkpoint's, tuned on dev"
 
     @property
     def model(self):

@@ -41,6 +41,7 @@ POLICY_NAMES = {"global_0.5": "global 0.5", "global_tuned": "global, tuned on de
 class Thresholds:
     global_threshold: float
     per_class: dict[str, float]
+    name: str = ""  # a threshold profile's name (``adapt``); empty for a checkpoint's own thresholds
 
     def array(self, label_names: Sequence[str]) -> np.ndarray:
         missing = [n for n in label_names if n not in self.per_class]
@@ -53,8 +54,9 @@ class Thresholds:
         return np.array([self.per_class[n] for n in label_names], dtype=np.float64)
 
     def to_dict(self) -> dict:
-        return {"global": round(float(self.global_threshold), 4),
-                "per_class": {k: round(float(v), 4) for k, v in self.per_class.items()}}
+        out = {"global": round(float(self.global_threshold), 4),
+               "per_class": {k: round(float(v), 4) for k, v in self.per_class.items()}}
+        return {**out, "name": self.name} if self.name else out
 
     def save(self, path: str | os.PathLike) -> None:
         Path(path).write_text(json.dumps(self.to_dict(), indent=2) + "\n")
@@ -72,7 +74,8 @@ class Thresholds:
     def from_dict(cls, raw: dict, label_names: Sequence[str] | None = None, source: str = "thresholds") -> "Thresholds":
         """``source`` names where ``raw`` came from, for the error messages."""
         try:
-            thresholds = cls(float(raw["global"]), {str(k): float(v) for k, v in raw["per_class"].items()})
+            thresholds = cls(float(raw["global"]), {str(k): float(v) for k, v in raw["per_class"].items()},
+                             str(raw.get("name") or ""))
         except (ValueError, KeyError, TypeError, AttributeError) as err:
             raise ThresholdError(f"{source} is not a valid thresholds file ({err}); expected {EXPECTED}.") from err
         values = [thresholds.global_threshold, *thresholds.per_class.values()]
@@ -132,18 +135,20 @@ def tune_per_class_raw(probs: np.ndarray, y_true: np.ndarray, grid: np.ndarray =
     return grid[np.argmax(f1_from_counts(*_grid_counts(probs, y_true, grid)), axis=0)]
 
 
-def shrink(raw: np.ndarray, support: np.ndarray, global_threshold: float, strength: float) -> np.ndarray:
+def shrink(raw: np.ndarray, support: np.ndarray, prior: float | np.ndarray, strength: float) -> np.ndarray:
+    """Each class's threshold pulled toward ``prior`` (the global one, or one per class) by its support."""
     if np.isinf(strength):
-        return np.full_like(raw, global_threshold, dtype=float)
+        return np.broadcast_to(np.asarray(prior, dtype=float), np.shape(raw)).copy()
     support = np.asarray(support, dtype=float)
-    return (support * raw + strength * global_threshold) / np.maximum(support + strength, 1e-12)
+    return (support * raw + strength * np.asarray(prior, dtype=float)) / np.maximum(support + strength, 1e-12)
 
 
 def cross_validate_strength(
     probs: np.ndarray, y_true: np.ndarray, strengths: Sequence[float] = SHRINK_STRENGTHS,
-    folds: int = 5, seed: int = 0,
+    folds: int = 5, seed: int = 0, prior: np.ndarray | None = None,
 ) -> dict[float, float]:
-    """Held-out macro F1 of each shrinkage strength, by K-fold cross-validation within dev."""
+    """Held-out macro F1 of each shrinkage strength, by K-fold cross-validation within dev.
+    ``prior``: the thresholds to shrink toward (default: the global one tuned on each fold)."""
     probs, y_true = check_shapes(probs, y_true)
     order = np.random.default_rng(seed).permutation(len(probs))
     parts = np.array_split(order, folds)
@@ -151,7 +156,7 @@ def cross_validate_strength(
     fp, fn = tp.copy(), tp.copy()
     for held in parts:
         fit = np.setdiff1d(order, held)
-        g = tune_global(probs[fit], y_true[fit])
+        g = tune_global(probs[fit], y_true[fit]) if prior is None else prior
         raw = tune_per_class_raw(probs[fit], y_true[fit])
         support = y_true[fit].sum(0)
         for s, strength in enumerate(strengths):

@@ -68,14 +68,14 @@ def test_a_client_cannot_make_the_server_read_a_path_of_its_choosing(app_url):
     import httpx
 
     secret = Path(__file__).resolve()  # any file outside the upload cache
-    payload = {"data": ["", {"path": str(secret), "meta": {"_type": "gradio.FileData"}}, "per_class", 0.3]}
+    payload = {"data": ["", {"path": str(secret), "meta": {"_type": "gradio.FileData"}}, "per_class", 0.3, None]}
     started = httpx.post(app_url + "gradio_api/call/batch_table", json=payload, timeout=30)
     assert started.status_code == 200
     stream = httpx.get(app_url + f"gradio_api/call/batch_table/{started.json()['event_id']}", timeout=60).text
     assert "event: error" in stream
     assert "test_a_client_cannot_make_the_server_read" not in stream
     # The same endpoint with pasted lines works, so the refusal above is the path check.
-    ok = httpx.post(app_url + "gradio_api/call/batch_table", json={"data": ["ok sure", None, "per_class", 0.3]})
+    ok = httpx.post(app_url + "gradio_api/call/batch_table", json={"data": ["ok sure", None, "per_class", 0.3, None]})
     assert "event: complete" in httpx.get(app_url + f"gradio_api/call/batch_table/{ok.json()['event_id']}",
                                           timeout=60).text
 
@@ -316,4 +316,45 @@ def test_browser_confusion_matrix_cell_filters_to_its_count(app_url, tiny_checkp
         expect(summary).to_contain_text(f"{counts[chosen]} comments match", timeout=30_000)
         assert re.fullmatch(r"\d+", counts[chosen])
         expect(page.get_by_role("combobox", name="Predicted label")).not_to_have_value("(any)")
+        browser.close()
+
+
+@pytest.mark.browser
+@browser_test
+def test_browser_adapt_view_tunes_and_the_predict_tab_uses_the_profile(app_url, tmp_path):
+    import numpy as np
+    import pandas as pd
+    from playwright.sync_api import expect, sync_playwright
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"text": [f"i am so proud of you {i}" for i in range(40)],
+                          "joy": (rng.random(40) < 0.5).astype(int), "pride": 1})
+    frame.to_csv(tmp_path / "forum.csv", index=False)
+    with sync_playwright() as p:
+        browser, page = launch(p)
+        page.goto(app_url)
+        page.get_by_label("Comment").fill("i am so proud of you")
+        page.get_by_label("Comment").press("Enter")
+        expect(page.locator("table.bars tbody tr")).to_have_count(28, timeout=30_000)
+        page.get_by_role("tab", name="Adapt").click()
+        page.locator("#adapt-upload input[type=file]").set_input_files(str(tmp_path / "forum.csv"))
+        expect(page.locator("#adapt-upload").get_by_text("forum.csv")).to_be_visible(timeout=30_000)
+        page.get_by_role("button", name="Re-tune thresholds").click()
+        expect(page.get_by_text("40 comments, 2 labels")).to_be_visible(timeout=60_000)
+        expect(page.locator("#adapt-report")).to_contain_text("pride")
+        report = {row.split()[0]: row.split() for row in page.locator("#adapt-report .virtual-row").all_inner_texts()}
+        before, after = (f"{float(report['pride'][i]):.2f}" for i in (-4, -3))  # the thresholds before the two F1s
+        use = page.get_by_role("button", name="Predict with this profile")
+        expect(use).to_be_enabled()
+        use.click()
+        page.get_by_role("tab", name="Predict").click()
+        expect(page.locator("#active-profile")).to_contain_text("your profile forum")
+        # The bars draw each label's threshold: pride's is the profile's, then the checkpoint's again.
+        pride = page.locator("table.bars tbody tr", has=page.locator("th", has_text="pride")).locator("td").nth(2)
+        expect(pride).to_have_text(after)
+        page.get_by_role("tab", name="Adapt").click()
+        page.get_by_role("button", name="Back to the checkpoint's thresholds").click()
+        page.get_by_role("tab", name="Predict").click()
+        expect(page.locator("#active-profile")).to_have_text("")
+        expect(pride).to_have_text(before)
         browser.close()

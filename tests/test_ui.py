@@ -247,3 +247,24 @@ def test_live_answers_use_the_backends_own_thresholds_and_analysis_tabs_torchs(t
     text = about_tab.about_markdown(ctx)
     assert "global 0.05" in text and "`onnx-int8`'s own probabilities" in text
     assert f"tuned on torch's: global {ctx.test_thresholds.global_threshold:.2f}" in text
+
+
+def test_adapt_tab_tunes_a_profile_that_the_batch_answers_with(ctx, tmp_path):
+    from emotion.ui import adapt_tab
+
+    page = Page(ctx, Limits())
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"text": [f"i am so proud of you {i}" for i in range(60)],
+                          "joy": (rng.random(60) < 0.5).astype(int), "anger": (rng.random(60) < 0.3).astype(int)})
+    frame.to_csv(tmp_path / "forum.csv", index=False)
+    summary, report, download, chosen = adapt_tab.tune(page, str(tmp_path / "forum.csv"), [])
+    assert "60</b> comments, 2 labels" in summary and report["label"].tolist() == ["anger", "joy"]
+    assert Path(download.value["path"]).name == "forum_profile.json" and chosen["name"] == "forum"
+    table, *_ = predict_tab.predict_many(page, "ok sure", None, "per_class", 0.5, chosen)
+    probs = table[ctx.labels].to_numpy()[0]
+    assert table["emotions"][0] == ", ".join(ctx.labels[j] for j in np.argsort(-probs, kind="stable")
+                                             if probs[j] >= chosen["thresholds"][j])
+    error, *_ = adapt_tab.tune(page, None, [])
+    assert "Upload a labelled" in error
+    (tmp_path / "few.csv").write_text("text,joy\na,1\n")
+    assert "at least 20" in adapt_tab.tune(page, str(tmp_path / "few.csv"), [])[0]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from . import about_tab, classes_tab, errors_tab, metrics_tab, predict_tab
+from . import about_tab, adapt_tab, classes_tab, errors_tab, metrics_tab, predict_tab
 from .common import Page, shared_threshold
 from .context import AppContext
 from .inputs import InputError, Limits, check_batch, read_comment
@@ -44,6 +44,7 @@ def api_predict(ctx: AppContext, limits: Limits, text: str, threshold: float | N
     except (InputError, ValueError) as err:
         raise refuse(err) from None
     return {"labels": p.labels, "top": p.top, "probabilities": p.probabilities,
+            "thresholds": f"{threshold} for every label" if threshold is not None else ctx.classifier.thresholds_name,
             "notices": notices}
 
 
@@ -68,6 +69,7 @@ def build_app(ctx: AppContext, limits: Limits | None = None) -> gr.Blocks:
     with gr.Blocks(title=TITLE) as demo:
         gr.Markdown(f"# {TITLE}\n27 emotions + neutral, fine-tuned on GoEmotions. Drag a threshold to see "
                     "the predictions change; the test-set tabs recompute everything from stored probabilities.")
+        page.profile = gr.JSON(None, visible=False)
         with gr.Tab(predict_tab.TITLE) as tab:
             predict_tab.build(page, tab)
         with gr.Tab("Test set") as test_tab:
@@ -78,6 +80,8 @@ def build_app(ctx: AppContext, limits: Limits | None = None) -> gr.Blocks:
                 for module in ANALYSIS_TABS:
                     with gr.Tab(module.TITLE) as tab:
                         module.build(page, tab)
+        with gr.Tab(adapt_tab.TITLE) as tab:
+            adapt_tab.build(page, tab)
         with gr.Tab(about_tab.TITLE) as tab:
             about_tab.build(page, tab)
 

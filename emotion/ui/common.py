@@ -34,6 +34,7 @@ class Page:
     setting: gr.Textbox | None = None  # the analysis tabs' threshold: "per_class" or a number, as text
     shown: gr.Textbox | None = None  # which analysis tab is open
     opened: list = field(default_factory=list)  # events that show the analysis tabs again
+    profile: gr.JSON | None = None  # this person's threshold profile from the Adapt tab: {name, thresholds}, or None
 
 
 def policy_controls(thresholds: Thresholds | None, tuned_for: str = "", reset: bool = True) -> tuple[gr.Radio, gr.Slider]:
@@ -109,6 +110,14 @@ def probabilities_payload(labels: list[str], probs: np.ndarray, thresholds: np.n
                                   for group, members in grouping.items() if any(m in index for m in members)}
                           for title, grouping in GROUPINGS.items()}}
     return payload if gold is None else {**payload, "gold": np.flatnonzero(gold).tolist()}
+
+
+def profile_thresholds(ctx: AppContext, profile: dict | None) -> Thresholds | None:
+    """The thresholds live answers use: the person's profile from the Adapt tab, else the app's."""
+    if not profile:
+        return ctx.thresholds
+    base = ctx.thresholds.global_threshold if ctx.thresholds else 0.5
+    return Thresholds(base, dict(zip(ctx.labels, profile["thresholds"])), profile["name"])
 
 
 def render_js(*names: str) -> str:

@@ -43,12 +43,13 @@ def data_hint(data_dir: str | None) -> str:
 class AppContext:
     def __init__(
         self, checkpoint: str | os.PathLike, data_dir: str | None = None, device: str | None = None,
-        backend: str = "auto",
+        backend: str = "auto", thresholds: str | None = None,
     ):
         self.checkpoint = Checkpoint.open(checkpoint)
         self.data_dir = data_dir
         self.device = device
         self.backend = backend
+        self.profile = thresholds  # a threshold profile for live answers, or None for the checkpoint's
         self._lock = threading.Lock()
         self._test: TestSet | None = None
         self._test_error: str | None = None
@@ -69,7 +70,7 @@ class AppContext:
 
     @cached_property
     def classifier(self) -> EmotionClassifier:
-        return EmotionClassifier(self.checkpoint, device=self.device, backend=self.backend)
+        return EmotionClassifier(self.checkpoint, device=self.device, backend=self.backend, thresholds=self.profile)
 
     @property
     def labels(self) -> list[str]:

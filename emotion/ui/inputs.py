@@ -87,11 +87,7 @@ def read_batch(lines: str | None, upload: str | os.PathLike | None, limits: Limi
 
 def read_upload(path: Path, limits: Limits) -> tuple[pd.DataFrame, str]:
     """The file's rows and the name of its text column."""
-    size = path.stat().st_size
-    if size == 0:
-        raise InputError(f"{path.name} is empty.")
-    if size > limits.max_upload_bytes:
-        raise InputError(f"{path.name} is {size / 1e6:.1f} MB; the limit is {limits.max_upload_bytes / 1e6:.0f} MB.")
+    check_upload_size(path, limits)
     raw = path.read_bytes()
     if b"\x00" in raw[:4096]:
         raise InputError(f"{path.name} looks like a binary file; upload a UTF-8 .csv or .txt.")
@@ -112,6 +108,14 @@ def read_upload(path: Path, limits: Limits) -> tuple[pd.DataFrame, str]:
     if "text" not in columns:
         raise InputError(f"{path.name} has no `text` column; its columns are: {', '.join(map(str, frame.columns))}.")
     return frame, columns["text"]
+
+
+def check_upload_size(path: Path, limits: Limits) -> None:
+    size = path.stat().st_size
+    if size == 0:
+        raise InputError(f"{path.name} is empty.")
+    if size > limits.max_upload_bytes:
+        raise InputError(f"{path.name} is {size / 1e6:.1f} MB; the limit is {limits.max_upload_bytes / 1e6:.0f} MB.")
 
 
 def check_batch(texts: list[str], limits: Limits) -> list[str]:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..predict import labels_above
 from ..thresholds import PER_CLASS
-from .common import Page, clamp_js, probabilities_payload, render_js, backend_note, policy_controls
+from .common import Page, backend_note, clamp_js, policy_controls, probabilities_payload, profile_thresholds, render_js
 from .inputs import InputError, read_batch, read_comment
 
 TITLE = "Predict"
@@ -55,11 +55,11 @@ def predict_one(page: Page, text: str) -> tuple[dict | None, str]:
 
 
 def batch_table(page: Page, texts: list[str], rows: pd.DataFrame, policy: str, value: float,
-                top_k: int = 3) -> pd.DataFrame:
+                profile: dict | None = None, top_k: int = 3) -> pd.DataFrame:
     """Emotions and the top three, then the input rows (every column, in order), then all probabilities.
     Each comment is scored alone, so it gets the same probabilities it gets on its own."""
     ctx, labels = page.ctx, page.ctx.labels
-    thresholds = ctx.thresholds_for(policy if policy == PER_CLASS else value, ctx.thresholds)
+    thresholds = ctx.thresholds_for(policy if policy == PER_CLASS else value, profile_thresholds(ctx, profile))
     probs = np.full((len(texts), len(labels)), np.nan)
     filled = [i for i, text in enumerate(texts) if text.strip()]
     probs[filled] = ctx.score([texts[i] for i in filled])
@@ -70,13 +70,13 @@ def batch_table(page: Page, texts: list[str], rows: pd.DataFrame, policy: str, v
     return pd.concat([pd.DataFrame(results), rows.reset_index(drop=True), columns], axis=1)
 
 
-def predict_many(page: Page, lines: str, upload, policy: str, value: float):
+def predict_many(page: Page, lines: str, upload, policy: str, value: float, profile: dict | None = None):
     try:
         texts, rows, name = read_batch(lines, upload, page.limits)
     except InputError as err:
         log.info("batch refused: %s", err)
         return gr.skip(), gr.DownloadButton(visible=False), f"<p class='error'>{html.escape(str(err))}</p>"
-    table = batch_table(page, texts, rows, policy, value)
+    table = batch_table(page, texts, rows, policy, value, profile)
     path = Path(tempfile.mkdtemp(prefix="emotions-")) / name
     table.to_csv(path, index=False)
     empty = sum(not t.strip() for t in texts)
@@ -99,6 +99,7 @@ def build(page: Page, tab: gr.Tab) -> None:
                 gr.Markdown(f"The tuned values here were tuned on `{ctx.classifier.backend}`'s own dev answers, "
                             "which is what answers you; the test-set tabs use torch's stored probabilities and "
                             "their own tuned values.", elem_classes="muted")
+            active = gr.HTML(elem_id="active-profile")
             notice = gr.HTML()
             summary = gr.HTML(label="Predicted emotions")
             groups = gr.HTML()
@@ -111,12 +112,17 @@ def build(page: Page, tab: gr.Tab) -> None:
     for event in (button.click, text.submit):
         event(partial(predict_one, page), [text], [result, notice], api_visibility="undocumented")
     text.input(None, [result], [result], js="(r) => r && r.probabilities ? {stale: true} : r")
-    view = render_js("result", "policy", "value")
-    for event in (result.change, policy.change):
-        event(None, [result, policy, slider], drawn, js=view + "return render(result, policy, value); }")
+    # A profile from the Adapt tab replaces the per-class thresholds, in the browser.
+    view = render_js("result", "policy", "value", "profile") + (
+        "if (profile && result && result.probabilities) result = {...result, thresholds: profile.thresholds};\n")
+    for event in (result.change, policy.change, page.profile.change):
+        event(None, [result, policy, slider, page.profile], drawn, js=view + "return render(result, policy, value); }")
     # Dragging the slider, typing a number (the slider keeps it in range) or resetting it means "use this global value".
-    slider.change(None, [result, policy, slider], [policy, *drawn],
+    slider.change(None, [result, policy, slider, page.profile], [policy, *drawn],
                   js=view + f"const v = {clamp_js('value')}; return ['global', ...render(result, 'global', v)]; }}")
+    page.profile.change(None, [page.profile], [active], js=(
+        "(p) => p ? `<p class='note'>Per-class thresholds: your profile <b>${String(p.name).replace(/[&<>]/g, '')}"
+        "</b> from the Adapt tab.</p>` : ''"))
 
     with gr.Accordion("Batch mode: many comments at once", open=False):
         gr.Markdown(page.limits.describe())
@@ -128,5 +134,5 @@ def build(page: Page, tab: gr.Tab) -> None:
         table = gr.Dataframe(label="Results: emotions and top 3, your columns, then every probability",
                              interactive=False, max_height=400, max_chars=80)
         download = gr.DownloadButton("Download CSV", visible=False)
-        run.click(partial(predict_many, page), [lines, upload, policy, slider], [table, download, batch_note],
+        run.click(partial(predict_many, page), [lines, upload, policy, slider, page.profile], [table, download, batch_note],
                   api_name="batch_table", api_visibility="undocumented")
