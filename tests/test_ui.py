@@ -155,7 +155,7 @@ def test_error_detail_and_pair_selection(ctx):
     for r, c in zip(*np.nonzero(cells.iloc[:, 1:].ne("").to_numpy())):
         gold, instead, match = errors_tab.pick_cell(ctx.labels, gr.SelectData(None, {"index": [r, c + 1], "value": ""}))
         assert len(errors_tab.filter_rows(ctx, middle, gold, instead, match, list(OUTCOMES), 0, 1, "")[0]) == cells.iat[r, c + 1]
-    assert len(pairs) == min(40, cells.iloc[:, 1:].ne("").to_numpy().sum())  # the list shows the top 40 cells
+    assert len(pairs) == min(errors_tab.SHOWN_PAIRS, cells.iloc[:, 1:].ne("").to_numpy().sum())  # the top cells
     gold, anything, _ = errors_tab.pick_cell(ctx.labels, gr.SelectData(None, {"index": [2, 0], "value": ""}))
     assert (gold, anything) == (ctx.labels[2], errors_tab.ANY)
 

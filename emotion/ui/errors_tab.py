@@ -15,7 +15,8 @@ from .context import AppContext, DataUnavailable
 
 TITLE = "Errors"
 ANY = "(any)"
-SHOWN_ROWS = 100  # a person reads the first few dozen; the CSV holds every match
+SHOWN_ROWS = 50  # a person reads the first few dozen; the CSV holds every match (fewer rows draw faster)
+SHOWN_PAIRS = 20  # the matrix below holds every pair
 TEXT_SHOWN = 90  # characters of a comment in the table; the whole comment shows on select
 TABLE_COLUMNS = ["outcome", "gold", "predicted", "text", "loss", "max_prob", "id"]
 WIDTHS = ["9%", "19%", "19%", "35%", "6%", "6%", "6%"]
@@ -81,7 +82,7 @@ def explore(ctx: AppContext, setting, gold, predicted, match, outcomes, low, hig
     shown = rows.head(SHOWN_ROWS)[TABLE_COLUMNS].copy()
     shown["text"] = [t if len(t) <= TEXT_SHOWN else t[:TEXT_SHOWN] + "…" for t in shown["text"]]
     first = str(rows.iloc[0]["id"]) if len(rows) else None
-    return (summary, shown, pairs.head(40), matrix_table(matrix, ctx.labels),
+    return (summary, shown, pairs.head(SHOWN_PAIRS), matrix_table(matrix, ctx.labels),
             gr.DownloadButton(value=str(path), visible=len(rows) > 0), *show_comment(ctx, setting, first))
 
 
