@@ -1,11 +1,13 @@
-"""Score a large CSV / JSONL / parquet file with the emotion model, in chunks (memory stays flat).
+"""Score a large CSV / JSONL / parquet file with the emotion model, in chunks (memory stays flat),
+or a folder of shards on Ray.
 
     python score.py comments.csv scored.csv                       # a `text` column, tuned thresholds
     python score.py dump.parquet out.parquet --text_column body --threshold 0.3
+    python score.py 'dumps/RC_2024-*.jsonl.zst' scored/ --engine ray --text_column body   # see docs/scale-out.md
 
 The output keeps every input column and adds `emotions` and one `prob_<label>` column per label. It is
 written to a temporary file and renamed at the end: an interrupted run leaves nothing half-written, so
-re-running is safe.
+re-running is safe (with --engine ray, shards already written are skipped).
 """
 
 import argparse
@@ -13,10 +15,12 @@ import logging
 import sys
 from pathlib import Path
 
+
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("input", type=Path)
-    parser.add_argument("output", type=Path, help="same format as the input")
+    parser.add_argument("input", help="a .csv / .jsonl / .jsonl.zst / .parquet file; with --engine ray, a folder or "
+                                      "a quoted glob of shards")
+    parser.add_argument("output", type=Path, help="a .csv / .jsonl / .parquet file; with --engine ray, a folder")
     parser.add_argument("--checkpoint", default=None, help="fine-tuned model folder (default: the shipped model)")
     parser.add_argument("--text_column", default="text")
     parser.add_argument("--threshold", type=float, default=None,
@@ -27,6 +31,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--batch_size", type=int, default=64, help="comments per forward pass")
     parser.add_argument("--backend", default="auto", choices=["auto", "torch", "onnx", "onnx-int8"],
                         help="auto: the one chosen on dev and recorded in the checkpoint (inference.json)")
+    parser.add_argument("--engine", default="local", choices=["local", "ray"],
+                        help="local: this process; ray: a pool of Ray workers (pip install -r requirements-scale.txt)")
+    parser.add_argument("--address", default=None, help="with --engine ray: a running Ray cluster (default: a local Ray)")
+    parser.add_argument("--workers", type=int, default=None, help="with --engine ray: workers (default: CPUs / cpus_per_worker)")
+    parser.add_argument("--cpus_per_worker", type=int, default=1, help="with --engine ray: CPUs (threads) per worker")
     return parser.parse_args(argv)
 
 
@@ -43,18 +52,49 @@ def main(argv=None) -> None:
     from emotion.scoring import score_file
 
     log = logging.getLogger("score")
+    if args.engine == "ray":
+        return score_on_ray(args, log)
     try:
         classifier = EmotionClassifier(args.checkpoint or DEFAULT_CHECKPOINT, batch_size=args.batch_size, backend=args.backend,
                                        thresholds=args.thresholds)
         log.info("backend: %s; thresholds: %s", classifier.backend, classifier.thresholds_name)
         with tqdm(desc="Scoring", unit="comment") as bar:
-            rows = score_file(classifier, args.input, args.output, args.text_column, args.chunk_size,
+            rows = score_file(classifier, Path(args.input), args.output, args.text_column, args.chunk_size,
                               args.threshold, progress=bar.update)
             rate = bar.format_dict["n"] / max(bar.format_dict["elapsed"], 1e-9)
     except (EmotionError, ValueError) as err:
         log.error("%s", err)
         sys.exit(1)
     print(f"wrote {rows:,} rows to {args.output} ({rate:.0f} comments/s)")  # the command's result, on stdout
+
+
+
+def score_on_ray(args, log) -> None:
+    from tqdm.auto import tqdm
+
+    from emotion.checkpoint import DEFAULT_CHECKPOINT
+    from emotion.distributed import Job, list_shards, score_shards
+    from emotion.errors import EmotionError
+
+    job = Job(str(args.checkpoint or DEFAULT_CHECKPOINT), str(args.output), args.text_column, args.backend,
+              args.threshold, None if args.thresholds is None else str(args.thresholds), args.chunk_size,
+              args.batch_size)
+    try:
+        with tqdm(total=len(list_shards(args.input)), desc="Shards", unit="shard") as bar:
+            report = score_shards(args.input, job, args.address, args.workers, args.cpus_per_worker,
+                                  progress=lambda row: bar.update(1))
+            bar.update(report.skipped)
+    except ImportError:
+        log.error("--engine ray needs Ray: pip install -r requirements-scale.txt")
+        sys.exit(1)
+    except (EmotionError, ValueError, OSError) as err:
+        log.error("%s", err)
+        sys.exit(1)
+    rate = report.rows / report.seconds if report.seconds else 0.0
+    print(f"wrote {report.scored} shards ({report.rows:,} rows, {rate:.0f} comments/s) to {args.output}; "
+          f"{report.skipped} already there; {len(report.failed)} failed")
+    if report.failed:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import pandas as pd
 from .errors import EmotionError
 from .predict import EmotionClassifier, labels_above
 
-FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".parquet": "parquet"}
+FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".parquet": "parquet", ".jsonl.zst": "jsonl.zst"}
 
 
 class ScoringError(EmotionError, ValueError):
@@ -25,10 +25,12 @@ class ScoringError(EmotionError, ValueError):
 
 
 def file_format(path: Path) -> str:
-    try:
-        return FORMATS[path.suffix.lower()]
-    except KeyError:
-        raise ScoringError(f"{path}: use a .csv, .jsonl or .parquet file.") from None
+    """csv, jsonl, parquet, or jsonl.zst (read only: the public Reddit dumps' format)."""
+    name = path.name.lower()
+    for suffix in sorted(FORMATS, key=len, reverse=True):
+        if name.endswith(suffix):
+            return FORMATS[suffix]
+    raise ScoringError(f"{path}: use a .csv, .jsonl, .jsonl.zst or .parquet file.")
 
 
 def read_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
@@ -37,6 +39,13 @@ def read_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
         yield from pd.read_csv(path, chunksize=chunk_size, dtype=str, keep_default_na=False)
     elif fmt == "jsonl":
         yield from pd.read_json(path, lines=True, chunksize=chunk_size, dtype=False)
+    elif fmt == "jsonl.zst":
+        import zstandard
+
+        # The dumps are compressed with a long window; max_window_size reads them.
+        with zstandard.open(path, "rt", encoding="utf-8",
+                            dctx=zstandard.ZstdDecompressor(max_window_size=2**31)) as stream:
+            yield from pd.read_json(stream, lines=True, chunksize=chunk_size, dtype=False)
     else:
         import pyarrow.parquet as pq
 
@@ -86,12 +95,13 @@ def score_file(
     classifier: EmotionClassifier, source: str | os.PathLike, target: str | os.PathLike,
     text_column: str = "text", chunk_size: int = 2048, threshold: float | str | None = None, progress=None,
 ) -> int:
-    """Score every row of ``source`` into ``target`` (same format); returns the number of rows."""
+    """Score every row of ``source`` into ``target`` (csv, jsonl or parquet, by its extension); returns the
+    number of rows."""
     source, target = Path(source), Path(target)
     if not source.is_file():
         raise ScoringError(f"{source} does not exist.")
-    if file_format(source) != file_format(target):
-        raise ScoringError(f"Write {file_format(source)} out for {file_format(source)} in ({target} has another extension).")
+    if file_format(target) == "jsonl.zst":
+        raise ScoringError(f"{target}: write .csv, .jsonl or .parquet.")
     thresholds = classifier.threshold_array(threshold)
     partial = target.with_name(f".{target.name}.partial")
     writer, rows = ChunkWriter(partial, file_format(target)), 0

@@ -203,12 +203,14 @@ def run(argv: list[str] | None = None) -> dict:
     training_args.output_dir = str(run_dir)
     last = get_last_checkpoint(str(run_dir)) if run_dir.is_dir() else None
     resume_from = training_args.resume_from_checkpoint or (last if run_args.resume else None)
-    if run_args.resume and resume_from is None:
-        log.info("--resume: no checkpoint in %s, starting from scratch.", run_dir)
-    elif resume_from is None and run_dir.is_dir():
-        log.info("Clearing intermediate checkpoints of an earlier run in %s (pass --resume to continue it instead).",
-                 run_dir)
-        shutil.rmtree(run_dir)
+    # Under torchrun every process runs this: the main one clears first, the others then find nothing to clear.
+    with training_args.main_process_first(desc="clearing the run folder"):
+        if run_args.resume and resume_from is None:
+            log.info("--resume: no checkpoint in %s, starting from scratch.", run_dir)
+        elif resume_from is None and run_dir.is_dir():
+            log.info("Clearing intermediate checkpoints of an earlier run in %s (pass --resume to continue it "
+                     "instead).", run_dir)
+            shutil.rmtree(run_dir)
     set_seed(training_args.seed)
 
     train = load_split("train", data_args.data_dir)
@@ -227,8 +229,8 @@ def run(argv: list[str] | None = None) -> dict:
         targets = soft_targets(model_args.teacher, train["text"], multi_hot(train["labels"], len(LABELS)),
                                LABELS, model_args.distill_weight, training_args.per_device_eval_batch_size)
     num_params = sum(p.numel() for p in model.parameters())
-    log.info("%s: %.1fM parameters; %d train / %d dev comments from %s", model_args.model_name_or_path,
-             num_params / 1e6, len(train), len(dev), describe_source(data_args.data_dir))
+    log.info("%s: %.1fM parameters; %d train / %d dev comments from %s; world size %d", model_args.model_name_or_path,
+             num_params / 1e6, len(train), len(dev), describe_source(data_args.data_dir), training_args.world_size)
 
     trainer = EmotionTrainer(
         model=model,
@@ -253,12 +255,15 @@ def run(argv: list[str] | None = None) -> dict:
     result = trainer.train(resume_from_checkpoint=resume_from)
     seconds = time.time() - started
 
+    if not trainer.is_world_process_zero():  # one process writes the checkpoint and evaluates it on all of dev
+        return {}
     model = trainer.model.to(getattr(torch, model_args.save_dtype))
     tokenizer.model_max_length = model_args.max_length
     extra = {
         **base_model(model_args.model_name_or_path),
         **({"teacher_weights_sha256": Checkpoint.open(model_args.teacher).fingerprint} if model_args.teacher else {}),
         "num_parameters": num_params,
+        "world_size": training_args.world_size,  # processes (torchrun / accelerate launch)
         "train_comments": len(train),
         "train_seconds": round(seconds, 1),
         "train_samples_per_second": round(result.metrics.get("train_samples_per_second", 0.0), 2),

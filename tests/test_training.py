@@ -264,3 +264,29 @@ def test_an_ensemble_is_a_checkpoint_that_averages_its_members_and_can_teach(tin
     with pytest.raises(ValueError, match="one of the ensemble's members"):
         run(tiny_run_args(second, data_dir, tmp_path, tmp_path / "bad", "--keep_layers", "0", "--teacher", str(out),
                           "--distill_hidden_weight", "1.0", "--max_steps", "2", "--model_name_or_path", str(student)))
+
+
+def test_two_process_ddp_training_writes_one_complete_checkpoint(tiny_bert, tmp_path, data_dir):
+    """torchrun with the gloo backend on CPU: the whole multi-process path runs here as on GPUs."""
+    import socket
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    out = tmp_path / "out"
+    args = tiny_run_args(tiny_bert, data_dir, tmp_path, out, "--max_steps", "4", "--ddp_backend", "gloo")
+    done = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
+                           "--master_port", str(port), "train_model.py", *args], cwd=root, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "world size 2" in done.stderr, done.stderr[-2000:]
+    assert EXPECTED_FILES <= {p.name for p in out.iterdir()}
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("out")] == ["out"]  # one folder, no leftovers
+    dev_ids, dev_probs = ckpt.Checkpoint(out).probabilities("dev")
+    assert sorted(dev_ids) == sorted(str(i) for i in load_split("dev", str(data_dir))["id"])  # all of dev, once
+    config = json.loads((out / ckpt.TRAINING_CONFIG).read_text())
+    assert config["world_size"] == 2
