@@ -11,7 +11,23 @@
   new MutationObserver(group).observe(document.body, {childList: true, subtree: true});
   group();
   // The charts' library is 4.6 MB of JavaScript that Gradio fetches and runs when the first chart
-  // shows (3 s on 2 cores). Loading it while the page sits idle makes the test-set tabs open at once.
+  // shows (3 s on 2 cores). It loads once the person has paused for 2 s (running it mid-typing would
+  // freeze the page for a second), or when the pointer reaches a tab, so the test-set tabs open at once.
   const plotly = __PLOTLY__;
-  if (plotly) setTimeout(() => import(new URL(plotly, document.baseURI).href).catch(() => {}), 1500);
+  if (plotly) {
+    let timer, done = false;
+    const events = ["pointerdown", "keydown", "wheel", "touchstart"];
+    const load = () => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      events.forEach((e) => removeEventListener(e, arm, true));
+      import(new URL(plotly, document.baseURI).href).catch(() => {});
+    };
+    const arm = () => { clearTimeout(timer); timer = setTimeout(load, 2000); };
+    events.forEach((e) => addEventListener(e, arm, {capture: true, passive: true}));
+    addEventListener("pointerover", (e) => { if (e.target.closest && e.target.closest("[role=tab]")) load(); },
+                     {capture: true, passive: true});
+    arm();
+  }
 }
