@@ -99,8 +99,8 @@ def build(page: Page, tab: gr.Tab) -> None:
                 gr.Markdown(f"The tuned values here were tuned on `{ctx.classifier.backend}`'s own dev answers, "
                             "which is what answers you; the test-set tabs use torch's stored probabilities and "
                             "their own tuned values.", elem_classes="muted")
-            active = gr.HTML(elem_id="active-profile")
-            notice = gr.HTML()
+            active = gr.HTML(elem_id="active-profile", padding=False)
+            notice = gr.HTML(padding=False)
             summary = gr.HTML(label="Predicted emotions")
             groups = gr.HTML()
             gr.Examples(EXAMPLES, inputs=[text], outputs=[result, notice], fn=partial(predict_one, page),
