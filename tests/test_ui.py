@@ -264,6 +264,8 @@ def test_adapt_tab_tunes_a_profile_that_the_batch_answers_with(ctx, tmp_path):
     probs = table[ctx.labels].to_numpy()[0]
     assert table["emotions"][0] == ", ".join(ctx.labels[j] for j in np.argsort(-probs, kind="stable")
                                              if probs[j] >= chosen["thresholds"][j])
+    bad = predict_tab.predict_many(page, "ok sure", None, "per_class", 0.5, {"name": "x", "thresholds": [2.0] * 28})
+    assert "must lie in [0, 1]" in bad[2]
     error, *_ = adapt_tab.tune(page, None, [])
     assert "Upload a labelled" in error
     (tmp_path / "few.csv").write_text("text,joy\na,1\n")

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..backends import DESCRIPTIONS
 from ..groups import GROUPINGS
-from ..thresholds import GLOBAL, PER_CLASS, Thresholds
+from ..thresholds import GLOBAL, PER_CLASS, ThresholdError, Thresholds
 from .context import AppContext
 from .inputs import Limits
 
@@ -117,7 +117,11 @@ def profile_thresholds(ctx: AppContext, profile: dict | None) -> Thresholds | No
     if not profile:
         return ctx.thresholds
     base = ctx.thresholds.global_threshold if ctx.thresholds else 0.5
-    return Thresholds(base, dict(zip(ctx.labels, profile["thresholds"])), profile["name"])
+    try:  # it comes from the browser: checked like a file
+        raw = {"global": base, "per_class": dict(zip(ctx.labels, profile["thresholds"])), "name": profile["name"]}
+    except (KeyError, TypeError) as err:
+        raise ThresholdError(f"The threshold profile is malformed ({err}); tune it again on the Adapt tab.") from None
+    return Thresholds.from_dict(raw, ctx.labels, source="the threshold profile")
 
 
 def render_js(*names: str) -> str:

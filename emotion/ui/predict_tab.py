@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..predict import labels_above
-from ..thresholds import PER_CLASS
+from ..thresholds import PER_CLASS, ThresholdError
 from .common import Page, backend_note, clamp_js, policy_controls, probabilities_payload, profile_thresholds, render_js
 from .inputs import InputError, read_batch, read_comment
 
@@ -73,10 +73,10 @@ def batch_table(page: Page, texts: list[str], rows: pd.DataFrame, policy: str, v
 def predict_many(page: Page, lines: str, upload, policy: str, value: float, profile: dict | None = None):
     try:
         texts, rows, name = read_batch(lines, upload, page.limits)
-    except InputError as err:
+        table = batch_table(page, texts, rows, policy, value, profile)
+    except (InputError, ThresholdError) as err:
         log.info("batch refused: %s", err)
         return gr.skip(), gr.DownloadButton(visible=False), f"<p class='error'>{html.escape(str(err))}</p>"
-    table = batch_table(page, texts, rows, policy, value, profile)
     path = Path(tempfile.mkdtemp(prefix="emotions-")) / name
     table.to_csv(path, index=False)
     empty = sum(not t.strip() for t in texts)
