@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import EmotionError
-from .metrics import confusion_counts, f1_from_counts, macro_f1_intervals
+from .metrics import bootstrap_f1, confusion_counts, f1_from_counts
 from .thresholds import Thresholds, cross_validate_strength, shrink, tune_per_class_raw
 
 MIN_ROWS = 20  # fewer rows cannot tune, nor grade, anything
@@ -160,11 +160,21 @@ def adapt(probs: np.ndarray, sample: Sample, labels: list[str], checkpoint: Thre
     tuned = _fit(p, y, prior)
     before, after = p >= prior, out_of_sample_predictions(p, y, prior)
     f1_before, f1_after = (f1_from_counts(*confusion_counts(pred, y)) for pred in (before, after))
+    boot_before, boot_after = bootstrap_f1(y, [before, after])
+
+    def interval(samples: np.ndarray) -> np.ndarray:  # (2,) or (2, labels): the 95% bootstrap interval
+        return np.percentile(samples, [2.5, 97.5], axis=0).round(4)
+
     support = y.sum(0)
-    report = pd.DataFrame({"label": sample.covered,  # adapt_tab.REPORT_COLUMNS "positives": support.astype(int),
+    report = pd.DataFrame({"label": sample.covered,  # adapt_tab.REPORT_COLUMNS
+                           "positives": support.astype(int),
                            "threshold_before": prior.round(4), "threshold_after": tuned.round(4),
-                           "f1_before": f1_before.round(4), "f1_after_cv": f1_after.round(4)})
-    (low_b, high_b), (low_a, high_a), (low_d, high_d) = macro_f1_intervals(y, before, after)
+                           "f1_before": f1_before.round(4),
+                           "f1_before_95": [f"{lo:.2f}-{hi:.2f}" for lo, hi in zip(*interval(boot_before))],
+                           "f1_after_cv": f1_after.round(4),
+                           "f1_after_95": [f"{lo:.2f}-{hi:.2f}" for lo, hi in zip(*interval(boot_after))]})
+    (low_b, high_b), (low_a, high_a) = interval(boot_before.mean(1)).tolist(), interval(boot_after.mean(1)).tolist()
+    low_d, high_d = interval(boot_after.mean(1) - boot_before.mean(1)).tolist()
     warnings = [f"{name}: {n} positive(s), fewer than {MIN_POSITIVES}; kept the checkpoint's threshold"
                 if n < MIN_POSITIVES else f"{name}: only {n} positives; its threshold is uncertain"
                 for name, n in zip(sample.covered, support) if n < FEW_POSITIVES]

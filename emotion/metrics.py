@@ -103,17 +103,15 @@ def micro_f1_difference_interval(
     return float(low), float(high)
 
 
-def macro_f1_intervals(
-    y_true: np.ndarray, pred_a: np.ndarray, pred_b: np.ndarray, resamples: int = 2000, seed: int = 0,
-) -> tuple[tuple[float, float], tuple[float, float], tuple[float, float]]:
-    """95% bootstrap intervals of macro F1 for decisions a, for b, and of b - a (paired: the same
-    resampled comments for both)."""
+def bootstrap_f1(y_true: np.ndarray, preds: list[np.ndarray], resamples: int = 2000, seed: int = 0) -> list[np.ndarray]:
+    """Per-label F1 of each set of decisions on the same resampled comments (paired): (resamples, L) each.
+    Percentiles of a column give a label's 95% interval; of the row means, macro F1's."""
     y_true = np.asarray(y_true, dtype=bool)
     weights = np.random.default_rng(seed).multinomial(len(y_true), np.full(len(y_true), 1 / len(y_true)), resamples)
 
-    def macro(pred: np.ndarray) -> np.ndarray:  # (resamples,): each resample weighs each comment's tp, fp, fn
+    def f1(pred: np.ndarray) -> np.ndarray:  # each resample weighs each comment's tp, fp, fn
+        pred = np.asarray(pred, dtype=bool)
         per_comment = (pred & y_true, pred & ~y_true, ~pred & y_true)
-        return f1_from_counts(*(weights @ c.astype(np.int64) for c in per_comment)).mean(1)
+        return f1_from_counts(*(weights @ c.astype(np.int64) for c in per_comment))
 
-    a, b = macro(np.asarray(pred_a, dtype=bool)), macro(np.asarray(pred_b, dtype=bool))
-    return tuple(tuple(float(v) for v in np.percentile(x, [2.5, 97.5])) for x in (a, b, b - a))
+    return [f1(pred) for pred in preds]

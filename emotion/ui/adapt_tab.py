@@ -16,7 +16,8 @@ from .common import Page
 from .inputs import InputError, check_batch, check_upload_size
 
 TITLE = "Adapt"
-REPORT_COLUMNS = ["label", "positives", "threshold_before", "threshold_after", "f1_before", "f1_after_cv"]
+REPORT_COLUMNS = ["label", "positives", "threshold_before", "threshold_after", "f1_before", "f1_before_95",
+                  "f1_after_cv", "f1_after_95"]
 log = logging.getLogger(__name__)
 INTRO = (
     "Emotions rare on Reddit can be common elsewhere, so thresholds tuned on Reddit may sit too high for your "
@@ -67,8 +68,9 @@ def build(page: Page, tab: gr.Tab) -> None:
                                     "0/1 columns say it themselves)")
     run = gr.Button("Re-tune thresholds", variant="primary")
     summary = gr.HTML()
-    report = gr.Dataframe(pd.DataFrame(columns=REPORT_COLUMNS), label="Per covered label: positives in the sample, thresholds, F1 before and after "
-                                "(cross-validated)", interactive=False, elem_id="adapt-report")
+    report = gr.Dataframe(pd.DataFrame(columns=REPORT_COLUMNS), interactive=False, elem_id="adapt-report",
+                          label="Per covered label: positives in the sample, thresholds, F1 before and after "
+                                "(after: cross-validated), each with its 95% bootstrap interval")
     proposed = gr.JSON(None, visible=False)
     with gr.Row():
         download = gr.DownloadButton("Download the profile (JSON)", visible=False)
