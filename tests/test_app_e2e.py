@@ -302,6 +302,7 @@ def test_browser_confusion_matrix_cell_filters_to_its_count(app_url, tiny_checkp
         page.goto(app_url)
         page.get_by_role("tab", name="Test set").click()
         page.get_by_role("tab", name="Errors").click()
+        page.get_by_text("Confusion matrix: every gold-missed").click()  # the accordion opens
         matrix = page.locator("#confusion-matrix")
         expect(matrix.locator(".virtual-row").first).to_be_visible(timeout=30_000)
         number = page.locator("[role=tabpanel]:visible input[type=number]").first

@@ -145,9 +145,11 @@ def build(page: Page, tab: gr.Tab) -> None:
                                  elem_id="pairs-table")
         with gr.Column(scale=3):
             bars = gr.HTML()
-    matrix = gr.Dataframe(label="Confusion matrix: rows the gold label missed, columns the label predicted instead "
-                                "(select a cell to filter to those comments; a comment may count in several cells)",
-                          interactive=False, max_height=520, pinned_columns=1, elem_id="confusion-matrix")
+    # Closed until asked for: a hidden table costs nothing to redraw when the threshold moves.
+    with gr.Accordion("Confusion matrix: every gold-missed × predicted-instead pair", open=False):
+        matrix = gr.Dataframe(label="Rows the gold label missed, columns the label predicted instead (select a cell "
+                                    "to filter to those comments; a comment may count in several cells)",
+                              interactive=False, max_height=520, pinned_columns=1, elem_id="confusion-matrix")
     filters = [gold, predicted, match, outcomes, low, high, query]
     analysis_view(page, tab, partial(explore, ctx), filters, [summary, table, pairs, matrix, download, comment, selected],
                   triggers=(gold.change, predicted.change, match.change, outcomes.change, low.release, high.release,

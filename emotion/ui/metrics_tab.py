@@ -104,7 +104,10 @@ def build(page: Page, tab: gr.Tab) -> None:
     with gr.Row():
         sweep = gr.Plot()
         hist = gr.Plot()
-    table = gr.Dataframe(label="Per-class metrics", interactive=False, max_height=420)
+    # Closed until asked for (the Per class view charts the same figures): a hidden table costs nothing
+    # to redraw when the threshold moves or the tab shows again.
+    with gr.Accordion("Per-class metrics table (sortable from each column's menu)", open=False):
+        table = gr.Dataframe(label="Per-class metrics", interactive=False, max_height=420)
     with gr.Row():
         label = gr.Dropdown(ctx.labels, value=None, label="Add a per-class precision-recall curve for")
     with gr.Row():
