@@ -139,6 +139,15 @@ browser_test = pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ
                                   reason="no chromium")
 
 
+def predict(page, text: str) -> None:
+    """Type a comment, press Enter, and wait for its 28 bars."""
+    from playwright.sync_api import expect
+
+    page.get_by_label("Comment").fill(text)
+    page.get_by_label("Comment").press("Enter")
+    expect(page.locator("table.bars tbody tr")).to_have_count(28, timeout=30_000)
+
+
 @pytest.mark.browser
 @browser_test
 def test_browser_predicts_moves_the_slider_and_renders_every_tab(app_url):
@@ -248,9 +257,7 @@ def test_browser_every_tab_passes_axe_color_contrast(app_url):
     with sync_playwright() as p:
         browser, page = launch(p)
         page.goto(app_url)
-        page.get_by_label("Comment").fill("i am so proud of you")
-        page.get_by_label("Comment").press("Enter")
-        expect(page.locator("table.bars tbody tr")).to_have_count(28, timeout=30_000)
+        predict(page, "i am so proud of you")
         tabs = [("Predict", None), ("Per class", "Test set"), ("Metrics", None), ("Errors", None),
                 ("About", None)]
         for name, parent in tabs:
@@ -334,9 +341,7 @@ def test_browser_adapt_view_tunes_and_the_predict_tab_uses_the_profile(app_url, 
     with sync_playwright() as p:
         browser, page = launch(p)
         page.goto(app_url)
-        page.get_by_label("Comment").fill("i am so proud of you")
-        page.get_by_label("Comment").press("Enter")
-        expect(page.locator("table.bars tbody tr")).to_have_count(28, timeout=30_000)
+        predict(page, "i am so proud of you")
         page.get_by_role("tab", name="Adapt").click()
         page.locator("#adapt-upload input[type=file]").set_input_files(str(tmp_path / "forum.csv"))
         expect(page.locator("#adapt-upload").get_by_text("forum.csv")).to_be_visible(timeout=30_000)
