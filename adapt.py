@@ -35,7 +35,6 @@ def main(argv: list[str] | None = None) -> None:
     from emotion.checkpoint import DEFAULT_CHECKPOINT
     from emotion.errors import EmotionError
     from emotion.predict import EmotionClassifier
-    from emotion.thresholds import Thresholds
 
     log = logging.getLogger("adapt")
     try:
@@ -43,8 +42,7 @@ def main(argv: list[str] | None = None) -> None:
         covered = [name.strip() for name in args.labels.split(",") if name.strip()] if args.labels else None
         sample = read_sample(args.labelled, classifier.labels, covered)
         probs = classifier.predict_probabilities(sample.texts)
-        base = classifier.thresholds or Thresholds(0.5, {name: 0.5 for name in classifier.labels})
-        profile = adapt(probs, sample, classifier.labels, base, source=f"{classifier.name} ({classifier.backend})")
+        profile = adapt(probs, sample, classifier.labels, classifier.thresholds, source=f"{classifier.name} ({classifier.backend})")
         profile.save(args.out)
     except (EmotionError, ValueError, OSError) as err:
         log.error("%s", err)

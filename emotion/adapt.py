@@ -24,7 +24,7 @@ import pandas as pd
 
 from .errors import EmotionError
 from .metrics import bootstrap_f1, confusion_counts, f1_from_counts
-from .thresholds import Thresholds, cross_validate_strength, shrink, tune_per_class_raw
+from .thresholds import Thresholds, cross_validate_strength, resolve, shrink, tune_per_class_raw
 
 MIN_ROWS = 20  # fewer rows cannot tune, nor grade, anything
 MIN_POSITIVES = 3  # a label with fewer positives keeps the checkpoint's threshold
@@ -152,11 +152,14 @@ class Profile:
         return path
 
 
-def adapt(probs: np.ndarray, sample: Sample, labels: list[str], checkpoint: Thresholds, source: str = "") -> Profile:
-    """A profile from the sample's probabilities (N, L over all ``labels``) and the checkpoint's thresholds."""
+def adapt(probs: np.ndarray, sample: Sample, labels: list[str], checkpoint: Thresholds | None,
+          source: str = "") -> Profile:
+    """A profile from the sample's probabilities (N, L over all ``labels``) and the checkpoint's thresholds
+    (None: it has none, so 0.5 for every label, as ``thresholds.resolve`` answers)."""
     columns = [labels.index(name) for name in sample.covered]
     p, y = np.asarray(probs)[:, columns], sample.y_true.astype(bool)
-    prior = checkpoint.array(labels)[columns]
+    current = resolve(None, checkpoint, labels)
+    prior = current[columns]
     tuned = _fit(p, y, prior)
     before, after = p >= prior, out_of_sample_predictions(p, y, prior)
     f1_before, f1_after = (f1_from_counts(*confusion_counts(pred, y)) for pred in (before, after))
@@ -178,7 +181,8 @@ def adapt(probs: np.ndarray, sample: Sample, labels: list[str], checkpoint: Thre
     warnings = [f"{name}: {n} positive(s), fewer than {MIN_POSITIVES}; kept the checkpoint's threshold"
                 if n < MIN_POSITIVES else f"{name}: only {n} positives; its threshold is uncertain"
                 for name, n in zip(sample.covered, support) if n < FEW_POSITIVES]
-    per_class = {**checkpoint.per_class, **{name: float(t) for name, t in zip(sample.covered, tuned.round(4))}}
+    per_class = {**dict(zip(labels, current.tolist())),
+                 **{name: float(t) for name, t in zip(sample.covered, tuned.round(4))}}
     summary = {
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"), "checkpoint": source,
         "sample": {"rows": len(sample.texts), "positives": dict(zip(sample.covered, support.astype(int).tolist())),
@@ -190,5 +194,6 @@ def adapt(probs: np.ndarray, sample: Sample, labels: list[str], checkpoint: Thre
                   f"k by {FOLDS}-fold CV on the sample; F1 after by {FOLDS}-fold CV of the whole procedure",
         "warnings": warnings,
     }
-    return Profile(sample.name, Thresholds(checkpoint.global_threshold, per_class, sample.name), sample.covered,
+    base = checkpoint.global_threshold if checkpoint is not None else 0.5
+    return Profile(sample.name, Thresholds(base, per_class, sample.name), sample.covered,
                    report, summary)

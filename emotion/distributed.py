@@ -14,19 +14,15 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .scoring import ScoringError, score_file
+from .scoring import ScoringError, format_suffix, score_file
 
 log = logging.getLogger(__name__)
-SUFFIXES = (".parquet", ".jsonl", ".jsonl.zst")
+SUFFIXES = (".parquet", ".jsonl", ".jsonl.zst")  # shard formats (scoring.FORMATS less CSV)
 
 
 def shard_name(path: Path) -> str:
     """``a.jsonl.zst`` -> ``a``: the output shard's stem."""
-    name = path.name
-    for suffix in sorted(SUFFIXES, key=len, reverse=True):
-        if name.endswith(suffix):
-            return name[: -len(suffix)]
-    return path.stem
+    return path.name[: -len(format_suffix(path))]
 
 
 def list_shards(source: str) -> list[Path]:

@@ -24,13 +24,18 @@ class ScoringError(EmotionError, ValueError):
     """The input cannot be scored; the message says why and how to fix it."""
 
 
-def file_format(path: Path) -> str:
-    """csv, jsonl, parquet, or jsonl.zst (read only: the public Reddit dumps' format)."""
+def format_suffix(path: Path) -> str:
+    """The extension that names ``path``'s format (``.jsonl.zst`` included)."""
     name = path.name.lower()
     for suffix in sorted(FORMATS, key=len, reverse=True):
         if name.endswith(suffix):
-            return FORMATS[suffix]
+            return suffix
     raise ScoringError(f"{path}: use a .csv, .jsonl, .jsonl.zst or .parquet file.")
+
+
+def file_format(path: Path) -> str:
+    """csv, jsonl, parquet, or jsonl.zst (read only: the public Reddit dumps' format)."""
+    return FORMATS[format_suffix(path)]
 
 
 def read_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:

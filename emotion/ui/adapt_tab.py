@@ -11,7 +11,6 @@ import gradio as gr
 import pandas as pd
 
 from ..adapt import AdaptError, Profile, adapt, read_sample
-from ..thresholds import Thresholds
 from .common import Page
 from .inputs import InputError, check_batch, check_upload_size
 
@@ -40,8 +39,7 @@ def tune(page: Page, upload: str | None, covered: list[str]):
         log.info("adapt refused: %s", err)
         return (f"<p class='error'>{html.escape(str(err))}</p>", pd.DataFrame(columns=REPORT_COLUMNS),
                 gr.DownloadButton(visible=False), None)
-    base = ctx.thresholds or Thresholds(0.5, {name: 0.5 for name in ctx.labels})
-    profile = adapt(ctx.score(sample.texts), sample, ctx.labels, base, source=ctx.classifier.name)
+    profile = adapt(ctx.score(sample.texts), sample, ctx.labels, ctx.thresholds, source=ctx.classifier.name)
     path = profile.save(Path(tempfile.mkdtemp(prefix="emotions-")) / f"{sample.name}_profile.json")
     chosen = {"name": profile.name, "thresholds": profile.thresholds.array(ctx.labels).round(4).tolist()}
     return summary_html(profile), profile.report, gr.DownloadButton(value=str(path), visible=True), chosen
