@@ -23,10 +23,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-# Changes inside hidden elements (a status tracker an event runs with show_progress="hidden") show nothing.
+# Changes inside hidden elements (a status tracker an event runs with show_progress="hidden") and
+# screen-reader-only announcements (Gradio's "complete") show nothing.
 WATCH = """() => { window.__last = performance.now(); if (window.__watch) return;
   const seen = (m) => { const e = m.target.nodeType === 1 ? m.target : m.target.parentElement;
-                        return e && !e.closest('.hidden, [hidden]'); };
+                        return e && !e.closest('.hidden, [hidden], .sr-only'); };
   window.__watch = new MutationObserver((ms) => { if (ms.some(seen)) window.__last = performance.now(); });
   window.__watch.observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true}); }"""
 
@@ -120,13 +121,11 @@ def measure(args, url: str) -> dict[str, list[float]]:
             for to in (0.2, 0.8, 0.4):
                 add("analysis slider mouse-up to settled view (Errors)",
                     settle(page, drag(page, analysis_slider, to), args.quiet_ms))
-            rows = page.locator("#error-table .virtual-row")
+            rows = page.locator("#error-table tbody tr")
             for i in range(3):
-                add("error explorer row selection",
-                    settle(page, rows.nth(i).locator("[role=gridcell]").nth(3).click, args.quiet_ms))
-            pairs = page.locator("#pairs-table .virtual-row")
-            add("error explorer pair selection", settle(page, pairs.first.locator("[role=gridcell]").first.click,
-                                                         args.quiet_ms))
+                add("error explorer row selection", settle(page, rows.nth(i).locator("td").nth(3).click, args.quiet_ms))
+            pairs = page.locator("#pairs-table tbody tr")
+            add("error explorer pair selection", settle(page, pairs.first.click, args.quiet_ms))
         browser.close()
     return figures
 

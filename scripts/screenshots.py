@@ -12,10 +12,10 @@ from pathlib import Path
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 # GoEmotions texts are not ours to publish, so screenshots blur every comment from the data set.
-BLUR_DATA = "#error-table [role=gridcell], #error-comment textarea { filter: blur(12px); }"
+BLUR_DATA = "#error-table td, #error-comment textarea { filter: blur(12px); }"
 # (tab, its parent tab or None, file name, what shows it is drawn)
 TABS = [("Per class", "Test set", "classes", ".js-plotly-plot"), ("Metrics", None, "metrics", ".js-plotly-plot"),
-        ("Errors", None, "errors", "#error-table [role=gridcell]"), ("About", None, "about", None)]
+        ("Errors", None, "errors", "#error-table td"), ("About", None, "about", None)]
 WIDTHS = {"": (1400, 1000), "-phone": (390, 844)}
 
 

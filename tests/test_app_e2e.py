@@ -318,12 +318,25 @@ def test_browser_confusion_matrix_cell_filters_to_its_count(app_url, tiny_checkp
         cells = matrix.locator(".virtual-row [role=gridcell]:not(.first-column)")
         expect(cells.filter(has_text=re.compile(r"\d")).first).to_be_visible(timeout=30_000)
         counts = [text.strip() for text in cells.all_inner_texts()]
+        # A row of the table (not the first, which shows already), reached with the keyboard, shows its whole comment.
+        row = page.locator("#error-table tbody tr").nth(1)
+        row.focus()
+        row.press("Enter")
+        text = row.locator("td").nth(3).inner_text().rstrip("…")
+        expect(page.locator("#error-comment textarea")).to_have_value(re.compile("^" + re.escape(text)), timeout=30_000)
         chosen = next(i for i, text in enumerate(counts) if text)
         cells.nth(chosen).click()
         summary = page.locator("[role=tabpanel]:visible").get_by_text("comments match").first
         expect(summary).to_contain_text(f"{counts[chosen]} comments match", timeout=30_000)
         assert re.fullmatch(r"\d+", counts[chosen])
         expect(page.get_by_role("combobox", name="Predicted label")).not_to_have_value("(any)")
+        # A confused pair, clicked, filters the table to exactly its count.
+        pair = page.locator("#pairs-table tbody tr").first
+        gold, instead, count = pair.locator("td").all_inner_texts()
+        pair.click()
+        expect(summary).to_contain_text(f"{count} comments match", timeout=30_000)
+        expect(page.get_by_role("combobox", name="Gold label")).to_have_value(gold)
+        expect(page.get_by_role("combobox", name="Predicted label")).to_have_value(instead)
         browser.close()
 
 

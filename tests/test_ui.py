@@ -135,27 +135,33 @@ def test_error_explorer_filters(ctx):
     assert set(only["outcome"]) == {"spurious"}
     middle = float(np.median(ctx.test_set().probs))  # predicts about half the labels: misses and extras
     summary, table, pairs, matrix, download, comment, selected = errors_tab.explore(ctx, middle, "(any)", "(any)", errors_tab.HAS, list(OUTCOMES), 0, 1, "")
-    assert "24" in summary and len(table) == 24 and len(pairs) > 0
+    assert "24" in summary and table.count("data-pick=") == 24 and pairs.count("data-pick=") > 0
     assert len(pd.read_csv(download.value["path"])) == 24
+    empty = errors_tab.explore(ctx, middle, "(any)", "(any)", errors_tab.HAS, list(OUTCOMES), 0, 1, "no such words here")
+    assert "No comment matches" in empty[1] and "data-pick=" not in empty[1]
 
 
 def test_error_detail_and_pair_selection(ctx):
     middle = float(np.median(ctx.test_set().probs))
-    _, table, pairs, matrix, *_ = errors_tab.explore(ctx, middle, "(any)", "(any)", errors_tab.HAS, list(OUTCOMES), 0, 1, "")
-    comment, selected = errors_tab.detail(ctx, "0.05", table, gr.SelectData(None, {"index": [0, 1], "value": ""}))
-    full = ctx.test_set().texts[ctx.test_set().ids.index(table.iloc[0]["id"])]
-    assert comment == full and table.iloc[0]["text"] in (full, full[:errors_tab.TEXT_SHOWN] + "…")
-    i = ctx.test_set().ids.index(table.iloc[0]["id"])  # the browser stars the gold labels and draws at the setting's thresholds
+    rows, pairs, _ = errors_tab.filter_rows(ctx, middle, "(any)", "(any)", errors_tab.HAS, list(OUTCOMES), 0, 1, "")
+    first = str(rows.iloc[0]["id"])
+    assert f'data-pick="{{&quot;id&quot;: &quot;{first}&quot;}}"' in errors_tab.rows_html(rows)  # a row click names its comment
+    comment, selected = errors_tab.detail(ctx, "0.05", gr.EventData(None, {"id": first}))
+    i = ctx.test_set().ids.index(first)
+    assert comment == ctx.test_set().texts[i]
+    # the browser stars the gold labels and draws at the setting's thresholds
     assert selected["gold"] == np.flatnonzero(ctx.test_set().y_true[i]).tolist() and selected["thresholds"] == [0.05] * 28
-    gold, instead, match = errors_tab.pick_pair(pairs, gr.SelectData(None, {"index": [0, 0], "value": ""}))
-    assert (gold, instead) == tuple(pairs.iloc[0][["gold", "predicted_instead"]]) and match == errors_tab.CONFUSED
+    top = pairs.iloc[0]
+    gold, instead, match = errors_tab.pick_pair(gr.EventData(None, {"gold": top["gold"], "predicted": top["predicted_instead"]}))
+    assert (gold, instead) == (top["gold"], top["predicted_instead"]) and match == errors_tab.CONFUSED
     rows = errors_tab.filter_rows(ctx, middle, gold, instead, match, list(OUTCOMES), 0, 1, "")[0]
-    assert len(rows) == pairs.iloc[0]["count"]  # the pair's count is the rows it filters to
+    assert len(rows) == top["count"]  # the pair's count is the rows it filters to
+    matrix = errors_tab.explore(ctx, middle, "(any)", "(any)", errors_tab.HAS, list(OUTCOMES), 0, 1, "")[3]
     cells = matrix.data  # every non-zero cell of the matrix is the count of the rows it filters to
     for r, c in zip(*np.nonzero(cells.iloc[:, 1:].ne("").to_numpy())):
         gold, instead, match = errors_tab.pick_cell(ctx.labels, gr.SelectData(None, {"index": [r, c + 1], "value": ""}))
         assert len(errors_tab.filter_rows(ctx, middle, gold, instead, match, list(OUTCOMES), 0, 1, "")[0]) == cells.iat[r, c + 1]
-    assert len(pairs) == min(errors_tab.SHOWN_PAIRS, cells.iloc[:, 1:].ne("").to_numpy().sum())  # the top cells
+    assert len(pairs) == cells.iloc[:, 1:].ne("").to_numpy().sum()  # the pairs are the matrix's cells
     gold, anything, _ = errors_tab.pick_cell(ctx.labels, gr.SelectData(None, {"index": [2, 0], "value": ""}))
     assert (gold, anything) == (ctx.labels[2], errors_tab.ANY)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import gradio as gr
 
 from . import about_tab, adapt_tab, classes_tab, errors_tab, metrics_tab, predict_tab
-from .common import Page, shared_threshold
+from .common import Page, shared_threshold, wire_views
 from .context import AppContext
 from .inputs import InputError, Limits, check_batch, read_comment
 
@@ -80,6 +80,7 @@ def build_app(ctx: AppContext, limits: Limits | None = None) -> gr.Blocks:
                 for module in ANALYSIS_TABS:
                     with gr.Tab(module.TITLE) as tab:
                         module.build(page, tab)
+            wire_views(page)
         with gr.Tab(adapt_tab.TITLE) as tab:
             adapt_tab.build(page, tab)
         with gr.Tab(about_tab.TITLE) as tab:

@@ -7,12 +7,14 @@ views computed once per setting: opening a tab again at the same setting sends n
 
 from __future__ import annotations
 
+import html
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import gradio as gr
 import numpy as np
+import pandas as pd
 
 from ..backends import DESCRIPTIONS
 from ..groups import GROUPINGS
@@ -34,6 +36,7 @@ class Page:
     setting: gr.Textbox | None = None  # the analysis tabs' threshold: "per_class" or a number, as text
     shown: gr.Textbox | None = None  # which analysis tab is open
     opened: list = field(default_factory=list)  # events that show the analysis tabs again
+    views: list = field(default_factory=list)  # the analysis views, for ``wire_views``
     profile: gr.JSON | None = None  # this person's threshold profile from the Adapt tab: {name, thresholds}, or None
 
 
@@ -76,28 +79,58 @@ def parse_setting(setting: str) -> str | float:
     return PER_CLASS if setting == PER_CLASS else clamp(float(setting))
 
 
+@dataclass
+class View:
+    """One analysis view: ``view(setting, *inputs) -> outputs``, shown in the tab named ``name``."""
+
+    name: str
+    view: object
+    inputs: list
+    outputs: list
+    threshold_free: bool
+    shown: gr.State = field(default_factory=lambda: gr.State(None))  # the key of what is on screen
+
+    def refresh(self, open_tab: str, last, setting: str, *values) -> list:
+        key = json.dumps([None if self.threshold_free else setting, *values], default=str)
+        if open_tab != self.name or key == last:
+            return [gr.skip()] * (len(self.outputs) + 1)
+        return [key, *self.view(parse_setting(setting), *values)]
+
+
 def analysis_view(page: Page, tab: gr.Tab, view, inputs: list, outputs: list, triggers: tuple = (),
                   threshold_free: bool = False) -> None:
     """Show ``view(setting, *inputs) -> outputs`` in ``tab``: computed when the tab opens, when the
-    shared threshold changes while it is open, and on ``triggers`` (its own controls' events).
-    A view already shown for the same setting and inputs is not sent again."""
-    name = tab.label
-    shown = gr.State(None)
-
-    def refresh(open_tab: str, last, setting: str, *values):
-        key = json.dumps([None if threshold_free else setting, *values], default=str)
-        if open_tab != name or key == last:
-            return [gr.skip()] * (len(outputs) + 1)
-        return [key, *view(parse_setting(setting), *values)]
-
-    args = dict(inputs=[page.shown, shown, page.setting, *inputs], outputs=[shown, *outputs],
+    shared threshold changes while it is open (see ``wire_views``), and on ``triggers`` (its own
+    controls' events). A view already shown for the same setting and inputs is not sent again."""
+    v = View(tab.label, view, inputs, outputs, threshold_free)
+    page.views.append(v)
+    args = dict(inputs=[page.shown, v.shown, page.setting, *inputs], outputs=[v.shown, *outputs],
                 api_visibility="undocumented", trigger_mode="always_last")
     # Opening a tab mostly finds its view current: no progress overlay flickers over it.
-    tab.select(None, None, [page.shown], js=f"() => {json.dumps(name)}").then(refresh, **args, show_progress="hidden")
+    tab.select(None, None, [page.shown], js=f"() => {json.dumps(v.name)}").then(v.refresh, **args, show_progress="hidden")
+    for event in triggers:
+        event(v.refresh, **args)
+
+
+def wire_views(page: Page) -> None:
+    """The shared threshold and the test-set tab's opening refresh every view in one request (one a
+    view would queue behind the others': four round trips before the open tab's own), and only the
+    open tab's view computes."""
+    inputs = [page.shown, page.setting] + [c for v in page.views for c in (v.shown, *v.inputs)]
+    outputs = [c for v in page.views for c in (v.shown, *v.outputs)]
+
+    def refresh(open_tab: str, setting: str, *values) -> list:
+        answer, at = [], 0
+        for v in page.views:
+            mine = values[at : at + 1 + len(v.inputs)]
+            at += len(mine)
+            answer += v.refresh(open_tab, mine[0], setting, *mine[1:])
+        return answer
+
+    args = dict(inputs=inputs, outputs=outputs, api_visibility="undocumented", trigger_mode="always_last")
     for event in page.opened:
         event(refresh, **args, show_progress="hidden")
-    for event in (*triggers, page.setting.change):
-        event(refresh, **args)
+    page.setting.change(refresh, **args)
 
 
 def probabilities_payload(labels: list[str], probs: np.ndarray, thresholds: np.ndarray | None,
@@ -138,3 +171,42 @@ def backend_note(ctx: AppContext, detail: bool = True) -> str:
         speed = choice["backends"][name]["comments_per_s"]
         note += f", chosen on dev: {choice['rule']}; {speed:.0f} comments/s there"
     return note
+
+
+# A row click or Enter on a focused row sends the row's ``data-pick`` as a "pick" event's data.
+PICK_JS = """
+const pick = (row) => {
+  if (!row || !element.contains(row)) return;
+  element.querySelectorAll('tr[aria-selected=true]').forEach((r) => r.setAttribute('aria-selected', 'false'));
+  row.setAttribute('aria-selected', 'true');
+  trigger('pick', JSON.parse(row.dataset.pick));
+};
+element.addEventListener('click', (e) => pick(e.target.closest('tr[data-pick]')));
+element.addEventListener('keydown', (e) => {
+  if ((e.key === 'Enter' || e.key === ' ') && e.target.matches('tr[data-pick]')) { e.preventDefault(); pick(e.target); }
+});
+"""
+
+
+def pick_table(elem_id: str) -> gr.HTML:
+    """A table whose rows a person clicks (or focuses and presses Enter): ``.pick(fn)`` gets the row's
+    ``picks`` entry as ``gr.EventData`` attributes. Plain HTML draws in a few milliseconds, where a
+    Dataframe of the same rows takes hundreds."""
+    return gr.HTML(elem_id=elem_id, js_on_load=PICK_JS, padding=False)
+
+
+def table_html(frame: pd.DataFrame, picks: list[dict], caption: str, widths: dict[str, str] | None = None) -> str:
+    """``frame`` as an escaped HTML table, one clickable row per ``picks`` entry."""
+    widths = widths or {}
+
+    def header(column) -> str:
+        style = f' style="width:{widths[column]}"' if column in widths else ""
+        return f'<th scope="col"{style}>{html.escape(str(column))}</th>'
+
+    def row(pick: dict, values) -> str:
+        cells = "".join(f"<td>{html.escape('' if pd.isna(v) else str(v))}</td>" for v in values)
+        return f'<tr tabindex="0" aria-selected="false" data-pick="{html.escape(json.dumps(pick))}">{cells}</tr>'
+
+    body = "".join(row(pick, values) for pick, values in zip(picks, frame.itertuples(index=False)))
+    return (f'<div class="picktable"><table><caption>{html.escape(caption)}</caption>'
+            f'<thead><tr>{"".join(header(c) for c in frame.columns)}</tr></thead><tbody>{body}</tbody></table></div>')

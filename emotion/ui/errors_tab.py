@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..analysis import OUTCOME_HELP, OUTCOMES, confused_pairs, confusion_matrix, error_table
 from ..metrics import binarize
-from .common import Page, analysis_view, parse_setting, probabilities_payload, render_js
+from .common import Page, analysis_view, parse_setting, pick_table, probabilities_payload, render_js, table_html
 from .context import AppContext, DataUnavailable
 
 TITLE = "Errors"
@@ -19,7 +19,8 @@ SHOWN_ROWS = 50  # a person reads the first few dozen; the CSV holds every match
 SHOWN_PAIRS = 20  # the matrix below holds every pair
 TEXT_SHOWN = 90  # characters of a comment in the table; the whole comment shows on select
 TABLE_COLUMNS = ["outcome", "gold", "predicted", "text", "loss", "max_prob", "id"]
-WIDTHS = ["9%", "19%", "19%", "35%", "6%", "6%", "6%"]
+WIDTHS = dict(zip(TABLE_COLUMNS, ["9%", "16%", "16%", "41%", "6%", "6%", "6%"]))
+PAIR_COLUMNS = ["gold", "predicted_instead", "count"]
 HAS, CONFUSED = "has the gold / predicted label", "gold label missed, the predicted one given instead"
 CORNER = "gold missed \\ predicted instead"
 
@@ -67,23 +68,36 @@ def matrix_table(counts: np.ndarray, labels: list[str]):
 
 
 def explore(ctx: AppContext, setting, gold, predicted, match, outcomes, low, high, query):
-    """The filtered table (worst first), its confused pairs, a CSV of it, and the worst row in detail."""
+    """The filtered rows (worst first) and their confused pairs as clickable tables, the matrix, a
+    CSV of every row, and the worst row in detail."""
     try:
         rows, pairs, matrix = filter_rows(ctx, setting, gold, predicted, match, outcomes, low, high, query)
     except DataUnavailable as err:
-        return (str(err), pd.DataFrame(columns=TABLE_COLUMNS), pd.DataFrame(), pd.DataFrame(),
-                gr.DownloadButton(visible=False), *show_comment(ctx, setting, None))
+        return (str(err), "", "", pd.DataFrame(), gr.DownloadButton(visible=False), *show_comment(ctx, setting, None))
     counts = rows["outcome"].value_counts()
     summary = (f"**{len(rows):,}** comments match; showing the {min(len(rows), SHOWN_ROWS)} the model got most wrong "
                "(highest per-comment cross-entropy). " +
                " · ".join(f"{o}: {int(counts.get(o, 0))}" for o in OUTCOMES))
     path = Path(tempfile.mkdtemp(prefix="emotions-")) / "goemotions_test_errors.csv"
     rows.to_csv(path, index=False)
-    shown = rows.head(SHOWN_ROWS)[TABLE_COLUMNS].copy()
-    shown["text"] = [t if len(t) <= TEXT_SHOWN else t[:TEXT_SHOWN] + "…" for t in shown["text"]]
     first = str(rows.iloc[0]["id"]) if len(rows) else None
-    return (summary, shown, pairs.head(SHOWN_PAIRS), matrix_table(matrix, ctx.labels),
+    return (summary, rows_html(rows.head(SHOWN_ROWS)), pairs_html(pairs.head(SHOWN_PAIRS)), matrix_table(matrix, ctx.labels),
             gr.DownloadButton(value=str(path), visible=len(rows) > 0), *show_comment(ctx, setting, first))
+
+
+def rows_html(rows: pd.DataFrame) -> str:
+    shown = rows[TABLE_COLUMNS].copy()
+    shown["text"] = [t if len(t) <= TEXT_SHOWN else t[:TEXT_SHOWN] + "…" for t in shown["text"]]
+    caption = ("Comments, worst first: select a row for the whole comment" if len(rows)
+               else "No comment matches these filters.")
+    return table_html(shown, [{"id": str(i)} for i in rows["id"]], caption, WIDTHS)
+
+
+def pairs_html(pairs: pd.DataFrame) -> str:
+    caption = ("Most confused: gold label missed, other label predicted instead (select to filter to those comments)"
+               if len(pairs) else "No gold label was missed for another among these comments.")
+    return table_html(pairs[PAIR_COLUMNS], [{"gold": g, "predicted": p} for g, p in
+                                            zip(pairs["gold"], pairs["predicted_instead"])], caption)
 
 
 def show_comment(ctx: AppContext, setting: str | float, comment_id: str | None):
@@ -96,18 +110,14 @@ def show_comment(ctx: AppContext, setting: str | float, comment_id: str | None):
     return test.texts[i], probabilities_payload(ctx.labels, test.probs[i], thresholds, test.y_true[i])
 
 
-def detail(ctx: AppContext, setting: str, table: pd.DataFrame, evt: gr.SelectData):
+def detail(ctx: AppContext, setting: str, evt: gr.EventData):
     """Selecting a row of the table shows that comment."""
-    if table is None or len(table) == 0:
-        return show_comment(ctx, setting, None)
-    row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
-    return show_comment(ctx, parse_setting(setting), str(table.iloc[int(row)]["id"]))
+    return show_comment(ctx, parse_setting(setting), str(evt.id))
 
 
-def pick_pair(pairs: pd.DataFrame, evt: gr.SelectData):
+def pick_pair(evt: gr.EventData):
     """Choosing a confused pair filters the table to exactly the comments it counts."""
-    row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
-    return pairs.iloc[int(row)]["gold"], pairs.iloc[int(row)]["predicted_instead"], CONFUSED
+    return evt.gold, evt.predicted, CONFUSED
 
 
 def pick_cell(labels: list[str], evt: gr.SelectData):
@@ -132,17 +142,14 @@ def build(page: Page, tab: gr.Tab) -> None:
         high = gr.Slider(0, 1, value=1, step=0.01, label="to")
     summary = gr.Markdown()
     selected = gr.JSON(None, visible=False)
-    table = gr.Dataframe(headers=TABLE_COLUMNS, interactive=False, max_height=420, wrap=True, column_widths=WIDTHS,
-                         label="Comments, worst first (select a row for the whole comment)", elem_id="error-table")
+    table = pick_table("error-table")
     download = gr.DownloadButton("Download filtered rows (CSV)", visible=False)
     with gr.Row():
         with gr.Column(scale=2):
             comment = gr.Textbox(label="Selected comment", interactive=False, lines=3, elem_id="error-comment")
             labels_html = gr.HTML()
             groups = gr.HTML()
-            pairs = gr.Dataframe(label="Most confused: gold label missed, other label predicted instead "
-                                       "(select to filter to those comments)", interactive=False, max_height=360,
-                                 elem_id="pairs-table")
+            pairs = pick_table("pairs-table")
         with gr.Column(scale=3):
             bars = gr.HTML()
     # Closed until asked for: a hidden table costs nothing to redraw when the threshold moves.
@@ -155,14 +162,13 @@ def build(page: Page, tab: gr.Tab) -> None:
                   triggers=(gold.change, predicted.change, match.change, outcomes.change, low.release, high.release,
                             query.submit))
 
-    def on_select(setting: str, shown: pd.DataFrame, evt: gr.SelectData):
-        return detail(ctx, setting, shown, evt)
+    def on_pick(setting: str, evt: gr.EventData):
+        return detail(ctx, setting, evt)
 
-    table.select(on_select, [page.setting, table], [comment, selected], api_visibility="undocumented",
-                 show_progress="hidden")
+    table.pick(on_pick, [page.setting], [comment, selected], api_visibility="undocumented", show_progress="hidden")
     selected.change(None, [selected], [labels_html, bars, groups],
                     js=render_js("payload") + "return payload ? render(payload, 'per_class', 0) : ['', '', '']; }")
-    pairs.select(pick_pair, [pairs], [gold, predicted, match], api_visibility="undocumented")
+    pairs.pick(pick_pair, None, [gold, predicted, match], api_visibility="undocumented")
 
     def on_cell(evt: gr.SelectData):
         return pick_cell(ctx.labels, evt)
