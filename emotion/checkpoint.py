@@ -37,10 +37,13 @@ RESULTS = "training_results.csv"
 TRAINING_CONFIG = "training_config.json"
 TRAINING_LOG = "training_log.json"
 INFERENCE = "inference.json"  # the backend chosen on dev, with what was measured
+AUDIT = {"comments": "audit_comments.parquet", "labels": "audit_labels.csv", "pairs": "audit_pairs.csv",
+         "about": "audit.json"}  # the label-quality audit of the data, by comment id (audit.py)
 DISTILLATION = "distillation.json"  # a student's dev figures against its teacher's
 EXPERIMENTS = "recipe_experiments.csv"  # optional: the dev table of recipes tried, kept beside the card
 MODEL_CARD = "README.md"
 ONNX_FOLDER = "onnx"
+CACHE_FOLDER = "cache"  # derived from the data on first use (embeddings of the training comments): not committed
 ENSEMBLE = "ensemble.json"  # an ensemble's members, as paths relative to its folder
 DEFAULT_MAX_LENGTH = 128
 # The model app.py, score.py, adapt.py and EmotionClassifier() use when given none.
@@ -353,7 +356,15 @@ class Checkpoint:
 
     def onnx_cache(self) -> Path:
         """``<checkpoint>/onnx`` when writable, else a folder in the user cache."""
-        folder = self.path / ONNX_FOLDER
+        return self._writable_folder(ONNX_FOLDER, "emotion-onnx")
+
+    def derived_file(self, kind: str, backend: str) -> Path:
+        """Where what is derived from these weights and the data on first use is cached (``kind``:
+        "train-embeddings", "audit"): never committed, rebuilt when the weights change."""
+        return self._writable_folder(CACHE_FOLDER, "emotion-cache") / f"{kind}-{self.fingerprint[:16]}-{backend}.npz"
+
+    def _writable_folder(self, inside: str, user_cache: str) -> Path:
+        folder = self.path / inside
         try:
             folder.mkdir(exist_ok=True)
             with tempfile.TemporaryFile(dir=folder):
@@ -364,7 +375,7 @@ class Checkpoint:
             resolved = self.path.resolve()
             # One folder per checkpoint path: same-named checkpoints must not evict each other's files.
             digest = hashlib.sha256(str(resolved).encode()).hexdigest()[:8]
-            folder = base / "emotion-onnx" / f"{resolved.name}-{digest}"
+            folder = base / user_cache / f"{resolved.name}-{digest}"
             folder.mkdir(parents=True, exist_ok=True)
             return folder
 
@@ -372,6 +383,25 @@ class Checkpoint:
         for old in folder.glob("model-*.onnx"):  # made from earlier weights
             if self.fingerprint[:16] not in old.name:
                 old.unlink(missing_ok=True)
+
+    def save_audit(self, audit, about: dict) -> None:
+        """Store the label-quality audit (``emotion.audit.Audit``): ids and scores, no text."""
+        audit.comments.to_parquet(self.path / AUDIT["comments"], index=False)
+        audit.labels.to_csv(self.path / AUDIT["labels"], index=False)
+        audit.pairs.to_csv(self.path / AUDIT["pairs"], index=False)
+        write_json(self.path / AUDIT["about"], {**about, "weights_sha256": self.fingerprint})
+
+    def audit(self):
+        """The stored audit and what it says about itself, or (None, why not)."""
+        from .audit import Audit
+
+        about = self._json(AUDIT["about"])
+        if not about:
+            return None, f"{self.path} has no label-quality audit yet: build it with `python audit.py --checkpoint {self.path}`."
+        if about.get("weights_sha256") != self.fingerprint:
+            return None, f"The audit in {self.path} is of other weights: build it again with `python audit.py`."
+        return Audit(pd.read_parquet(self.path / AUDIT["comments"]), pd.read_csv(self.path / AUDIT["labels"]),
+                     pd.read_csv(self.path / AUDIT["pairs"])), about
 
     def save_distillation(self, result: dict) -> None:
         write_json(self.path / DISTILLATION, result)

@@ -184,14 +184,23 @@ class EmotionClassifier:
     def name(self) -> str:
         return self.checkpoint.name
 
-    def predict_probabilities(self, texts: Sequence[str]) -> np.ndarray:
+    def predict_probabilities(self, texts: Sequence[str], together: bool = False) -> np.ndarray:
+        """Sigmoid probabilities (N, labels). ``together``: in one forward pass, however many texts: the
+        int8 graph scales activations per batch, so texts compared with each other share one."""
         if self.members:
-            return np.mean([m.predict_probabilities(texts) for m in self.members], axis=0, dtype=np.float32)
+            return np.mean([m.predict_probabilities(texts, together) for m in self.members], axis=0, dtype=np.float32)
         # The Rust tokenizer is not safe to reconfigure from several threads (the app serves
         # requests on a thread pool), and two cores gain nothing from parallel forward passes.
         with self._lock:
             return predict_probabilities(self._run, self.tokenizer, list(map(self.normalize, texts)), len(self.labels),
-                                         self.max_length, self.batch_size)
+                                         self.max_length, max(len(texts), 1) if together else self.batch_size)
+
+    def count_pieces(self, texts: Sequence[str]) -> list[int]:
+        """Word pieces of each text as the model reads it (normalised, no special tokens, not truncated)."""
+        if self.members:
+            return self.members[0].count_pieces(texts)
+        with self._lock:
+            return [len(ids) - self.tokenizer.special_tokens for ids in self.tokenizer.encode(list(map(self.normalize, texts)))]
 
     def count_tokens(self, text: str) -> tuple[int, int]:
         """(tokens, unknown tokens) the model would read in ``text`` were it not truncated."""

@@ -23,6 +23,9 @@ class Tokenizer:
         config = json.loads((folder / CONFIG).read_text()) if (folder / CONFIG).exists() else {}
         self.pad_token_id = self._id(config.get("pad_token"), "[PAD]")
         self.unk_token_id = self._id(config.get("unk_token"), "[UNK]")
+        self.mask_token = config.get("mask_token") or "[MASK]"
+        self.mask_token = self.mask_token["content"] if isinstance(self.mask_token, dict) else self.mask_token
+        self.special_tokens = len(self._rust.encode("", add_special_tokens=True).ids)  # [CLS] and [SEP]
 
     def _id(self, token, default: str) -> int | None:
         token = token["content"] if isinstance(token, dict) else token or default

@@ -23,11 +23,22 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def app_url(tiny_checkpoint):
+def served(tiny_checkpoint, tmp_path_factory) -> Path:
+    """A copy of the tiny checkpoint with its label-quality audit, built by the real entry point."""
+    folder = tmp_path_factory.mktemp("served") / "model"
+    shutil.copytree(tiny_checkpoint, folder)
+    done = subprocess.run([sys.executable, "audit.py", "--checkpoint", str(folder), "--data_dir",
+                           str(tiny_checkpoint.parent / "data")], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and "test: " in done.stderr, done.stderr
+    return folder
+
+
+@pytest.fixture(scope="module")
+def app_url(served, tiny_checkpoint):
     port = free_port()
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "app.py", "--checkpoint", str(tiny_checkpoint), "--data_dir",
+        [sys.executable, "app.py", "--checkpoint", str(served), "--data_dir",
          str(tiny_checkpoint.parent / "data"), "--port", str(port)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
@@ -62,6 +73,32 @@ def test_gradio_client_calls_both_endpoints(app_url):
     assert len(every["labels"]) == 28
     many = client.predict(["ok sure", "this is hilarious lol"], 0.5, api_name="/predict_batch")
     assert [m["text"] for m in many] == ["ok sure", "this is hilarious lol"]
+
+
+def test_gradio_client_explains_and_finds_similar_comments(app_url):
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    client = Client(app_url, verbose=False)
+    every = client.predict("i love this so much", None, api_name="/explain")
+    assert every["words"] == ["i", "love", "this", "so", "much"] and len(every["effects"]) == 28
+    assert all(len(e) == 5 for e in every["effects"].values()) and every["noise"] >= 0
+    one = client.predict("i love this so much", "joy", api_name="/explain")
+    assert list(one["effects"]) == ["joy"] and "p(joy)" in one["faithfulness"]["joy"]["sentence"]
+    with pytest.raises(AppError, match="Unknown label"):
+        client.predict("i love this", "happiness", api_name="/explain")
+    with pytest.raises(AppError, match="empty"):
+        client.predict("   ", None, api_name="/explain")
+    deadline = time.time() + 120
+    while True:  # the first call starts indexing the training comments
+        try:
+            near = client.predict("i love this so much", 3, api_name="/similar")
+            break
+        except AppError as err:
+            assert "being indexed" in str(err) and time.time() < deadline
+            time.sleep(1)
+    assert len(near) == 3 and near[0]["similarity"] >= near[-1]["similarity"]
+    assert {"id", "similarity", "labels", "text"} <= set(near[0])
 
 
 def test_a_client_cannot_make_the_server_read_a_path_of_its_choosing(app_url):
@@ -258,8 +295,11 @@ def test_browser_every_tab_passes_axe_color_contrast(app_url):
         browser, page = launch(p)
         page.goto(app_url)
         predict(page, "i am so proud of you")
+        page.get_by_text("Why? The words behind each label").click()  # the word effects and neighbours too
+        page.get_by_role("button", name="Explain this comment").first.click()
+        expect(page.locator("#why-words mark").first).to_be_visible(timeout=30_000)
         tabs = [("Predict", None), ("Per class", "Test set"), ("Metrics", None), ("Errors", None),
-                ("About", None)]
+                ("Label quality", None), ("About", None)]
         for name, parent in tabs:
             if parent:
                 page.get_by_role("tab", name=parent).click()
@@ -279,7 +319,7 @@ def test_browser_phone_width_reaches_every_tab_and_reads_the_headline(app_url):
         browser, _ = launch(p)
         page = browser.new_page(viewport={"width": 390, "height": 844})
         page.goto(app_url)
-        for name in ("Predict", "Test set", "About"):
+        for name in ("Predict", "Test set", "Label quality", "Adapt", "About"):  # the tabs wrap, none in a menu
             expect(page.get_by_role("tab", name=name)).to_be_visible(timeout=30_000)
         page.get_by_role("tab", name="Test set").click()
         for name in ("Per class", "Metrics", "Errors"):  # none hidden behind an overflow menu
@@ -288,6 +328,64 @@ def test_browser_phone_width_reaches_every_tab_and_reads_the_headline(app_url):
         card = page.locator(".stats div").first
         expect(card).to_be_visible(timeout=30_000)
         assert card.bounding_box()["width"] >= 100  # a figure and its name, not a letter a line
+        browser.close()
+
+
+@pytest.mark.browser
+@browser_test
+def test_browser_why_view_contrasts_two_labels_and_lists_neighbours(app_url):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser, page = launch(p)
+        page.goto(app_url)
+        page.get_by_label("Comment").fill("i love this so much thanks")
+        page.get_by_text("Why? The words behind each label").click()
+        explain = page.get_by_role("button", name="Explain this comment").first
+        explain.click()
+        words = page.locator("#why-words")
+        expect(words.locator("mark")).to_have_count(6, timeout=30_000)  # every word shaded by its effect
+        expect(words).to_contain_text("goes from")  # the live faithfulness line
+        for box, label in (("Label", "joy"), ("Contrast with", "anger")):
+            combo = page.get_by_role("combobox", name=box).first
+            combo.fill(label)
+            combo.press("Enter")
+        expect(words.locator(".why")).to_have_count(2)  # two labels side by side, drawn in the browser
+        expect(words).to_contain_text("joy (p =")
+        expect(words).to_contain_text("anger (p =")
+        for _ in range(60):  # the training comments are indexed once; then their table shows
+            if "Most similar training comments" in page.locator("#why-similar").inner_text():
+                break
+            explain.click()
+            page.wait_for_timeout(1000)
+        expect(page.locator("#why-similar tbody tr")).to_have_count(5)
+        page.get_by_label("Comment").press_sequentially(" ok")  # editing the text marks the explanation stale
+        expect(words).to_contain_text("The comment changed")
+        expect(page.locator("#why-similar tbody tr")).to_have_count(0)
+        browser.close()
+
+
+@pytest.mark.browser
+@browser_test
+def test_browser_label_quality_tab_ranks_labels_and_comments(app_url):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser, page = launch(p)
+        page.goto(app_url)
+        page.get_by_role("tab", name="Label quality").click()
+        expect(page.get_by_text("likely carry a wrong or missing label")).to_be_visible(timeout=30_000)
+        expect(page.locator("#quality-labels tbody tr")).to_have_count(28)
+        expect(page.locator("#quality-comments tbody tr")).to_have_count(24)  # the tiny test split
+        page.get_by_label("train").check()
+        expect(page.get_by_text("of 64 train comments")).to_be_visible(timeout=30_000)
+        expect(page.get_by_role("button", name="Download every comment's verdict (CSV)")).to_be_visible()
+        # The error explorer orders by the same audit and says what it thinks of the selected comment.
+        page.get_by_role("tab", name="Test set").click()
+        page.get_by_role("tab", name="Errors").click()
+        page.get_by_label("likely label errors first (cleanlab)").check()
+        expect(page.get_by_text("whose labels cleanlab doubts most")).to_be_visible(timeout=30_000)
+        expect(page.locator("#error-quality")).to_contain_text("Label quality")
         browser.close()
 
 

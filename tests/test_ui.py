@@ -134,7 +134,7 @@ def test_error_explorer_filters(ctx):
     only = errors_tab.filter_rows(ctx, 0.0, "(any)", "(any)", errors_tab.HAS, ["spurious"], 0, 1, "")[0]
     assert set(only["outcome"]) == {"spurious"}
     middle = float(np.median(ctx.test_set().probs))  # predicts about half the labels: misses and extras
-    summary, table, pairs, matrix, download, comment, selected = errors_tab.explore(ctx, middle, "(any)", "(any)", errors_tab.HAS, list(OUTCOMES), 0, 1, "")
+    summary, table, pairs, matrix, download, comment, selected, quality = errors_tab.explore(ctx, middle, "(any)", "(any)", errors_tab.HAS, list(OUTCOMES), 0, 1, "")
     assert "24" in summary and table.count("data-pick=") == 24 and pairs.count("data-pick=") > 0
     assert len(pd.read_csv(download.value["path"])) == 24
     empty = errors_tab.explore(ctx, middle, "(any)", "(any)", errors_tab.HAS, list(OUTCOMES), 0, 1, "no such words here")
@@ -146,7 +146,7 @@ def test_error_detail_and_pair_selection(ctx):
     rows, pairs, _ = errors_tab.filter_rows(ctx, middle, "(any)", "(any)", errors_tab.HAS, list(OUTCOMES), 0, 1, "")
     first = str(rows.iloc[0]["id"])
     assert f'data-pick="{{&quot;id&quot;: &quot;{first}&quot;}}"' in errors_tab.rows_html(rows)  # a row click names its comment
-    comment, selected = errors_tab.detail(ctx, "0.05", gr.EventData(None, {"id": first}))
+    comment, selected, quality = errors_tab.detail(ctx, "0.05", gr.EventData(None, {"id": first}))
     i = ctx.test_set().ids.index(first)
     assert comment == ctx.test_set().texts[i]
     # the browser stars the gold labels and draws at the setting's thresholds
@@ -276,3 +276,22 @@ def test_adapt_tab_tunes_a_profile_that_the_batch_answers_with(ctx, tmp_path):
     assert "Upload a labelled" in error
     (tmp_path / "few.csv").write_text("text,joy\na,1\n")
     assert "at least 20" in adapt_tab.tune(page, str(tmp_path / "few.csv"), [])[0]
+
+
+def test_the_why_view_explains_every_label_and_refuses_empty_text(ctx):
+    import time
+
+    page = Page(ctx, LIMITS)
+    explanation, first, note, neighbours = predict_tab.explain_one(page, "i love this so much")
+    assert explanation["words"] == ["i", "love", "this", "so", "much"] and set(explanation["effects"]) == set(ctx.labels)
+    assert first in ctx.labels and "masked in turn" in note
+    deadline = time.time() + 60
+    while "being indexed" in neighbours and time.time() < deadline:  # the first call starts the index
+        time.sleep(0.5)
+        neighbours = predict_tab.explain_one(page, "i love this so much")[3]
+    assert "Most similar training comments" in neighbours and "Label agreement" in neighbours
+    empty = predict_tab.explain_one(page, "   ")
+    assert empty[0] is None and "empty" in empty[2] and empty[3] == ""
+    text, payload, _ = errors_tab.show_comment(ctx, 0.5, ctx.test_set().ids[0])
+    assert "gold" in errors_tab.explain_selected(ctx, text, payload)[3] or "indexed" in errors_tab.explain_selected(ctx, text, payload)[3]
+    assert "Select a comment" in errors_tab.explain_selected(ctx, "", None)[2]

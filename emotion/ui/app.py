@@ -8,9 +8,11 @@ from pathlib import Path
 
 import gradio as gr
 
-from . import about_tab, adapt_tab, classes_tab, errors_tab, metrics_tab, predict_tab
+from . import about_tab, adapt_tab, classes_tab, errors_tab, metrics_tab, predict_tab, quality_tab
 from .common import Page, shared_threshold, wire_views
-from .context import AppContext
+from ..explain import explain
+from .context import AppContext, DataUnavailable
+from .why import IndexNotReady, similar
 from .inputs import InputError, Limits, check_batch, read_comment
 
 TITLE = "GoEmotions: multi-label emotion classifier for Reddit-style comments"
@@ -64,27 +66,54 @@ def api_predict_batch(ctx: AppContext, limits: Limits, texts: list[str], thresho
     return results
 
 
+def api_explain(ctx: AppContext, limits: Limits, text: str, label: str | None = None) -> dict:
+    """Each word's effect on each label's probability (or one label's), with the faithfulness check."""
+    try:
+        text, notices = read_comment(ctx.classifier, text, limits)
+        if label is not None and label not in ctx.labels:
+            raise InputError(f"Unknown label {label!r}; the labels are {', '.join(ctx.labels)}.")
+    except InputError as err:
+        raise refuse(err) from None
+    found = explain(ctx.classifier, text)
+    return {**found.to_dict(None if label is None else ctx.labels.index(label)), "notices": notices}
+
+
+def api_similar(ctx: AppContext, limits: Limits, text: str, k: int = 5) -> list[dict]:
+    """The k most similar training comments: id, similarity, gold labels, text."""
+    try:
+        text, _ = read_comment(ctx.classifier, text, limits)
+        if not 1 <= int(k) <= 100:
+            raise InputError(f"k must be between 1 and 100, got {k}.")
+        return similar(ctx, text, int(k))
+    except (InputError, DataUnavailable, IndexNotReady) as err:
+        raise refuse(err) from None
+
+
 def build_app(ctx: AppContext, limits: Limits | None = None) -> gr.Blocks:
     page = Page(ctx, limits or Limits())
     with gr.Blocks(title=TITLE) as demo:
         gr.Markdown(f"# {TITLE}\n27 emotions + neutral, fine-tuned on GoEmotions. Drag a threshold to see "
                     "the predictions change; the test-set tabs recompute everything from stored probabilities.")
         page.profile = gr.JSON(None, visible=False)
-        with gr.Tab(predict_tab.TITLE) as tab:
-            predict_tab.build(page, tab)
-        with gr.Tab("Test set") as test_tab:
-            shared_threshold(page)
-            page.shown = gr.Textbox(ANALYSIS_TABS[0].TITLE, visible=False)
-            page.opened = [test_tab.select]
-            with gr.Tabs():
-                for module in ANALYSIS_TABS:
-                    with gr.Tab(module.TITLE) as tab:
-                        module.build(page, tab)
-            wire_views(page)
-        with gr.Tab(adapt_tab.TITLE) as tab:
-            adapt_tab.build(page, tab)
-        with gr.Tab(about_tab.TITLE) as tab:
-            about_tab.build(page, tab)
+        # On a phone the tabs wrap onto a second row instead of hiding behind a menu.
+        with gr.Tabs(overflow_behavior="wrap"):
+            with gr.Tab(predict_tab.TITLE) as tab:
+                predict_tab.build(page, tab)
+            with gr.Tab("Test set") as test_tab:
+                shared_threshold(page)
+                page.shown = gr.Textbox(ANALYSIS_TABS[0].TITLE, visible=False)
+                page.opened = [test_tab.select]
+                with gr.Tabs(overflow_behavior="wrap"):
+                    for module in ANALYSIS_TABS:
+                        with gr.Tab(module.TITLE) as tab:
+                            module.build(page, tab)
+                wire_views(page)
+            with gr.Tab(quality_tab.TITLE) as tab:
+                quality_tab.build(page, tab)
+            with gr.Tab(adapt_tab.TITLE) as tab:
+                adapt_tab.build(page, tab)
+            with gr.Tab(about_tab.TITLE) as tab:
+                about_tab.build(page, tab)
 
         def predict(text: str, threshold: float | None = None) -> dict:
             """Emotions of one comment: labels above threshold (None = tuned per-class), top 3, all probabilities."""
@@ -94,7 +123,19 @@ def build_app(ctx: AppContext, limits: Limits | None = None) -> gr.Blocks:
             """Emotions of many comments, one result each, in order."""
             return api_predict_batch(ctx, page.limits, texts, threshold)
 
+        def explain_words(text: str, label: str | None = None) -> dict:
+            """Why one comment got its probabilities: each word's effect on each label (or on ``label``),
+            the top words' faithfulness check, and the noise floor of the answering backend."""
+            return api_explain(ctx, page.limits, text, label)
+
+        def similar_comments(text: str, k: int = 5) -> list[dict]:
+            """The k training comments nearest to ``text`` by the model's own embedding: id, cosine
+            similarity, gold labels and text (needs the data folder)."""
+            return api_similar(ctx, page.limits, text, k)
+
         gr.api(predict, api_name="predict")
+        gr.api(explain_words, api_name="explain")
+        gr.api(similar_comments, api_name="similar")
         gr.api(predict_batch, api_name="predict_batch")
     return demo
 

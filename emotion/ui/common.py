@@ -24,6 +24,7 @@ from .inputs import Limits
 
 SLIDER_MIN, SLIDER_MAX = 0.05, 0.95
 RENDER = Path(__file__).with_name("render.js").read_text()
+EXPLAIN = Path(__file__).with_name("explain.js").read_text()
 POLICIES = [("Tuned per-class thresholds", PER_CLASS), ("One global threshold (slider)", GLOBAL)]
 
 
@@ -158,8 +159,9 @@ def profile_thresholds(ctx: AppContext, profile: dict | None) -> Thresholds | No
 
 
 def render_js(*names: str) -> str:
-    """The head of a browser event function of ``names`` with ``render`` in scope; end it with a return and ``}``."""
-    return f"({', '.join(names)}) => {{ {RENDER}\n"
+    """The head of a browser event function of ``names`` with ``render`` and ``explainLabel`` in scope;
+    end it with a return and ``}``."""
+    return f"({', '.join(names)}) => {{ {RENDER}\n{EXPLAIN}\n"
 
 
 def backend_note(ctx: AppContext, detail: bool = True) -> str:
@@ -195,18 +197,21 @@ def pick_table(elem_id: str) -> gr.HTML:
     return gr.HTML(elem_id=elem_id, js_on_load=PICK_JS, padding=False)
 
 
-def table_html(frame: pd.DataFrame, picks: list[dict], caption: str, widths: dict[str, str] | None = None) -> str:
-    """``frame`` as an escaped HTML table, one clickable row per ``picks`` entry."""
+def table_html(frame: pd.DataFrame, picks: list[dict] | None, caption: str, widths: dict[str, str] | None = None) -> str:
+    """``frame`` as an escaped HTML table, one clickable row per ``picks`` entry (None: rows to read only)."""
     widths = widths or {}
 
     def header(column) -> str:
         style = f' style="width:{widths[column]}"' if column in widths else ""
         return f'<th scope="col"{style}>{html.escape(str(column))}</th>'
 
-    def row(pick: dict, values) -> str:
+    def row(pick: dict | None, values) -> str:
         cells = "".join(f"<td>{html.escape('' if pd.isna(v) else str(v))}</td>" for v in values)
+        if pick is None:
+            return f"<tr>{cells}</tr>"
         return f'<tr tabindex="0" aria-selected="false" data-pick="{html.escape(json.dumps(pick))}">{cells}</tr>'
 
-    body = "".join(row(pick, values) for pick, values in zip(picks, frame.itertuples(index=False)))
+    rows = frame.itertuples(index=False)
+    body = "".join(row(pick, values) for pick, values in zip(picks or [None] * len(frame), rows))
     return (f'<div class="picktable"><table><caption>{html.escape(caption)}</caption>'
             f'<thead><tr>{"".join(header(c) for c in frame.columns)}</tr></thead><tbody>{body}</tbody></table></div>')

@@ -20,6 +20,15 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class TrainSet:
+    """A split as read from the data folder (never stored elsewhere): similar comments, the audit's texts."""
+
+    ids: list[str]
+    texts: list[str]
+    labels: list[list[int]]
+
+
+@dataclass(frozen=True)
 class TestSet:
     """The test split joined by comment id with the checkpoint's probabilities."""
 
@@ -54,6 +63,8 @@ class AppContext:
         self._test: TestSet | None = None
         self._test_error: str | None = None
         self._memo: dict = {}
+        self._index = None  # similar.Index of the training comments, once built
+        self._index_state = ""  # "", "building", or why it cannot be built
 
     def load(self) -> None:
         """Load the model and thresholds now (about a second): a damaged checkpoint then stops the
@@ -90,7 +101,7 @@ class AppContext:
         """Compute once per app: results that depend only on the test set and ``key``."""
         if key not in self._memo:
             if len(self._memo) > 64:  # slider positions are many; keep memory bounded
-                self._memo.clear()
+                self._memo = {k: v for k, v in self._memo.items() if k[0] == "split"}
             self._memo[key] = make()
         return self._memo[key]
 
@@ -104,6 +115,56 @@ class AppContext:
         if not texts:
             return np.zeros((0, len(self.labels)), dtype=np.float32)
         return np.vstack([self.classifier.predict_probabilities([text]) for text in texts])
+
+    @property
+    def train_set(self) -> TrainSet:
+        return self.split("train")
+
+    def split(self, name: str) -> TrainSet:
+        """A split's ids, texts and label ids from the data folder, read once."""
+        key = ("split", name)
+        if key not in self._memo:
+            try:
+                data = load_split(name, self.data_dir)
+            except DataError as err:
+                raise DataUnavailable(f"{err}\n\n{data_hint(self.data_dir).replace('test set', name + ' split')}") from None
+            self._memo[key] = TrainSet([str(i) for i in data["id"]], list(data["text"]), [list(x) for x in data["labels"]])
+        return self._memo[key]
+
+    def similar_index(self):
+        """The index of the training comments, or None while it is being built (in the background,
+        once: about two minutes on two cores); raises DataUnavailable when it cannot be."""
+        with self._lock:
+            if self._index is None and not self._index_state:
+                self._index_state = "building"
+                threading.Thread(target=self._build_index, name="similar-index", daemon=True).start()
+            if self._index_state not in ("", "building"):
+                raise DataUnavailable(self._index_state)
+            return self._index
+
+    def _build_index(self) -> None:
+        from ..similar import Index
+
+        try:
+            train = self.train_set
+            self._index = Index.load_or_build(self.classifier, train.ids, train.texts, self.embedder)
+            self._index_state = ""
+        except DataUnavailable as err:
+            self._index_state = str(err)
+        except Exception as err:  # noqa: BLE001 - a failed build must say why, not hang "building" forever
+            log.exception("Could not build the index of training comments")
+            self._index_state = f"The index of training comments could not be built: {err}"
+
+    @cached_property
+    def audit(self):
+        """The checkpoint's label-quality audit and what it says of itself, or (None, why there is none)."""
+        return self.checkpoint.audit()
+
+    @cached_property
+    def embedder(self):
+        from ..similar import Embedder
+
+        return Embedder(self.classifier)
 
     def test_set(self, progress=None) -> TestSet:
         """Load once; later calls return the same object or raise the same DataUnavailable."""

@@ -1,5 +1,6 @@
 """Error-analysis explorer: filter the test set, read the worst mistakes, see what gets confused."""
 
+import html
 import tempfile
 from functools import partial
 from pathlib import Path
@@ -12,6 +13,7 @@ from ..analysis import OUTCOME_HELP, OUTCOMES, confused_pairs, confusion_matrix,
 from ..metrics import binarize
 from .common import Page, analysis_view, parse_setting, pick_table, probabilities_payload, render_js, table_html
 from .context import AppContext, DataUnavailable
+from .why import build_why, explain_view, refused
 
 TITLE = "Errors"
 ANY = "(any)"
@@ -23,14 +25,16 @@ WIDTHS = dict(zip(TABLE_COLUMNS, ["9%", "16%", "16%", "41%", "6%", "6%", "6%"]))
 PAIR_COLUMNS = ["gold", "predicted_instead", "count"]
 HAS, CONFUSED = "has the gold / predicted label", "gold label missed, the predicted one given instead"
 CORNER = "gold missed \\ predicted instead"
+WORST, LABEL_ERRORS = "the model's worst mistakes first", "likely label errors first (cleanlab)"
 
 
 def filter_rows(
     ctx: AppContext, setting: str | float, gold: str, predicted: str, match: str, outcomes: list[str],
-    low: float, high: float, query: str,
+    low: float, high: float, query: str, order: str = WORST,
 ) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
-    """All rows matching the filters (worst first), and the confused pairs and matrix over those rows.
-    ``match`` CONFUSED keeps the rows a confused pair counts: gold missed, predicted not gold."""
+    """All rows matching the filters (worst first, or least label quality first), and the confused
+    pairs and matrix over those rows. ``match`` CONFUSED keeps the rows a confused pair counts: gold
+    missed, predicted not gold."""
     test = ctx.test_set(gr.Progress())
     thresholds = ctx.thresholds_for(setting, ctx.test_thresholds)
     table = ctx.memo(("errors", setting),
@@ -50,9 +54,23 @@ def filter_rows(
         mask &= np.array([query.strip().lower() in t.lower() for t in test.texts])
     rows = table[mask[table.index.to_numpy()]]
     rows = rows[rows["outcome"].isin(outcomes or OUTCOMES)]
+    audit = test_audit(ctx)
+    if audit is not None:
+        rows = rows.join(audit, on="id")
+        if order == LABEL_ERRORS:
+            rows = rows.sort_values("label_quality", kind="stable", na_position="last")
     keep = rows.index.to_numpy()
     pairs = confused_pairs(test.y_true[keep], y_pred[keep], ctx.labels)
     return rows, pairs, confusion_matrix(test.y_true[keep], y_pred[keep])
+
+
+def test_audit(ctx: AppContext) -> pd.DataFrame | None:
+    """The test comments' label quality and suspect label, by id (None without an audit)."""
+    audit, _ = ctx.audit
+    if audit is None:
+        return None
+    test = audit.comments[audit.comments["split"] == "test"].set_index("id")
+    return test[["quality", "suspect", "suspect_kind"]].rename(columns={"quality": "label_quality"})
 
 
 def matrix_table(counts: np.ndarray, labels: list[str]):
@@ -67,16 +85,17 @@ def matrix_table(counts: np.ndarray, labels: list[str]):
     return shown.style.apply(lambda _: styles, axis=None)
 
 
-def explore(ctx: AppContext, setting, gold, predicted, match, outcomes, low, high, query):
+def explore(ctx: AppContext, setting, gold, predicted, match, outcomes, low, high, query, order=WORST):
     """The filtered rows (worst first) and their confused pairs as clickable tables, the matrix, a
     CSV of every row, and the worst row in detail."""
     try:
-        rows, pairs, matrix = filter_rows(ctx, setting, gold, predicted, match, outcomes, low, high, query)
+        rows, pairs, matrix = filter_rows(ctx, setting, gold, predicted, match, outcomes, low, high, query, order)
     except DataUnavailable as err:
         return (str(err), "", "", pd.DataFrame(), gr.DownloadButton(visible=False), *show_comment(ctx, setting, None))
     counts = rows["outcome"].value_counts()
-    summary = (f"**{len(rows):,}** comments match; showing the {min(len(rows), SHOWN_ROWS)} the model got most wrong "
-               "(highest per-comment cross-entropy). " +
+    how = ("whose labels cleanlab doubts most (lowest label quality)" if order == LABEL_ERRORS and "label_quality" in rows
+           else "the model got most wrong (highest per-comment cross-entropy)")
+    summary = (f"**{len(rows):,}** comments match; showing the {min(len(rows), SHOWN_ROWS)} {how}. " +
                " · ".join(f"{o}: {int(counts.get(o, 0))}" for o in OUTCOMES))
     path = Path(tempfile.mkdtemp(prefix="emotions-")) / "goemotions_test_errors.csv"
     rows.to_csv(path, index=False)
@@ -86,7 +105,7 @@ def explore(ctx: AppContext, setting, gold, predicted, match, outcomes, low, hig
 
 
 def rows_html(rows: pd.DataFrame) -> str:
-    shown = rows[TABLE_COLUMNS].copy()
+    shown = rows[TABLE_COLUMNS + (["label_quality"] if "label_quality" in rows else [])].copy()
     shown["text"] = [t if len(t) <= TEXT_SHOWN else t[:TEXT_SHOWN] + "…" for t in shown["text"]]
     caption = ("Comments, worst first: select a row for the whole comment" if len(rows)
                else "No comment matches these filters.")
@@ -101,13 +120,32 @@ def pairs_html(pairs: pd.DataFrame) -> str:
 
 
 def show_comment(ctx: AppContext, setting: str | float, comment_id: str | None):
-    """The whole comment, and what the browser needs to draw its labels and bars (gold starred)."""
+    """The whole comment, what the browser needs to draw its labels and bars (gold starred), and
+    what the label audit says of it."""
     if comment_id is None:
-        return "", None
+        return "", None, ""
     test = ctx.test_set()
     i = test.ids.index(comment_id)
     thresholds = ctx.thresholds_for(setting, ctx.test_thresholds)
-    return test.texts[i], probabilities_payload(ctx.labels, test.probs[i], thresholds, test.y_true[i])
+    payload = probabilities_payload(ctx.labels, test.probs[i], thresholds, test.y_true[i])
+    return test.texts[i], payload, quality_note(ctx, comment_id)
+
+
+def quality_note(ctx: AppContext, comment_id: str) -> str:
+    audit = test_audit(ctx)
+    if audit is None or comment_id not in audit.index:
+        return ""
+    row = audit.loc[comment_id]
+    suspect = f"; suspect label: <b>{html.escape(row['suspect'])}</b> ({row['suspect_kind']})" if row["suspect"] else ""
+    return (f"<p class='note'>Label quality {row['label_quality']:.2f} (cleanlab, 0 to 1: lower means its gold labels "
+            f"are more likely wrong){suspect}.</p>")
+
+
+def explain_selected(ctx: AppContext, text: str, payload: dict | None):
+    """The Why view of the selected comment: neighbours judged against its gold labels."""
+    if not text or not payload:
+        return refused(ValueError("Select a comment in the table first."))
+    return explain_view(ctx, text, [ctx.labels[j] for j in payload.get("gold", [])], "gold")
 
 
 def detail(ctx: AppContext, setting: str, evt: gr.EventData):
@@ -137,6 +175,7 @@ def build(page: Page, tab: gr.Tab) -> None:
         match = gr.Radio([HAS, CONFUSED], value=HAS, label="Comments whose", scale=2)
         outcomes = gr.CheckboxGroup(list(OUTCOMES), value=list(OUTCOMES), label="Outcome",
                                     info="; ".join(f"{k}: {v}" for k, v in OUTCOME_HELP.items()), scale=3)
+        order = gr.Radio([WORST, LABEL_ERRORS], value=WORST, label="Order", scale=2)
     with gr.Row():
         low = gr.Slider(0, 1, value=0, step=0.01, label="Top probability from")
         high = gr.Slider(0, 1, value=1, step=0.01, label="to")
@@ -147,6 +186,7 @@ def build(page: Page, tab: gr.Tab) -> None:
     with gr.Row():
         with gr.Column(scale=2):
             comment = gr.Textbox(label="Selected comment", interactive=False, lines=3, elem_id="error-comment")
+            quality = gr.HTML(padding=False, elem_id="error-quality")
             labels_html = gr.HTML()
             groups = gr.HTML()
             pairs = pick_table("pairs-table")
@@ -157,15 +197,19 @@ def build(page: Page, tab: gr.Tab) -> None:
         matrix = gr.Dataframe(label="Rows the gold label missed, columns the label predicted instead (select a cell "
                                     "to filter to those comments; a comment may count in several cells)",
                               interactive=False, max_height=520, pinned_columns=1, elem_id="confusion-matrix")
-    filters = [gold, predicted, match, outcomes, low, high, query]
-    analysis_view(page, tab, partial(explore, ctx), filters, [summary, table, pairs, matrix, download, comment, selected],
+    why = build_why(page, "Why? Word effects, similar training comments and label agreement for the selected comment",
+                    partial(explain_selected, ctx), [comment, selected], "error-why")
+    filters = [gold, predicted, match, outcomes, low, high, query, order]
+    analysis_view(page, tab, partial(explore, ctx), filters,
+                  [summary, table, pairs, matrix, download, comment, selected, quality],
                   triggers=(gold.change, predicted.change, match.change, outcomes.change, low.release, high.release,
-                            query.submit))
+                            query.submit, order.change))
+    selected.change(None, [why], [why], js="(e) => e && e.effects ? {stale: true} : e")
 
     def on_pick(setting: str, evt: gr.EventData):
         return detail(ctx, setting, evt)
 
-    table.pick(on_pick, [page.setting], [comment, selected], api_visibility="undocumented", show_progress="hidden")
+    table.pick(on_pick, [page.setting], [comment, selected, quality], api_visibility="undocumented", show_progress="hidden")
     selected.change(None, [selected], [labels_html, bars, groups],
                     js=render_js("payload") + "return payload ? render(payload, 'per_class', 0) : ['', '', '']; }")
     pairs.pick(pick_pair, None, [gold, predicted, match], api_visibility="undocumented")

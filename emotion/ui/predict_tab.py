@@ -20,6 +20,7 @@ from ..predict import labels_above
 from ..thresholds import PER_CLASS, ThresholdError
 from .common import Page, backend_note, clamp_js, policy_controls, probabilities_payload, profile_thresholds, render_js
 from .inputs import InputError, read_batch, read_comment
+from .why import build_why, explain_view, refused
 
 TITLE = "Predict"
 log = logging.getLogger(__name__)
@@ -52,6 +53,16 @@ def predict_one(page: Page, text: str) -> tuple[dict | None, str]:
     tuned = page.ctx.thresholds
     notes = "".join(f"<p class='note'>{html.escape(n)}</p>" for n in notices)
     return probabilities_payload(page.ctx.labels, probs, None if tuned is None else tuned.array(page.ctx.labels)), notes
+
+
+def explain_one(page: Page, text: str):
+    """The Why view of the comment in the box: neighbours judged against its predicted labels."""
+    try:
+        text, _ = read_comment(page.ctx.classifier, text, page.limits)
+    except InputError as err:
+        log.info("input refused: %s", err)
+        return refused(err)
+    return explain_view(page.ctx, text, page.ctx.classifier.predict(text).labels, "predicted")
 
 
 def batch_table(page: Page, texts: list[str], rows: pd.DataFrame, policy: str, value: float,
@@ -123,6 +134,10 @@ def build(page: Page, tab: gr.Tab) -> None:
     page.profile.change(None, [page.profile], [active], js=(
         "(p) => p ? `<p class='note'>Per-class thresholds: your profile <b>${String(p.name).replace(/[&<>]/g, '')}"
         "</b> from the Adapt tab.</p>` : ''"))
+
+    why = build_why(page, "Why? The words behind each label, and similar training comments",
+                    partial(explain_one, page), [text], "why")
+    text.input(None, [why], [why], js="(e) => e && e.effects ? {stale: true} : e")
 
     with gr.Accordion("Batch mode: many comments at once", open=False):
         gr.Markdown(page.limits.describe())

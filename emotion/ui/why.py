@@ -1,0 +1,107 @@
+"""What the Predict tab and the error explorer show of *why*: word effects (``explain``) and the
+most similar training comments (``similar``), formatted for the page and the API."""
+
+from __future__ import annotations
+
+import html
+import logging
+
+import gradio as gr
+import numpy as np
+import pandas as pd
+
+from ..explain import Explanation, explain
+from ..similar import label_agreement
+from .common import Page, render_js, table_html
+from .context import AppContext, DataUnavailable
+
+log = logging.getLogger(__name__)
+NONE = "(none)"
+NEIGHBOURS = 5
+TEXT_SHOWN = 160
+
+
+class IndexNotReady(RuntimeError):
+    """The index of training comments is being built; the message says how long to wait."""
+
+
+def explanation_note(ctx: AppContext, found: Explanation) -> str:
+    return (f"Each word was masked in turn, with the comment in the same batch ({len(found.spans)} words, one pass on "
+            f"{ctx.classifier.backend}). Its answers move by up to {found.noise:.2f} with their batch mates: "
+            "effects smaller than that are noise.")
+
+
+def similar(ctx: AppContext, text: str, k: int = NEIGHBOURS) -> list[dict]:
+    """The ``k`` training comments nearest ``text``: id, similarity, gold labels and text."""
+    index = ctx.similar_index()  # DataUnavailable when there is no data to index
+    if index is None:
+        raise IndexNotReady(f"The {len(ctx.train_set.ids):,} training comments are being indexed (once, about two "
+                            "minutes on two cores); ask again shortly.")
+    train = ctx.train_set
+    vector = ctx.embedder.embed([text])[0]
+    return [{"id": train.ids[n.index], "similarity": round(n.similarity, 4),
+             "labels": [ctx.labels[j] for j in train.labels[n.index]], "text": train.texts[n.index]}
+            for n in index.nearest(vector, k)]
+
+
+def similar_html(ctx: AppContext, text: str, labels: list[str], whose: str) -> str:
+    """The nearest training comments as a table, with how far their gold labels agree with
+    ``labels`` (``whose``: "predicted" or "gold")."""
+    try:
+        rows = similar(ctx, text)
+    except (DataUnavailable, IndexNotReady) as err:
+        return f"<p class='note'>{html.escape(str(err).splitlines()[0] if isinstance(err, IndexNotReady) else str(err))}</p>"
+    agreement = label_agreement([ctx.labels.index(x) for x in labels],
+                                [[ctx.labels.index(x) for x in r["labels"]] for r in rows], [r["similarity"] for r in rows])
+    verdict = ("its neighbours mostly carry the same labels" if agreement >= 0.5 else
+               "its neighbours carry other labels: a sign of a wrong label, or of a comment unlike the training data"
+               if agreement < 0.2 else "its neighbours partly carry the same labels")
+    frame = pd.DataFrame({"similarity": [f"{r['similarity']:.2f}" for r in rows],
+                          "gold labels": [", ".join(r["labels"]) for r in rows],
+                          "training comment": [r["text"] if len(r["text"]) <= TEXT_SHOWN else r["text"][:TEXT_SHOWN] + "…"
+                                               for r in rows]})
+    line = (f"Label agreement with its {whose} labels ({', '.join(labels) or 'none'}): {agreement:.2f} "
+            f"(similarity-weighted overlap, 0 to 1): {verdict}.") if not np.isnan(agreement) else ""
+    return (table_html(frame, None, "Most similar training comments, by the model's own embedding (cosine)") +
+            f"<p class='note'>{html.escape(line)}</p>")
+
+
+def explain_view(ctx: AppContext, text: str, labels: list[str], whose: str):
+    """The Why view's outputs: every label's word effects, the label to show first (the most
+    probable), a note, and the nearest training comments judged against ``labels`` (``whose``)."""
+    found = explain(ctx.classifier, text)
+    neighbours = similar_html(ctx, text, labels, whose)
+    if not found.spans:
+        return None, gr.skip(), "<p class='note'>This comment has no words to take away one at a time.</p>", neighbours
+    first = ctx.labels[int(np.argmax(found.probabilities))]
+    return found.to_dict(), first, f"<p class='muted'>{html.escape(explanation_note(ctx, found))}</p>", neighbours
+
+
+def refused(err: Exception):
+    """The Why view's outputs for input it cannot explain: the message, nothing stale."""
+    return None, gr.skip(), f"<p class='error'>{html.escape(str(err))}</p>", ""
+
+
+def build_why(page: Page, title: str, explain_fn, inputs: list, elem_prefix: str) -> gr.JSON:
+    """The Why view in a closed accordion: "Explain" runs ``explain_fn(*inputs)`` (see ``explain_view``);
+    choosing a label or a contrast redraws in the browser. Returns the explanation component, which
+    the caller marks ``{stale: true}`` when its comment changes."""
+    with gr.Accordion(title, open=False):
+        explanation = gr.JSON(None, visible=False)
+        with gr.Row():
+            button = gr.Button("Explain this comment", scale=1)
+            label = gr.Dropdown(page.ctx.labels, value=None, label="Label", scale=2)
+            contrast = gr.Dropdown([NONE, *page.ctx.labels], value=NONE, label="Contrast with", scale=2)
+        note = gr.HTML(padding=False)
+        words = gr.HTML(elem_id=f"{elem_prefix}-words")
+        neighbours = gr.HTML(elem_id=f"{elem_prefix}-similar")
+    button.click(explain_fn, inputs, [explanation, label, note, neighbours], api_visibility="undocumented")
+    explanation.change(None, [explanation, neighbours], [neighbours], js="(e, n) => e && e.stale ? '' : n")
+    for event in (explanation.change, label.change, contrast.change):
+        event(None, [explanation, label, contrast], [words], js=render_js("e", "label", "other") + (
+            "if (e && e.stale) return \"<p class='muted'>The comment changed: press Explain again.</p>\";\n"
+            "if (!e || !e.effects) return '';\n"
+            "const p = e.probabilities;  // the server's label choice may arrive after the explanation\n"
+            "label = label || Object.keys(p).reduce((a, b) => p[b] > p[a] ? b : a);\n"
+            "return explainLabel(e, label) + (other && other !== label ? explainLabel(e, other) : ''); }"))
+    return explanation
