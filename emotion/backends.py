@@ -94,7 +94,8 @@ def torch_runner(model) -> Runner:
     return run
 
 
-def onnx_runner(path: str | os.PathLike, threads: int | None = None) -> Runner:
+def onnx_session(model: str | os.PathLike | bytes, threads: int | None = None):
+    """An ONNX Runtime CPU session of a graph file (or its bytes), set up as every runner here wants it."""
     try:
         import onnxruntime as ort
     except ImportError as err:
@@ -104,7 +105,12 @@ def onnx_runner(path: str | os.PathLike, threads: int | None = None) -> Runner:
     # One graph runs at a time (the classifier serializes calls), so no inter-op pool.
     options.inter_op_num_threads = 1
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    return ort.InferenceSession(model if isinstance(model, bytes) else str(model), options,
+                                providers=["CPUExecutionProvider"])
+
+
+def onnx_runner(path: str | os.PathLike, threads: int | None = None) -> Runner:
+    session = onnx_session(path, threads)
 
     def run(input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
         return session.run(None, {"input_ids": input_ids, "attention_mask": attention_mask})[0]

@@ -105,3 +105,22 @@ def explain(classifier, text: str) -> Explanation:
     with_top = removed[0]
     without_top = np.array([removed[row[t], j] if t else with_top[j] for j, t in enumerate(tops)], dtype=np.float32)
     return Explanation(text, classifier.labels, spans, base, draft.effects, draft.noise, with_top, without_top)
+
+
+FRACTIONS = (0.01, 0.05, 0.1, 0.2, 0.5)  # ERASER's removal fractions
+
+
+def eraser(classifier, found: Explanation, label: int, order: Sequence[int],
+           fractions: Sequence[float] = FRACTIONS) -> tuple[float, float]:
+    """ERASER's comprehensiveness and sufficiency for one label, as AOPC over ``fractions``: the mean
+    drop of p(label) when the top ``ceil(q * words)`` words of ``order`` are masked (comprehensiveness:
+    higher is more faithful), and when only they are kept (sufficiency: lower is more faithful)."""
+    words = len(found.spans)
+    pieces = classifier.count_pieces(found.words)
+    mask = classifier.tokenizer.mask_token
+    tops = [list(order[: max(1, int(np.ceil(q * words)))]) for q in fractions]
+    variants = [masked(found.text, found.spans, top, pieces, mask) for top in tops]
+    variants += [masked(found.text, found.spans, sorted(set(range(words)) - set(top)), pieces, mask) for top in tops]
+    scored = classifier.predict_probabilities([found.text, *variants], together=True)[:, label]
+    full, removed, kept = scored[0], scored[1 : 1 + len(tops)], scored[1 + len(tops) :]
+    return float(np.mean(full - removed)), float(np.mean(full - kept))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .backends import onnx_file
+from .backends import onnx_file, onnx_session
 from .predict import EmotionClassifier, length_sorted_batches
 
 log = logging.getLogger(__name__)
@@ -39,16 +39,11 @@ def pooled_runner(classifier: EmotionClassifier):
 
         return run
     import onnx
-    import onnxruntime as ort
-
-    from .backends import cpu_threads
 
     graph = onnx.load(str(onnx_file(classifier.checkpoint, classifier.backend, lambda: classifier.model)))
     pooled = next(node.output[0] for node in graph.graph.node if node.op_type == POOLER)
     graph.graph.output.append(onnx.helper.make_tensor_value_info(pooled, onnx.TensorProto.FLOAT, None))
-    options = ort.SessionOptions()
-    options.intra_op_num_threads, options.inter_op_num_threads = cpu_threads(), 1
-    session = ort.InferenceSession(graph.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    session = onnx_session(graph.SerializeToString())
 
     def run(input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
         return session.run([pooled], {"input_ids": input_ids, "attention_mask": attention_mask})[0]

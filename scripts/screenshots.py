@@ -12,10 +12,12 @@ from pathlib import Path
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 # GoEmotions texts are not ours to publish, so screenshots blur every comment from the data set.
-BLUR_DATA = "#error-table td, #error-comment textarea { filter: blur(12px); }"
+BLUR_DATA = ("#error-table td, #error-comment textarea, #why-similar td:last-child, #error-why-words .why-text, "
+             "#quality-comments td:nth-child(5) { filter: blur(12px); }")
 # (tab, its parent tab or None, file name, what shows it is drawn)
 TABS = [("Per class", "Test set", "classes", ".js-plotly-plot"), ("Metrics", None, "metrics", ".js-plotly-plot"),
-        ("Errors", None, "errors", "#error-table td"), ("About", None, "about", None)]
+        ("Errors", None, "errors", "#error-table td"), ("Label quality", None, "label-quality", "#quality-comments td"),
+        ("About", None, "about", None)]
 WIDTHS = {"": (1400, 1000), "-phone": (390, 844)}
 
 
@@ -40,6 +42,15 @@ def main() -> None:
             expect(page.locator(".chip").first).to_be_visible(timeout=60_000)
             page.wait_for_timeout(1000)
             page.screenshot(path=out / f"predict{suffix}.png", full_page=True)
+            page.get_by_text("Why? The words behind each label").click()
+            explain = page.get_by_role("button", name="Explain this comment").first
+            for _ in range(300):  # the first call indexes the training comments (once)
+                explain.click()
+                page.wait_for_timeout(1500)
+                if "Most similar" in page.locator("#why-similar").inner_text():
+                    break
+            page.locator("#why-words").scroll_into_view_if_needed()
+            page.screenshot(path=out / f"why{suffix}.png", full_page=True)
             for tab, parent, name, drawn in TABS:
                 if parent:
                     page.get_by_role("tab", name=parent).click()

@@ -190,6 +190,11 @@ element.addEventListener('keydown', (e) => {
 """
 
 
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters for a table cell (the whole text shows elsewhere)."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def pick_table(elem_id: str) -> gr.HTML:
     """A table whose rows a person clicks (or focuses and presses Enter): ``.pick(fn)`` gets the row's
     ``picks`` entry as ``gr.EventData`` attributes. Plain HTML draws in a few milliseconds, where a

@@ -11,7 +11,8 @@ import pandas as pd
 
 from ..analysis import OUTCOME_HELP, OUTCOMES, confused_pairs, confusion_matrix, error_table
 from ..metrics import binarize
-from .common import Page, analysis_view, parse_setting, pick_table, probabilities_payload, render_js, table_html
+from .common import (Page, analysis_view, parse_setting, pick_table, probabilities_payload, render_js, shorten,
+                     table_html)
 from .context import AppContext, DataUnavailable
 from .why import build_why, explain_view, refused
 
@@ -106,7 +107,7 @@ def explore(ctx: AppContext, setting, gold, predicted, match, outcomes, low, hig
 
 def rows_html(rows: pd.DataFrame) -> str:
     shown = rows[TABLE_COLUMNS + (["label_quality"] if "label_quality" in rows else [])].copy()
-    shown["text"] = [t if len(t) <= TEXT_SHOWN else t[:TEXT_SHOWN] + "…" for t in shown["text"]]
+    shown["text"] = [shorten(t, TEXT_SHOWN) for t in shown["text"]]
     caption = ("Comments, worst first: select a row for the whole comment" if len(rows)
                else "No comment matches these filters.")
     return table_html(shown, [{"id": str(i)} for i in rows["id"]], caption, WIDTHS)

@@ -10,7 +10,7 @@ import gradio as gr
 import pandas as pd
 
 from ..audit import SOURCES
-from .common import Page, table_html
+from .common import Page, shorten, table_html
 from .context import AppContext, DataUnavailable
 
 TITLE = "Label quality"
@@ -49,7 +49,7 @@ def quality_view(ctx: AppContext, split: str):
     shown = comments.head(SHOWN).copy()
     columns = ["quality", "suspect", "suspect_kind", *(["gold", "text"] if "text" in shown else []), "id"]
     if "text" in shown:
-        shown["text"] = [t if len(t) <= TEXT_SHOWN else t[:TEXT_SHOWN] + "…" for t in shown["text"]]
+        shown["text"] = [shorten(t, TEXT_SHOWN) for t in shown["text"]]
     path = Path(tempfile.mkdtemp(prefix="emotions-")) / f"goemotions_{split}_label_quality.csv"
     comments.to_csv(path, index=False)
     return (summary,

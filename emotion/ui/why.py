@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..explain import Explanation, explain
 from ..similar import label_agreement
-from .common import Page, render_js, table_html
+from .common import Page, render_js, shorten, table_html
 from .context import AppContext, DataUnavailable
 
 log = logging.getLogger(__name__)
@@ -58,8 +58,7 @@ def similar_html(ctx: AppContext, text: str, labels: list[str], whose: str) -> s
                if agreement < 0.2 else "its neighbours partly carry the same labels")
     frame = pd.DataFrame({"similarity": [f"{r['similarity']:.2f}" for r in rows],
                           "gold labels": [", ".join(r["labels"]) for r in rows],
-                          "training comment": [r["text"] if len(r["text"]) <= TEXT_SHOWN else r["text"][:TEXT_SHOWN] + "…"
-                                               for r in rows]})
+                          "training comment": [shorten(r["text"], TEXT_SHOWN) for r in rows]})
     line = (f"Label agreement with its {whose} labels ({', '.join(labels) or 'none'}): {agreement:.2f} "
             f"(similarity-weighted overlap, 0 to 1): {verdict}.") if not np.isnan(agreement) else ""
     return (table_html(frame, None, "Most similar training comments, by the model's own embedding (cosine)") +
