@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .backends import onnx_file, onnx_session
+from .backends import BackendError, onnx_file, onnx_session
 from .predict import EmotionClassifier, length_sorted_batches
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,10 @@ def pooled_runner(classifier: EmotionClassifier):
     import onnx
 
     graph = onnx.load(str(onnx_file(classifier.checkpoint, classifier.backend, lambda: classifier.model)))
-    pooled = next(node.output[0] for node in graph.graph.node if node.op_type == POOLER)
+    pooled = next((node.output[0] for node in graph.graph.node if node.op_type == POOLER), None)
+    if pooled is None:
+        raise BackendError(f"The {classifier.backend} graph of {classifier.path} has no pooler ({POOLER}) to read "
+                           "embeddings from; use --backend torch for similar comments.")
     graph.graph.output.append(onnx.helper.make_tensor_value_info(pooled, onnx.TensorProto.FLOAT, None))
     session = onnx_session(graph.SerializeToString())
 

@@ -55,7 +55,7 @@ def filter_rows(
         mask &= np.array([query.strip().lower() in t.lower() for t in test.texts])
     rows = table[mask[table.index.to_numpy()]]
     rows = rows[rows["outcome"].isin(outcomes or OUTCOMES)]
-    audit = test_audit(ctx)
+    audit = label_audit(ctx)
     if audit is not None:
         rows = rows.join(audit, on="id")
         if order == LABEL_ERRORS:
@@ -65,13 +65,17 @@ def filter_rows(
     return rows, pairs, confusion_matrix(test.y_true[keep], y_pred[keep])
 
 
-def test_audit(ctx: AppContext) -> pd.DataFrame | None:
+def label_audit(ctx: AppContext) -> pd.DataFrame | None:
     """The test comments' label quality and suspect label, by id (None without an audit)."""
     audit, _ = ctx.audit
     if audit is None:
         return None
-    test = audit.comments[audit.comments["split"] == "test"].set_index("id")
-    return test[["quality", "suspect", "suspect_kind"]].rename(columns={"quality": "label_quality"})
+
+    def by_id() -> pd.DataFrame:
+        test = audit.comments[audit.comments["split"] == "test"].set_index("id")
+        return test[["quality", "suspect", "suspect_kind"]].rename(columns={"quality": "label_quality"})
+
+    return ctx.memo(("audit", "test"), by_id)
 
 
 def matrix_table(counts: np.ndarray, labels: list[str]):
@@ -133,7 +137,7 @@ def show_comment(ctx: AppContext, setting: str | float, comment_id: str | None):
 
 
 def quality_note(ctx: AppContext, comment_id: str) -> str:
-    audit = test_audit(ctx)
+    audit = label_audit(ctx)
     if audit is None or comment_id not in audit.index:
         return ""
     row = audit.loc[comment_id]

@@ -7,7 +7,6 @@ import tempfile
 from pathlib import Path
 
 import gradio as gr
-import pandas as pd
 
 from ..audit import SOURCES
 from .common import Page, shorten, table_html

@@ -4,7 +4,6 @@ most similar training comments (``similar``), formatted for the page and the API
 from __future__ import annotations
 
 import html
-import logging
 
 import gradio as gr
 import numpy as np
@@ -15,7 +14,6 @@ from ..similar import label_agreement
 from .common import Page, render_js, shorten, table_html
 from .context import AppContext, DataUnavailable
 
-log = logging.getLogger(__name__)
 NONE = "(none)"
 NEIGHBOURS = 5
 TEXT_SHOWN = 160
@@ -50,7 +48,7 @@ def similar_html(ctx: AppContext, text: str, labels: list[str], whose: str) -> s
     try:
         rows = similar(ctx, text)
     except (DataUnavailable, IndexNotReady) as err:
-        return f"<p class='note'>{html.escape(str(err).splitlines()[0] if isinstance(err, IndexNotReady) else str(err))}</p>"
+        return f"<p class='note'>{html.escape(str(err))}</p>"
     agreement = label_agreement([ctx.labels.index(x) for x in labels],
                                 [[ctx.labels.index(x) for x in r["labels"]] for r in rows], [r["similarity"] for r in rows])
     verdict = ("its neighbours mostly carry the same labels" if agreement >= 0.5 else

@@ -1,0 +1,41 @@
+"""Similar training comments: the pooled embedding on every backend, the cached index, agreement."""
+
+import numpy as np
+import pytest
+
+from emotion.predict import EmotionClassifier
+from emotion.similar import Embedder, Index, label_agreement
+
+TEXTS = ["i love this so much", "thanks for the help", "this is so annoying", "what do you mean", "i am so proud of you"]
+
+
+def test_the_int8_graph_and_torch_give_the_same_directions(tiny_checkpoint):
+    torch_vectors = Embedder(EmotionClassifier(tiny_checkpoint, backend="torch")).embed(TEXTS)
+    onnx_vectors = Embedder(EmotionClassifier(tiny_checkpoint, backend="onnx")).embed(TEXTS)
+    int8_vectors = Embedder(EmotionClassifier(tiny_checkpoint, backend="onnx-int8")).embed(TEXTS)
+    assert torch_vectors.shape == (5, 32)
+    np.testing.assert_allclose(np.linalg.norm(torch_vectors, axis=1), 1, atol=1e-5)
+    np.testing.assert_allclose(onnx_vectors, torch_vectors, atol=1e-4)  # the same tensor the head reads
+    assert (np.sum(int8_vectors * torch_vectors, axis=1) > 0.95).all()
+
+
+def test_the_index_is_built_once_and_finds_a_comment_itself(tiny_checkpoint, monkeypatch):
+    classifier = EmotionClassifier(tiny_checkpoint, backend="torch")
+    ids = [f"c{i}" for i in range(len(TEXTS))]
+    built = Index.load_or_build(classifier, ids, TEXTS)
+    assert classifier.checkpoint.derived_file("train-embeddings", "torch").is_file()
+    monkeypatch.setattr(Embedder, "embed", lambda *a, **k: pytest.fail("the cached embeddings were not reused"))
+    cached = Index.load_or_build(classifier, ids, TEXTS, embedder=object.__new__(Embedder))
+    np.testing.assert_allclose(cached.vectors, built.vectors, atol=1e-3)
+    query = Embedder(classifier)
+    monkeypatch.undo()
+    first = cached.nearest(query.embed([TEXTS[2]])[0], 3)
+    assert first[0].index == 2 and first[0].similarity == pytest.approx(1, abs=1e-2) and len(first) == 3
+    assert first[0].similarity >= first[1].similarity >= first[2].similarity
+
+
+def test_label_agreement_is_a_weighted_overlap():
+    assert label_agreement([1], [[1], [1]], [0.9, 0.8]) == 1.0
+    assert label_agreement([1], [[2], [3]], [0.9, 0.8]) == 0.0
+    assert label_agreement([1, 2], [[1], [2, 1]], [1.0, 1.0]) == pytest.approx((0.5 + 1.0) / 2)
+    assert np.isnan(label_agreement([1], [], []))
