@@ -118,7 +118,7 @@ def measure(args, url: str) -> dict[str, list[float]]:
                 for name in ("Per class", "Metrics", "Errors"):
                     add("analysis tab revisit", settle(page, page.get_by_role("tab", name=name).click, args.quiet_ms))
             analysis_slider = page.locator("[role=tabpanel]:visible input[type=range]").first
-            for to in (0.2, 0.8, 0.4):
+            for to in (0.2, 0.8, 0.4, 0.6, 0.3, 0.7):
                 add("analysis slider mouse-up to settled view (Errors)",
                     settle(page, drag(page, analysis_slider, to), args.quiet_ms))
             rows = page.locator("#error-table tbody tr")

@@ -56,7 +56,11 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
 
 def confused_pairs(y_true: np.ndarray, y_pred: np.ndarray, label_names: Sequence[str]) -> pd.DataFrame:
     """The non-zero cells of ``confusion_matrix`` as (gold, predicted_instead, count), most first."""
-    counts = confusion_matrix(y_true, y_pred)
+    return matrix_pairs(confusion_matrix(y_true, y_pred), label_names)
+
+
+def matrix_pairs(counts: np.ndarray, label_names: Sequence[str]) -> pd.DataFrame:
+    """The non-zero cells of a confusion matrix as (gold, predicted_instead, count), most first."""
     gold, pred = np.nonzero(counts)
     frame = pd.DataFrame({
         "gold": [label_names[i] for i in gold], "predicted_instead": [label_names[j] for j in pred],

@@ -9,7 +9,7 @@ import gradio as gr
 import numpy as np
 import pandas as pd
 
-from ..analysis import OUTCOME_HELP, OUTCOMES, confused_pairs, confusion_matrix, error_table
+from ..analysis import OUTCOME_HELP, OUTCOMES, confusion_matrix, error_table, matrix_pairs
 from ..metrics import binarize
 from .common import (Page, analysis_view, parse_setting, pick_table, probabilities_payload, render_js, shorten,
                      table_html)
@@ -61,8 +61,8 @@ def filter_rows(
         if order == LABEL_ERRORS:
             rows = rows.sort_values("label_quality", kind="stable", na_position="last")
     keep = rows.index.to_numpy()
-    pairs = confused_pairs(test.y_true[keep], y_pred[keep], ctx.labels)
-    return rows, pairs, confusion_matrix(test.y_true[keep], y_pred[keep])
+    counts = confusion_matrix(test.y_true[keep], y_pred[keep])
+    return rows, matrix_pairs(counts, ctx.labels), counts
 
 
 def label_audit(ctx: AppContext) -> pd.DataFrame | None:
