@@ -24,6 +24,7 @@ import numpy as np
 UNIT = re.compile(r"\[[A-Z]+\]|[^\W_]+(?:['’][^\W_]+)*|[^\w\s]+")
 MAX_WORDS = 128  # the model reads 128 word pieces; words past them have no effect to measure
 TOP_SHARE = 0.2  # the faithfulness line removes the top fifth of the words (at least one)
+MIN_P = 0.05  # below it a label's faithfulness line is not measured: there is nothing to take away
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,8 @@ class Explanation:
     def faithfulness(self, label: int) -> str:
         """The live check, in words: what the label's probability is without its top words."""
         name, top = self.labels[label], self.top_words(label)
+        if self.probabilities[label] < MIN_P:
+            return f"p({name}) is {self.probabilities[label]:.2f}: too low for any word to carry it."
         if not top:
             return f"No word raises p({name}) (now {self.probabilities[label]:.2f}): it comes from the comment as a whole."
         quoted = ", ".join(f"“{self.words[i]}”" for i in top)
@@ -95,9 +98,9 @@ def explain(classifier, text: str) -> Explanation:
     alone = classifier.predict_probabilities([text])[0]
     draft = Explanation(text, classifier.labels, spans, base, effects.reshape(len(spans), len(base)),
                         float(np.abs(alone - base).max()), base, base)
-    # Each label's top words removed at once, in one more pass with the comment among them (labels
-    # sharing their top words share a variant).
-    tops = [tuple(draft.top_words(j)) for j in range(len(base))]
+    # Each likely label's top words removed at once, in one more pass with the comment among them
+    # (labels sharing their top words share a variant).
+    tops = [tuple(draft.top_words(j)) if base[j] >= MIN_P else () for j in range(len(base))]
     distinct = sorted(set(tops) - {()})
     removed = classifier.predict_probabilities([text] + [masked(text, spans, t, pieces, mask) for t in distinct],
                                                together=True)

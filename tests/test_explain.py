@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from emotion.explain import explain, masked, word_spans
+from emotion.explain import MIN_P, explain, masked, word_spans
 from emotion.predict import EmotionClassifier
 
 SHIPPED = Path(__file__).resolve().parents[1] / "checkpoints" / "minilm-goemotions"
@@ -53,7 +53,9 @@ def test_the_faithfulness_check_removes_the_top_words_of_each_label(tiny):
     for j in range(len(tiny.labels)):
         top = found.top_words(j)
         assert len(top) <= max(1, round(0.2 * len(found.spans))) and all(found.effects[i, j] > 0 for i in top)
-        if top:
+        if found.probabilities[j] < MIN_P:
+            assert found.without_top[j] == found.with_top[j] and "too low" in found.faithfulness(j)
+        elif top:
             variant = masked(found.text, found.spans, top, tiny.count_pieces(found.words), "[MASK]")
             assert found.without_top[j] == pytest.approx(tiny.predict_probabilities([variant])[0][j], abs=1e-5)
     answer = found.to_dict(label=3)
