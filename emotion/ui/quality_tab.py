@@ -14,6 +14,8 @@ from .context import AppContext, DataUnavailable
 
 TITLE = "Label quality"
 SHOWN = 50
+COMMENT_COLUMNS = {"quality": "label quality", "suspect": "suspect label", "suspect_kind": "the suspect label is",
+                   "gold": "gold labels"}
 TEXT_SHOWN = 140
 LABEL_COLUMNS = {"class_name": "label", "label_issues": "given, likely wrong", "inverse_label_issues": "missing, likely right",
                  "label_noise": "share of its labels likely wrong", "label_quality_score": "quality (1 = clean)"}
@@ -54,16 +56,16 @@ def quality_view(ctx: AppContext, split: str):
     return (summary,
             table_html(labels, None, "Labels by estimated noise, noisiest first"),
             table_html(pairs, None, "Most swapped: a given label likely wrong where another is likely missing"),
-            table_html(shown[columns], None, f"The {len(shown)} comments most likely mislabelled (lowest label quality)"),
+            table_html(shown[columns].rename(columns=COMMENT_COLUMNS), None,
+                       f"The {len(shown)} comments most likely mislabelled (lowest label quality)"),
             gr.DownloadButton(value=str(path), visible=True))
 
 
 def build(page: Page, tab: gr.Tab) -> None:
     split = gr.Radio(["train", "dev", "test"], value="test", label="Split")
     summary = gr.HTML()
-    with gr.Row():
-        labels = gr.HTML(elem_id="quality-labels")
-        pairs = gr.HTML(elem_id="quality-pairs")
+    labels = gr.HTML(elem_id="quality-labels")
+    pairs = gr.HTML(elem_id="quality-pairs")
     comments = gr.HTML(elem_id="quality-comments")
     download = gr.DownloadButton("Download every comment's verdict (CSV)", visible=False)
 
