@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .data import multi_hot
+
 log = logging.getLogger(__name__)
 SOURCES = {"train": "5-fold logistic regression on the model's embeddings (out-of-sample)",
            "dev": "the model's own probabilities (it never trained on dev)",
@@ -56,9 +58,7 @@ def audit_split(split: str, ids: list[str], label_lists: list[list[int]], probs:
     quality = get_label_quality_scores(label_lists, probs)
     issue = find_label_issues(label_lists, probs)
     per_class = np.asarray(find_multilabel_issues_per_class(label_lists, probs))  # (N, K): each label's verdict
-    y = np.zeros(probs.shape, dtype=bool)
-    for row, labels in enumerate(label_lists):
-        y[row, labels] = True
+    y = multi_hot(label_lists, len(names)).astype(bool)
     # The suspect label: of the labels cleanlab doubts for a comment, the one its probability contradicts most.
     doubt = np.where(per_class, np.abs(y - probs), -1.0)
     suspect = doubt.argmax(1)
@@ -99,10 +99,7 @@ def build(classifier, data_dir: str | None, splits: tuple[str, ...] = ("train", 
             index = Index.load_or_build(classifier, ids, list(data["text"]))
             seconds["train embeddings"] = round(time.perf_counter() - started, 1)
             started = time.perf_counter()
-            y = np.zeros((len(ids), len(classifier.labels)), dtype=np.int64)
-            for row, labels in enumerate(label_lists):
-                y[row, labels] = 1
-            probs = out_of_sample(index.vectors, y)
+            probs = out_of_sample(index.vectors, multi_hot(label_lists, len(classifier.labels)).astype(np.int64))
             seconds["train out-of-sample probabilities"] = round(time.perf_counter() - started, 1)
             started = time.perf_counter()
         else:

@@ -359,8 +359,8 @@ class Checkpoint:
         return self._writable_folder(ONNX_FOLDER, "emotion-onnx")
 
     def derived_file(self, kind: str, backend: str) -> Path:
-        """Where what is derived from these weights and the data on first use is cached (``kind``:
-        "train-embeddings", "audit"): never committed, rebuilt when the weights change."""
+        """Where what is derived from these weights and the data on first use is cached (``kind``, e.g.
+        "train-embeddings"): never committed, rebuilt when the weights change."""
         return self._writable_folder(CACHE_FOLDER, "emotion-cache") / f"{kind}-{self.fingerprint[:16]}-{backend}.npz"
 
     def _writable_folder(self, inside: str, user_cache: str) -> Path:

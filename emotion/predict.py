@@ -69,19 +69,26 @@ def length_sorted_batches(
         yield positions, input_ids, mask.astype(np.int64)
 
 
+def run_batches(
+    run: Runner, tokenizer, texts: Sequence[str], width: int, max_length: int = DEFAULT_MAX_LENGTH,
+    batch_size: int = 64,
+) -> np.ndarray:
+    """``run``'s (N, width) outputs (logits, or pooled embeddings) in input order, batched by length."""
+    texts = list(texts)
+    out = np.zeros((len(texts), width), dtype=np.float32)
+    if not texts:
+        return out
+    for positions, input_ids, mask in length_sorted_batches(tokenizer, texts, max_length, batch_size):
+        out[positions] = run(input_ids, mask)
+    return out
+
+
 def predict_probabilities(
     run: Runner, tokenizer, texts: Sequence[str], num_labels: int, max_length: int = DEFAULT_MAX_LENGTH,
     batch_size: int = 64,
 ) -> np.ndarray:
     """Sigmoid probabilities (N, num_labels) in input order, from any backend's runner."""
-    texts = list(texts)
-    out = np.zeros((len(texts), num_labels), dtype=np.float32)
-    if not texts:
-        return out
-    for positions, input_ids, mask in length_sorted_batches(tokenizer, texts, max_length, batch_size):
-        logits = run(input_ids, mask).astype(np.float32)
-        out[positions] = expit(logits)
-    return out
+    return expit(run_batches(run, tokenizer, texts, num_labels, max_length, batch_size))
 
 
 def _load_part(path: Path, what: str, load, **kwargs):
@@ -189,11 +196,16 @@ class EmotionClassifier:
         int8 graph scales activations per batch, so texts compared with each other share one."""
         if self.members:
             return np.mean([m.predict_probabilities(texts, together) for m in self.members], axis=0, dtype=np.float32)
+        return expit(self.run_texts(self._run, texts, len(self.labels), max(len(texts), 1) if together else None))
+
+    def run_texts(self, run: Runner, texts: Sequence[str], width: int, batch_size: int | None = None) -> np.ndarray:
+        """``run``'s (N, width) outputs for ``texts`` as this model reads them (normalised, truncated),
+        batched by length; ``run`` is this model's runner or another graph of it (``similar.pooled_runner``)."""
         # The Rust tokenizer is not safe to reconfigure from several threads (the app serves
         # requests on a thread pool), and two cores gain nothing from parallel forward passes.
         with self._lock:
-            return predict_probabilities(self._run, self.tokenizer, list(map(self.normalize, texts)), len(self.labels),
-                                         self.max_length, max(len(texts), 1) if together else self.batch_size)
+            return run_batches(run, self.tokenizer, list(map(self.normalize, texts)), width, self.max_length,
+                               batch_size or self.batch_size)
 
     def count_pieces(self, texts: Sequence[str]) -> list[int]:
         """Word pieces of each text as the model reads it (normalised, no special tokens, not truncated)."""

@@ -8,14 +8,13 @@ the data folder at run time). A query is one forward pass and an exact cosine to
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from .backends import BackendError, onnx_file, onnx_session
-from .predict import EmotionClassifier, length_sorted_batches
+from .predict import EmotionClassifier
 
 log = logging.getLogger(__name__)
 POOLER = "Tanh"  # BERT's pooler ends in the graph's only tanh; its output is what the classifier head reads
@@ -60,22 +59,10 @@ class Embedder:
     def __init__(self, classifier: EmotionClassifier) -> None:
         self.classifier = classifier.members[0] if classifier.members else classifier
         self._run = pooled_runner(self.classifier)
-        self._lock = threading.Lock()
+        self.width = int(self.classifier.checkpoint.config["hidden_size"])
 
-    def embed(self, texts: Sequence[str], batch_size: int = 64, progress=None) -> np.ndarray:
-        c = self.classifier
-        texts = [c.normalize(t) for t in texts]
-        out = None
-        with self._lock:
-            for positions, input_ids, mask in length_sorted_batches(c.tokenizer, texts, c.max_length, batch_size):
-                vectors = self._run(input_ids, mask).astype(np.float32)
-                if out is None:
-                    out = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
-                out[positions] = vectors
-                if progress:
-                    progress(len(positions))
-        if out is None:
-            return np.zeros((0, 0), dtype=np.float32)
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        out = self.classifier.run_texts(self._run, texts, self.width)
         return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
 
 

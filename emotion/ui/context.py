@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class TrainSet:
+class Split:
     """A split as read from the data folder (never stored elsewhere): similar comments, the audit's texts."""
 
     ids: list[str]
@@ -63,6 +63,7 @@ class AppContext:
         self._test: TestSet | None = None
         self._test_error: str | None = None
         self._memo: dict = {}
+        self._splits: dict[str, Split] = {}  # read once each; not part of the bounded memo
         self._index = None  # similar.Index of the training comments, once built
         self._index_state = ""  # "", "building", or why it cannot be built
 
@@ -101,7 +102,7 @@ class AppContext:
         """Compute once per app: results that depend only on the test set and ``key``."""
         if key not in self._memo:
             if len(self._memo) > 64:  # slider positions are many; keep memory bounded
-                self._memo = {k: v for k, v in self._memo.items() if k[0] == "split"}
+                self._memo.clear()
             self._memo[key] = make()
         return self._memo[key]
 
@@ -117,19 +118,18 @@ class AppContext:
         return np.vstack([self.classifier.predict_probabilities([text]) for text in texts])
 
     @property
-    def train_set(self) -> TrainSet:
+    def train_set(self) -> Split:
         return self.split("train")
 
-    def split(self, name: str) -> TrainSet:
+    def split(self, name: str) -> Split:
         """A split's ids, texts and label ids from the data folder, read once."""
-        key = ("split", name)
-        if key not in self._memo:
+        if name not in self._splits:
             try:
                 data = load_split(name, self.data_dir)
             except DataError as err:
                 raise DataUnavailable(f"{err}\n\n{data_hint(self.data_dir).replace('test set', name + ' split')}") from None
-            self._memo[key] = TrainSet([str(i) for i in data["id"]], list(data["text"]), [list(x) for x in data["labels"]])
-        return self._memo[key]
+            self._splits[name] = Split([str(i) for i in data["id"]], list(data["text"]), [list(x) for x in data["labels"]])
+        return self._splits[name]
 
     def similar_index(self):
         """The index of the training comments, or None while it is being built (in the background,
