@@ -3,7 +3,7 @@ on the same test comments, plus the app's own start-up and slider figures.
 
     python bench/inference.py --data_dir ../shared/data/goemotions
     python bench/inference.py --data_dir ../shared/data/goemotions \
-        --checkpoint checkpoints/minilm-l4-distilled --teacher checkpoints/minilm-goemotions
+        --checkpoint checkpoints/minilm-l4-goemotions --teacher checkpoints/minilm-goemotions
 
 With ``--teacher`` (the model a student would replace: the one it was distilled from, or today's
 default), that model's pipeline and torch rows are added, so the student's speed (batched and

@@ -136,7 +136,7 @@ def onnx_file(checkpoint: Checkpoint, backend: str, load_model: Callable[[], obj
         if not fp32.is_file():
             replace_atomically(fp32, lambda tmp: onnx_export.export_onnx(load_model(), tmp), suffix=".onnx")
         if target != fp32:
-            replace_atomically(target, lambda tmp: onnx_export.quantize_onnx(fp32, tmp), suffix=".onnx")
+            replace_atomically(target, lambda tmp: onnx_export.quantize_onnx(fp32, tmp, checkpoint.int8_fp32), suffix=".onnx")
     except (BackendError, CheckpointError):
         raise
     except Exception as err:  # the exporter and quantizer raise many types

@@ -344,13 +344,23 @@ class Checkpoint:
         return choice if choice.get("weights_sha256") == self.fingerprint else {}
 
     def save_backend_choice(self, choice: dict) -> None:
-        write_json(self.path / INFERENCE, choice)
+        write_json(self.path / INFERENCE, {**choice, "int8_fp32": list(self.int8_fp32)})
+
+    @property
+    def int8_fp32(self) -> tuple[str, ...]:
+        """The roles of the matrix products kept fp32 in the int8 graph (``onnx_export.FP32_ROLES``), for
+        a model that full int8 hurts; none by default. A setting of the checkpoint, kept across retraining."""
+        return tuple(self._json(INFERENCE).get("int8_fp32", ()))
+
+    def set_int8_fp32(self, roles: Sequence[str]) -> None:
+        write_json(self.path / INFERENCE, {**self._json(INFERENCE), "int8_fp32": list(roles)})
 
     def onnx_file(self, backend: str) -> Path:
         """Where the ONNX graph of ``backend`` for these weights lives: inside the checkpoint (where
-        the int8 one ships), or in the user cache when the checkpoint is read-only."""
+        the int8 one ships), or in the user cache when the checkpoint is read-only. The int8 name
+        carries the fp32 roles, so changing them never runs the old graph."""
         stamp = self.fingerprint[:16]
-        name = f"model-{stamp}.onnx" if backend == "onnx" else f"model-{stamp}-int8.onnx"
+        name = f"model-{stamp}.onnx" if backend == "onnx" else f"model-{stamp}-int8{''.join(f'-{r}' for r in self.int8_fp32)}.onnx"
         shipped = self.path / ONNX_FOLDER / name
         return shipped if shipped.is_file() else self.onnx_cache() / name
 
@@ -380,8 +390,9 @@ class Checkpoint:
             return folder
 
     def remove_stale_onnx(self, folder: Path) -> None:
-        for old in folder.glob("model-*.onnx"):  # made from earlier weights
-            if self.fingerprint[:16] not in old.name:
+        current = {self.onnx_file(backend).name for backend in ("onnx", "onnx-int8")}
+        for old in folder.glob("model-*.onnx"):  # made from earlier weights, or other fp32 roles
+            if old.name not in current:
                 old.unlink(missing_ok=True)
 
     def save_audit(self, audit, about: dict) -> None:

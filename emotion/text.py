@@ -17,6 +17,8 @@ NORMALIZATIONS = (NONE, DEMOJIZE)
 
 
 def demojize(text: str) -> str:
+    if text.isascii():  # no emoji: skip the emoji package's per-character scan (most comments)
+        return text
     import emoji
 
     return emoji.replace_emoji(text, replace=lambda _, data: f" {data['en'].strip(':').replace('_', ' ')} ")

