@@ -109,13 +109,33 @@ def onnx_session(model: str | os.PathLike | bytes, threads: int | None = None):
                                 providers=["CPUExecutionProvider"])
 
 
-def onnx_runner(path: str | os.PathLike, threads: int | None = None) -> Runner:
-    session = onnx_session(path, threads)
+def onnx_runner(model: str | os.PathLike | bytes, threads: int | None = None, outputs: int = 1) -> list[Runner]:
+    """Runners of one session of a graph (a file, or its bytes): the first returns its first output, the
+    next its second, and so on. Sharing the session keeps one thread pool: on a few cores, the spinning
+    threads of a second session slowed every call that followed one of the other's."""
+    session = onnx_session(model, threads)
+    names = [output.name for output in session.get_outputs()[:outputs]]
 
-    def run(input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
-        return session.run(None, {"input_ids": input_ids, "attention_mask": attention_mask})[0]
+    def runner(name: str) -> Runner:
+        def run(input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+            return session.run([name], {"input_ids": input_ids, "attention_mask": attention_mask})[0]
 
-    return run
+        return run
+
+    return [runner(name) for name in names]
+
+
+def with_output(path: str | os.PathLike, op_type: str) -> bytes:
+    """The graph at ``path`` with the output of its first ``op_type`` node added as its second output (in
+    memory; the file is not changed)."""
+    import onnx
+
+    graph = onnx.load(str(path))
+    tensor = next((node.output[0] for node in graph.graph.node if node.op_type == op_type), None)
+    if tensor is None:
+        raise BackendError(f"The graph {path} has no {op_type} node to read.")
+    graph.graph.output.append(onnx.helper.make_tensor_value_info(tensor, onnx.TensorProto.FLOAT, None))
+    return graph.SerializeToString()
 
 
 def onnx_file(checkpoint: Checkpoint, backend: str, load_model: Callable[[], object]) -> Path:

@@ -157,8 +157,9 @@ class EmotionClassifier:
             backends.require_torch("The torch backend")
             self._run: Runner = backends.torch_runner(self.model)
         else:
-            onnx_path = backends.onnx_file(self.checkpoint, backend, lambda: self.model)
-            self._run = _load_part(onnx_path, f"the {backend} model", backends.onnx_runner, threads=threads)
+            self._onnx = backends.onnx_file(self.checkpoint, backend, lambda: self.model)
+            self._threads = threads
+            self._run = _load_part(self._onnx, f"the {backend} model", backends.onnx_runner, threads=threads)[0]
         self._use_profile(thresholds)
 
     def _use_profile(self, profile: str | os.PathLike | Thresholds | None) -> None:
@@ -200,12 +201,23 @@ class EmotionClassifier:
 
     def run_texts(self, run: Runner, texts: Sequence[str], width: int, batch_size: int | None = None) -> np.ndarray:
         """``run``'s (N, width) outputs for ``texts`` as this model reads them (normalised, truncated),
-        batched by length; ``run`` is this model's runner or another graph of it (``similar.pooled_runner``)."""
+        batched by length; ``run`` is this model's runner or another output of it (``onnx_output``)."""
         # The Rust tokenizer is not safe to reconfigure from several threads (the app serves
         # requests on a thread pool), and two cores gain nothing from parallel forward passes.
         with self._lock:
             return run_batches(run, self.tokenizer, list(map(self.normalize, texts)), width, self.max_length,
                                batch_size or self.batch_size)
+
+    def onnx_output(self, op_type: str) -> Runner:
+        """A runner of the output of this ONNX graph's first ``op_type`` node (e.g. the pooler's tanh). The
+        classifier's own runner moves to the same session, so one thread pool serves both."""
+        if self.members or self.backend == "torch":
+            raise BackendError(f"{self.path} on {self.backend} has no ONNX graph of its own.")
+        graph = backends.with_output(self._onnx, op_type)
+        run, extra = backends.onnx_runner(graph, self._threads, outputs=2)
+        with self._lock:
+            self._run = run
+        return extra
 
     def count_pieces(self, texts: Sequence[str]) -> list[int]:
         """Word pieces of each text as the model reads it (normalised, no special tokens, not truncated)."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .backends import BackendError, onnx_file, onnx_session
+from .backends import BackendError
 from .predict import EmotionClassifier
 
 log = logging.getLogger(__name__)
@@ -37,20 +37,10 @@ def pooled_runner(classifier: EmotionClassifier):
             return pooled.float().cpu().numpy()
 
         return run
-    import onnx
-
-    graph = onnx.load(str(onnx_file(classifier.checkpoint, classifier.backend, lambda: classifier.model)))
-    pooled = next((node.output[0] for node in graph.graph.node if node.op_type == POOLER), None)
-    if pooled is None:
-        raise BackendError(f"The {classifier.backend} graph of {classifier.path} has no pooler ({POOLER}) to read "
-                           "embeddings from; use --backend torch for similar comments.")
-    graph.graph.output.append(onnx.helper.make_tensor_value_info(pooled, onnx.TensorProto.FLOAT, None))
-    session = onnx_session(graph.SerializeToString())
-
-    def run(input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
-        return session.run([pooled], {"input_ids": input_ids, "attention_mask": attention_mask})[0]
-
-    return run
+    try:
+        return classifier.onnx_output(POOLER)
+    except BackendError as err:
+        raise BackendError(f"{err} Use --backend torch for similar comments.") from err
 
 
 class Embedder:

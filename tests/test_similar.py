@@ -19,6 +19,14 @@ def test_the_int8_graph_and_torch_give_the_same_directions(tiny_checkpoint):
     assert (np.sum(int8_vectors * torch_vectors, axis=1) > 0.95).all()
 
 
+def test_the_embedder_shares_the_classifiers_session_and_answers(tiny_checkpoint):
+    classifier = EmotionClassifier(tiny_checkpoint, backend="onnx-int8")
+    before, run = classifier.predict_probabilities(TEXTS), classifier._run
+    Embedder(classifier).embed(TEXTS)
+    assert classifier._run is not run  # moved to the session that also gives the pooled output
+    np.testing.assert_array_equal(classifier.predict_probabilities(TEXTS), before)
+
+
 def test_the_index_is_built_once_then_read_from_its_cache(tiny_checkpoint, monkeypatch):
     classifier = EmotionClassifier(tiny_checkpoint, backend="torch")
     ids = [f"c{i}" for i in range(len(TEXTS))]
