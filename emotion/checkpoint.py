@@ -360,7 +360,7 @@ class Checkpoint:
         the int8 one ships), or in the user cache when the checkpoint is read-only. The int8 name
         carries the fp32 roles, so changing them never runs the old graph."""
         stamp = self.fingerprint[:16]
-        name = f"model-{stamp}.onnx" if backend == "onnx" else f"model-{stamp}-int8{''.join(f'-{r}' for r in self.int8_fp32)}.onnx"
+        name = f"model-{stamp}.onnx" if backend == "onnx" else f"model-{stamp}-int8{self._fp32_suffix}.onnx"
         shipped = self.path / ONNX_FOLDER / name
         return shipped if shipped.is_file() else self.onnx_cache() / name
 
@@ -371,7 +371,13 @@ class Checkpoint:
     def derived_file(self, kind: str, backend: str) -> Path:
         """Where what is derived from these weights and the data on first use is cached (``kind``, e.g.
         "train-embeddings"): never committed, rebuilt when the weights change."""
-        return self._writable_folder(CACHE_FOLDER, "emotion-cache") / f"{kind}-{self.fingerprint[:16]}-{backend}.npz"
+        graph = f"{backend}{self._fp32_suffix}" if backend == "onnx-int8" else backend
+        return self._writable_folder(CACHE_FOLDER, "emotion-cache") / f"{kind}-{self.fingerprint[:16]}-{graph}.npz"
+
+    @property
+    def _fp32_suffix(self) -> str:
+        """What names an int8 graph's fp32 roles in the files made from it."""
+        return "".join(f"-{role}" for role in self.int8_fp32)
 
     def _writable_folder(self, inside: str, user_cache: str) -> Path:
         folder = self.path / inside

@@ -108,6 +108,8 @@ def test_int8_keeps_the_chosen_products_in_fp32(copied):
     constants = {t.name for t in graph.initializer}
     fp32 = [n.name for n in graph.node if n.op_type == "MatMul" and n.input[1] in constants]
     assert len(fp32) == 6  # the first layer's query, key, value, output and two feed-forward products
+    # What is derived from the graph (the neighbour index) is cached under its name too.
+    assert checkpoint.derived_file("train-embeddings", "onnx-int8").name == f"train-embeddings-{stamp}-onnx-int8-first.npz"
     reference = EmotionClassifier(copied, backend="torch").predict_probabilities(TEXTS)
     np.testing.assert_allclose(kept.predict_probabilities(TEXTS), reference, atol=0.02)
     assert not np.allclose(kept.predict_probabilities(TEXTS), full.predict_probabilities(TEXTS), atol=1e-7)
