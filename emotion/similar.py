@@ -85,7 +85,10 @@ class Index:
         return cls(list(ids), vectors.astype(np.float16))
 
     def nearest(self, vector: np.ndarray, k: int) -> list[Neighbour]:
-        similarity = self.vectors @ vector.astype(np.float32)
+        # einsum's single-threaded loop, not BLAS: this product is bound by memory, and BLAS's threads,
+        # woken right after ONNX Runtime's (the query's embedding), contended with them on two cores
+        # (embed + search: 11 ms against 14-16 ms).
+        similarity = np.einsum("ij,j->i", self.vectors, vector.astype(np.float32))
         k = min(k, len(similarity))
         top = np.argpartition(-similarity, k - 1)[:k] if k else np.array([], dtype=int)
         top = top[np.argsort(-similarity[top], kind="stable")]

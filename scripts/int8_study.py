@@ -1,14 +1,16 @@
 """Which matrix products a checkpoint's int8 graph should keep in fp32: each candidate graph is built
 and measured on dev exactly as the backend choice measures onnx-int8 (its own tuned thresholds, micro
-and macro F1, per-class macro F1 by 5-fold CV, throughput). Prints a markdown table for docs/teacher.md;
-the checkpoint's own setting and graph are left as they were.
+and macro F1, per-class macro F1 by 5-fold CV, throughput). Prints a markdown table for docs/teacher.md.
+Works on a copy of the checkpoint: its own setting and graphs are left as they were.
 
     python scripts/int8_study.py --checkpoint checkpoints/minilm-l4-goemotions --data_dir ../shared/data/goemotions
 """
 
 import argparse
 import json
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -28,18 +30,17 @@ def main() -> None:
     parser.add_argument("--data_dir", default=None)
     args = parser.parse_args()
     setup_logging()
-    checkpoint = Checkpoint.open(args.checkpoint)
     dev = load_split("dev", args.data_dir)
-    y = multi_hot(dev["labels"], len(checkpoint.labels))
-    setting = checkpoint.int8_fp32
-    rows = {}
-    try:
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / Path(args.checkpoint).name
+        shutil.copytree(args.checkpoint, copy, ignore=shutil.ignore_patterns("cache", "*int8*.onnx"))
+        checkpoint = Checkpoint.open(copy)
+        y = multi_hot(dev["labels"], len(checkpoint.labels))
+        rows = {}
         for roles in CANDIDATES:
-            checkpoint.set_int8_fp32(roles)  # the classifier builds (once) and runs this graph
+            checkpoint.set_int8_fp32(roles)  # the classifier builds this graph, then runs it
             rows[" + ".join(roles) or "none"] = measure_backend(checkpoint, "onnx-int8", list(dev["text"]), y)
         rows["(torch)"] = measure_backend(checkpoint, "torch", list(dev["text"]), y)
-    finally:
-        checkpoint.set_int8_fp32(setting)
     print(f"`{checkpoint.path.name}`, dev ({len(dev)} comments), {instruction_set()}\n")
     print("| fp32 products | comments/s | " + " | ".join(COMPARED) + " |")
     print("|---|---:|" + "---:|" * len(COMPARED))
