@@ -28,6 +28,9 @@ AUTO = "auto"
 F1_TOLERANCE = 0.005
 TRAINING_EXTRAS = "`pip install -r requirements-train.txt`"
 
+# Matrix products an int8 graph may keep in fp32 (``Checkpoint.int8_fp32``), by their role in a BERT-family encoder.
+FP32_ROLES = {"first": "the first layer's six products", "ffn_out": "every layer's feed-forward output"}
+
 # (input_ids, attention_mask) -> logits, all numpy: what every backend runs.
 Runner = Callable[[np.ndarray, np.ndarray], np.ndarray]
 

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .analysis import frequency_vs_f1
+from .backends import FP32_ROLES
 from .checkpoint import Checkpoint
 from .metrics import SUMMARY_NAMES
 from .model import MINILM_ALIAS, MINILM_HUB_ID
@@ -82,5 +83,6 @@ def write_model_card(checkpoint: Checkpoint, train_counts: np.ndarray | None = N
         correlation=None if train_counts is None else frequency_vs_f1(train_counts, per_class["f1"].to_numpy()),
         per_class_table=markdown_table(per_class_table), config=config, args=config.get("training_arguments", {}),
         recipe_table=markdown_table(experiments) if experiments is not None else "(not recorded)",
+        int8_fp32="; ".join(f"`{role}` ({FP32_ROLES.get(role, 'unknown')})" for role in checkpoint.int8_fp32),
     )
     return checkpoint.save_card(str(card).rstrip("\n") + "\n")

@@ -348,7 +348,7 @@ class Checkpoint:
 
     @property
     def int8_fp32(self) -> tuple[str, ...]:
-        """The roles of the matrix products kept fp32 in the int8 graph (``onnx_export.FP32_ROLES``), for
+        """The roles of the matrix products kept fp32 in the int8 graph (``backends.FP32_ROLES``), for
         a model that full int8 hurts; none by default. A setting of the checkpoint, kept across retraining."""
         return tuple(self._json(INFERENCE).get("int8_fp32", ()))
 

@@ -18,6 +18,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from .backends import FP32_ROLES
+
 
 class ClsOnlyLastLayer(nn.Module):
     """The last encoder layer computed for the [CLS] position only.
@@ -89,8 +91,6 @@ def export_onnx(model: nn.Module, path: str | os.PathLike) -> None:
             exporter_log.setLevel(level)
 
 
-# Matrix products that may stay fp32 in the int8 graph, by their role in a BERT-family encoder.
-FP32_ROLES = ("first", "ffn_out")
 
 
 def products_by_role(graph) -> dict[str, list[str]]:

@@ -26,7 +26,7 @@ def main() -> None:
     from emotion.checkpoint import Checkpoint
     from emotion.errors import EmotionError
     from emotion.evaluate import finish
-    from emotion.onnx_export import FP32_ROLES
+    from emotion.backends import FP32_ROLES
     from emotion.logs import setup_logging
 
     setup_logging()
