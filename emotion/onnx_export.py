@@ -91,16 +91,13 @@ def export_onnx(model: nn.Module, path: str | os.PathLike) -> None:
             exporter_log.setLevel(level)
 
 
-
-
 def products_by_role(graph) -> dict[str, list[str]]:
     """The names of an exported encoder's weight products (MatMul with a constant right side) by role:
     ``first``, the first layer's six (the embeddings' sums, before any layer norm has tamed them);
     ``ffn_out``, each feed-forward output (it reads GELU's heavy-tailed output, int8's usual casualty)."""
     constants = {tensor.name for tensor in graph.initializer}
     producer = {name: node for node in graph.node for name in node.output}
-    products = [node for node in graph.node
-                if node.op_type in ("MatMul", "Attention") and len(node.input) > 1 and node.input[1] in constants]
+    products = [node for node in graph.node if node.op_type == "MatMul" and node.input[1] in constants]
     ffn_out = [i for i, node in enumerate(products)
                if getattr(producer.get(node.input[0]), "op_type", None) in ("Gelu", "BiasGelu", "FastGelu")]
     if not ffn_out:

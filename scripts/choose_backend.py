@@ -13,26 +13,25 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from emotion.backends import FP32_ROLES  # noqa: E402
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--checkpoint", required=True)
     parser.add_argument("--data_dir", default=None, help="GoEmotions folder (default: $GOEMOTIONS_DIR, else the Hub)")
     parser.add_argument("--max_samples", type=int, default=None, help="only the first N dev comments")
-    parser.add_argument("--int8_fp32", nargs="*", default=None, metavar="ROLE",
-                        help="keep these matrix products fp32 in the int8 graph: first (the first layer), ffn_out "
-                             "(feed-forward outputs); none when given bare. Recorded in the checkpoint.")
+    parser.add_argument("--int8_fp32", nargs="*", default=None, choices=list(FP32_ROLES), metavar="ROLE",
+                        help="keep these matrix products fp32 in the int8 graph (" + "; ".join(
+                            f"{role}: {what}" for role, what in FP32_ROLES.items()) + "); none when given bare. "
+                        "Recorded in the checkpoint.")
     args = parser.parse_args()
     from emotion.checkpoint import Checkpoint
     from emotion.errors import EmotionError
     from emotion.evaluate import finish
-    from emotion.backends import FP32_ROLES
     from emotion.logs import setup_logging
 
     setup_logging()
-    if args.int8_fp32 is not None:
-        if set(args.int8_fp32) - set(FP32_ROLES):
-            parser.error(f"--int8_fp32 takes {', '.join(FP32_ROLES)}; got {' '.join(args.int8_fp32)}")
     try:
         if args.int8_fp32 is not None:
             Checkpoint.open(args.checkpoint).set_int8_fp32(args.int8_fp32)
