@@ -45,10 +45,15 @@ def shap_attributions(classifier, evals: int):
     return lambda text: explainer([text], max_evals=evals, batch_size=64, silent=True).values[0]
 
 
+def half_width(values: np.ndarray) -> np.ndarray:
+    """Half the width of the 95% interval (normal) of the mean over the first axis."""
+    return 1.96 * values.std(0, ddof=1) / np.sqrt(len(values))
+
+
 def paired(a, b) -> str:
     """Mean of a - b with its 95% interval (normal, paired)."""
     d = np.asarray(a) - np.asarray(b)
-    half = 1.96 * d.std(ddof=1) / np.sqrt(len(d))
+    half = half_width(d)
     return f"{d.mean():+.3f} [{d.mean() - half:+.3f}, {d.mean() + half:+.3f}]"
 
 
@@ -104,7 +109,7 @@ def main() -> None:
     print("|---|---:|---:|---:|")
     for method, values in rows.items():
         values = np.asarray(values)
-        half = 1.96 * values.std(0, ddof=1) / np.sqrt(len(values))
+        half = half_width(values)
         took = f"{1000 * seconds[method] / len(noise):.0f} ms" if method in seconds else ""
         print(f"| {method} | {values[:, 0].mean():.3f} ± {half[0]:.3f} | {values[:, 1].mean():.3f} ± {half[1]:.3f} "
               f"| {took} |")
