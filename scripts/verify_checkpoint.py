@@ -1,6 +1,6 @@
 """Recompute a checkpoint's test metrics with plain transformers and compare with its metrics.json.
 
-    python scripts/verify_checkpoint.py --checkpoint checkpoints/minilm-goemotions --data_dir ../shared/data/goemotions
+    python scripts/verify_checkpoint.py --checkpoint checkpoints/minilm-l4-goemotions --data_dir ../shared/data/goemotions
 
 Only `AutoModelForSequenceClassification` + `AutoTokenizer` (max length 128), scikit-learn and, for a
 checkpoint trained on emoji written as words, the emoji package: none of this project's model code, so a
@@ -24,7 +24,7 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--checkpoint", default="checkpoints/minilm-goemotions")
+    parser.add_argument("--checkpoint", default="checkpoints/minilm-l4-goemotions")
     parser.add_argument("--data_dir", default="../shared/data/goemotions")
     parser.add_argument("--tolerance", type=float, default=0.005)
     args = parser.parse_args()

@@ -2,15 +2,15 @@
 and on the shipped one."""
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from emotion.checkpoint import DEFAULT_CHECKPOINT
 from emotion.explain import MIN_P, explain, masked, word_spans
 from emotion.predict import EmotionClassifier
 
-SHIPPED = Path(__file__).resolve().parents[1] / "checkpoints" / "minilm-goemotions"
+SHIPPED = DEFAULT_CHECKPOINT
 
 
 def words(text: str) -> list[str]:

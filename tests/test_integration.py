@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from emotion.checkpoint import DEFAULT_CHECKPOINT
 from emotion.data import load_split
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "goemotions"
@@ -35,7 +36,7 @@ def test_shipped_labels_file_matches_ours():
     assert (DATA / "labels.txt").read_text().split() == list(LABELS)
 
 
-SHIPPED = Path(__file__).resolve().parents[1] / "checkpoints" / "minilm-goemotions"
+SHIPPED = DEFAULT_CHECKPOINT  # the model app.py serves
 
 
 @pytest.mark.skipif(not (SHIPPED / "model.safetensors").is_file(), reason="no shipped checkpoint")

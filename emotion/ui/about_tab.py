@@ -9,6 +9,7 @@ from pathlib import Path
 import gradio as gr
 
 from ..card import markdown_table, summary_table
+from ..checkpoint import ALTERNATIVE_CHECKPOINT, DEFAULT_CHECKPOINT
 from .common import Page, backend_note
 from .context import AppContext
 
@@ -23,11 +24,20 @@ def shown_path(path: Path) -> str:
         return Path(path).name
 
 
+def standing(path: Path) -> str:
+    """Which of the shipped models this is, in words, or nothing for a model of the user's."""
+    shipped = {DEFAULT_CHECKPOINT.resolve(): "the shipped default", ALTERNATIVE_CHECKPOINT.resolve(): "the shipped alternative"}
+    which = shipped.get(Path(path).resolve())
+    return f" ({which})" if which else ""
+
+
 def about_markdown(ctx: AppContext) -> str:
     config = ctx.checkpoint.training_config
     test = ctx.checkpoint.metrics.get("test", {})
+    layers = ctx.checkpoint.config.get("num_hidden_layers")
     lines = [
-        f"**Checkpoint:** `{html.escape(shown_path(ctx.checkpoint.path))}`  ",
+        f"**Checkpoint:** `{html.escape(shown_path(ctx.checkpoint.path))}`{standing(ctx.checkpoint.path)}"
+        + (f", {layers} layers" if layers else "") + "  ",
         f"**Base model:** `{html.escape(str(config.get('base_model', 'unknown')))}` "
         f"({config.get('num_parameters', 0) / 1e6:.1f}M parameters), "
         f"trained on {config.get('train_comments', '?')} comments in {config.get('train_seconds', 0) / 60:.0f} min  ",
