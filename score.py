@@ -12,6 +12,7 @@ re-running is safe (with --engine ray, shards already written are skipped).
 
 import argparse
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -49,15 +50,22 @@ def main(argv=None) -> None:
     from emotion.checkpoint import DEFAULT_CHECKPOINT
     from emotion.errors import EmotionError
     from emotion.predict import EmotionClassifier
-    from emotion.scoring import score_file
+    from emotion.scoring import check_paths, score_file
 
     log = logging.getLogger("score")
+    if args.threshold is not None and args.thresholds is not None:
+        log.error("Give either --threshold (one value for every label) or --thresholds (a profile), not both.")
+        sys.exit(2)
     if args.engine == "ray":
         return score_on_ray(args, log)
+    # SIGTERM (timeout, docker stop, systemd) unwinds like Ctrl-C, so the partial file is removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
+        check_paths(args.input, args.output)
         classifier = EmotionClassifier(args.checkpoint or DEFAULT_CHECKPOINT, batch_size=args.batch_size, backend=args.backend,
                                        thresholds=args.thresholds)
-        log.info("backend: %s; thresholds: %s", classifier.backend, classifier.thresholds_name)
+        used = (f"{args.threshold} for every label" if args.threshold is not None else classifier.thresholds_name)
+        log.info("backend: %s; thresholds: %s", classifier.backend, used)
         with tqdm(desc="Scoring", unit="comment") as bar:
             rows = score_file(classifier, Path(args.input), args.output, args.text_column, args.chunk_size,
                               args.threshold, progress=bar.update)
@@ -65,6 +73,12 @@ def main(argv=None) -> None:
     except (EmotionError, ValueError) as err:
         log.error("%s", err)
         sys.exit(1)
+    except OSError as err:
+        log.error("Cannot write %s (%s). Choose a writable output path.", args.output, err.strerror or err)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        log.error("Interrupted; nothing was written to %s.", args.output)
+        sys.exit(130)
     print(f"wrote {rows:,} rows to {args.output} ({rate:.0f} comments/s)")  # the command's result, on stdout
 
 

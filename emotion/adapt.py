@@ -24,6 +24,7 @@ import pandas as pd
 
 from .errors import EmotionError
 from .metrics import bootstrap_f1, confusion_counts, f1_from_counts
+from .files import read_csv
 from .thresholds import Thresholds, cross_validate_strength, resolve, shrink, tune_per_class_raw
 
 MIN_ROWS = 20  # fewer rows cannot tune, nor grade, anything
@@ -64,7 +65,7 @@ def read_table(path: Path) -> pd.DataFrame:
         raise AdaptError(f"{path.name} is not UTF-8 text (byte {err.start}); save it as UTF-8 and try again.") from err
     try:
         if kind == "csv":
-            return pd.read_csv(io.StringIO(content), dtype=str, keep_default_na=False)
+            return read_csv(io.StringIO(content))
         return pd.read_json(io.StringIO(content), lines=True, dtype=False)
     except ValueError as err:  # pandas' parser errors are ValueErrors
         raise AdaptError(f"{path.name} is not a readable {kind.upper()} file: {err}") from err

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .checkpoint import Checkpoint, CheckpointError, replace_atomically
+from .checkpoint import Checkpoint, CheckpointError
+from .files import replace_atomically
 from .errors import EmotionError
 
 log = logging.getLogger(__name__)

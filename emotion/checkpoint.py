@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import EmotionError
+from .files import replace_atomically, restore, write_csv, write_json
 from .thresholds import Thresholds, TuningReport
 
 CONFIG = "config.json"
@@ -46,8 +47,11 @@ ONNX_FOLDER = "onnx"
 CACHE_FOLDER = "cache"  # derived from the data on first use (embeddings of the training comments): not committed
 ENSEMBLE = "ensemble.json"  # an ensemble's members, as paths relative to its folder
 DEFAULT_MAX_LENGTH = 128
-# The model app.py, score.py, adapt.py and EmotionClassifier() use when given none.
-DEFAULT_CHECKPOINT = Path(__file__).resolve().parents[1] / "checkpoints" / "minilm-goemotions"
+SHIPPED_FOLDER = Path(__file__).resolve().parents[1] / "checkpoints"
+# The model app.py, score.py, adapt.py and EmotionClassifier() use when given none: the 4-layer student
+# of the ensemble. The alternative is the most accurate 6-layer model (opt-in with --checkpoint).
+DEFAULT_CHECKPOINT = SHIPPED_FOLDER / "minilm-l4-goemotions"
+ALTERNATIVE_CHECKPOINT = SHIPPED_FOLDER / "minilm-goemotions"
 
 
 def probabilities_file(split: str) -> str:
@@ -58,8 +62,16 @@ class CheckpointError(EmotionError, RuntimeError):
     """A checkpoint folder is missing or broken; the message names the file and the fix."""
 
 
-def write_json(path: str | os.PathLike, data: object) -> None:
-    replace_atomically(Path(path), lambda tmp: tmp.write_text(json.dumps(data, indent=2, default=str) + "\n"))
+def missing_folder(path: Path) -> str:
+    """Why ``path`` is no checkpoint, and the fix, for a library caller and a command alike."""
+    if path.resolve() in (DEFAULT_CHECKPOINT.resolve(), ALTERNATIVE_CHECKPOINT.resolve()):
+        return (f"The shipped model {path.name} is not in this install (a wheel holds the code, not the models). "
+                "Use a clone of the repository, or pass the path of a checkpoint folder: "
+                "EmotionClassifier('/path/to/checkpoints/minilm-l4-goemotions'), or --checkpoint PATH.")
+    where = "" if path.is_absolute() else f" (looked for in {Path.cwd()})"
+    return (f"Checkpoint folder {path} does not exist{where}. Pass the path of a checkpoint folder "
+            "(--checkpoint PATH, or EmotionClassifier(PATH)); EmotionClassifier() with no path loads the shipped "
+            "default. `python train_model.py` trains a new one.")
 
 
 def read_json(path: str | os.PathLike) -> dict:
@@ -68,19 +80,6 @@ def read_json(path: str | os.PathLike) -> dict:
     except ValueError as err:
         raise CheckpointError(f"{path} is not valid JSON ({err}); re-create it with "
                               "`python train_model.py --eval_only CHECKPOINT`.") from err
-
-
-def replace_atomically(path: Path, write, suffix: str = "") -> None:
-    """Write through a temporary sibling and rename: readers (an app serving this folder, another
-    worker building the same file) see the old file or the new one, never half of one."""
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=suffix, dir=path.parent)
-    os.close(handle)
-    try:
-        write(Path(tmp))
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
 
 
 @functools.lru_cache(maxsize=16)
@@ -110,8 +109,7 @@ class Checkpoint:
             return path
         path = Path(path)
         if not path.is_dir():
-            raise CheckpointError(f"Checkpoint folder {path} does not exist. Train one with `python train_model.py` "
-                                  "or pass --checkpoint PATH to an existing one.")
+            raise CheckpointError(missing_folder(path))
         if (path / ENSEMBLE).is_file():
             return cls(path)
         if not (path / CONFIG).is_file():
@@ -168,6 +166,26 @@ class Checkpoint:
     @property
     def weights_file(self) -> Path:
         return next((self.path / n for n in WEIGHTS if (self.path / n).is_file()), self.path / WEIGHTS[0])
+
+    def check_weights(self) -> None:
+        """Refuse a truncated or overwritten safetensors file by its own header (which says how long the
+        file must be): without PyTorch nothing else reads the weights, and the changed fingerprint would
+        otherwise be taken for weights without a backend choice."""
+        path = self.weights_file
+        if path.suffix != ".safetensors" or not path.is_file():
+            return
+        size = path.stat().st_size
+        try:
+            with path.open("rb") as stream:
+                length = int.from_bytes(stream.read(8), "little")
+                header = json.loads(stream.read(length)) if 0 < length <= size - 8 else None
+            end = max((t["data_offsets"][1] for k, t in header.items() if k != "__metadata__"), default=0)
+            whole = size == 8 + length + end
+        except (AttributeError, KeyError, IndexError, TypeError, ValueError, OSError):
+            whole = False
+        if not whole:
+            raise CheckpointError(f"{path} is damaged (truncated, or not a safetensors file). Restore the shipped "
+                                  "model with `git checkout -- checkpoints/`, or re-train it.")
 
     @cached_property
     def members(self) -> list["Checkpoint"]:
@@ -286,17 +304,17 @@ class Checkpoint:
 
     @property
     def per_class(self) -> pd.DataFrame:
-        return pd.read_csv(self.path / PER_CLASS)
+        return restore(pd.read_csv(self.path / PER_CLASS))
 
     @property
     def experiments(self) -> pd.DataFrame | None:
         path = self.path / EXPERIMENTS
-        return pd.read_csv(path) if path.is_file() else None
+        return restore(pd.read_csv(path)) if path.is_file() else None
 
     def save_evaluation(self, metrics: dict, per_class: pd.DataFrame, results: pd.DataFrame) -> None:
         write_json(self.path / METRICS, metrics)
-        replace_atomically(self.path / PER_CLASS, lambda tmp: per_class.to_csv(tmp, index=False))
-        replace_atomically(self.path / RESULTS, lambda tmp: results.to_csv(tmp, index=False))
+        replace_atomically(self.path / PER_CLASS, lambda tmp: write_csv(per_class, tmp))
+        replace_atomically(self.path / RESULTS, lambda tmp: write_csv(results, tmp))
 
     def probabilities(self, split: str, ids: Sequence[str] | None = None) -> tuple[list[str], np.ndarray]:
         """Stored (ids, probabilities) of a split, rows in the order of ``ids`` when given. Raise
@@ -404,8 +422,8 @@ class Checkpoint:
     def save_audit(self, audit, about: dict) -> None:
         """Store the label-quality audit (``emotion.audit.Audit``): ids and scores, no text."""
         audit.comments.to_parquet(self.path / AUDIT["comments"], index=False)
-        audit.labels.to_csv(self.path / AUDIT["labels"], index=False)
-        audit.pairs.to_csv(self.path / AUDIT["pairs"], index=False)
+        replace_atomically(self.path / AUDIT["labels"], lambda tmp: write_csv(audit.labels, tmp))
+        replace_atomically(self.path / AUDIT["pairs"], lambda tmp: write_csv(audit.pairs, tmp))
         write_json(self.path / AUDIT["about"], {**about, "weights_sha256": self.fingerprint})
 
     def audit(self):
@@ -417,8 +435,8 @@ class Checkpoint:
             return None, f"{self.path} has no label-quality audit yet: build it with `python audit.py --checkpoint {self.path}`."
         if about.get("weights_sha256") != self.fingerprint:
             return None, f"The audit in {self.path} is of other weights: build it again with `python audit.py`."
-        return Audit(pd.read_parquet(self.path / AUDIT["comments"]), pd.read_csv(self.path / AUDIT["labels"]),
-                     pd.read_csv(self.path / AUDIT["pairs"])), about
+        return Audit(pd.read_parquet(self.path / AUDIT["comments"]), restore(pd.read_csv(self.path / AUDIT["labels"])),
+                     restore(pd.read_csv(self.path / AUDIT["pairs"]))), about
 
     def save_distillation(self, result: dict) -> None:
         write_json(self.path / DISTILLATION, result)

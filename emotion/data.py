@@ -20,6 +20,7 @@ from datasets import Dataset
 
 from .errors import EmotionError
 from .labels import NUM_LABELS
+from .files import restore
 
 HUB_DATASET = "google-research-datasets/go_emotions"
 HUB_CONFIG = "simplified"
@@ -90,7 +91,7 @@ def _read_table(path: Path) -> pd.DataFrame:
             frame.columns = list(COLUMNS)
             return frame
         if ext == "csv":
-            return pd.read_csv(path, dtype={"text": str, "id": str}, keep_default_na=False)
+            return restore(pd.read_csv(path, dtype={"text": str, "id": str}, keep_default_na=False))
         if ext == "jsonl":
             return pd.read_json(path, lines=True, dtype={"text": str, "id": str})
         return pd.read_parquet(path)

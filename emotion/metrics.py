@@ -14,14 +14,15 @@ SUMMARY_NAMES = {"micro_f1": "micro F1", "macro_f1": "macro F1", "weighted_f1": 
 ThresholdValues = float | Sequence[float] | np.ndarray  # a scalar for every label, or one per label
 
 
-def check_shapes(probs: np.ndarray, y_true: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def check_shapes(probs: np.ndarray, y_true: np.ndarray, min_labels: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """``min_labels``: scikit-learn's multi-label averages need two columns; counting needs one."""
     probs, y_true = np.asarray(probs, dtype=np.float64), np.asarray(y_true)
     if probs.ndim != 2 or probs.shape != y_true.shape:
         raise ValueError(
             f"probs and y_true must both be (N, num_labels); got {probs.shape} and {y_true.shape}."
         )
-    if probs.shape[1] < 2:
-        raise ValueError("Multi-label metrics need at least 2 labels.")
+    if probs.shape[1] < min_labels:
+        raise ValueError(f"These metrics need at least {min_labels} labels; got {probs.shape[1]}.")
     return probs, y_true.astype(int)
 
 

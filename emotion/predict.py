@@ -139,6 +139,7 @@ class EmotionClassifier:
             self.thresholds = self.torch_thresholds = self.checkpoint.thresholds()
             self._use_profile(thresholds)
             return
+        self.checkpoint.check_weights()
         self.tokenizer = _load_part(self.path, "the tokenizer files", Tokenizer)
         self.normalize = normalizer(self.checkpoint.text_normalization)
         self.max_length = max_length or self.checkpoint.max_length

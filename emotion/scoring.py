@@ -16,6 +16,7 @@ import pandas as pd
 
 from .errors import EmotionError
 from .predict import EmotionClassifier, labels_above
+from .files import read_csv, write_csv
 
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".parquet": "parquet", ".jsonl.zst": "jsonl.zst"}
 
@@ -41,7 +42,7 @@ def file_format(path: Path) -> str:
 def read_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
     fmt = file_format(path)
     if fmt == "csv":
-        yield from pd.read_csv(path, chunksize=chunk_size, dtype=str, keep_default_na=False)
+        yield from read_csv(path, chunksize=chunk_size)
     elif fmt == "jsonl":
         yield from pd.read_json(path, lines=True, chunksize=chunk_size, dtype=False)
     elif fmt == "jsonl.zst":
@@ -66,7 +67,7 @@ class ChunkWriter:
 
     def write(self, frame: pd.DataFrame) -> None:
         if self.fmt == "csv":
-            frame.to_csv(self.path, mode="w" if self._first else "a", header=self._first, index=False)
+            write_csv(frame, self.path, mode="w" if self._first else "a", header=self._first)
         elif self.fmt == "jsonl":
             frame.to_json(self.path, orient="records", lines=True, force_ascii=False,
                           mode="w" if self._first else "a")
@@ -83,6 +84,40 @@ class ChunkWriter:
     def close(self) -> None:
         if self._parquet is not None:
             self._parquet.close()
+
+
+def check_paths(source: str | os.PathLike, target: str | os.PathLike) -> tuple[Path, Path]:
+    """Refuse, before any model is loaded, an input that is no readable file of a known format and an
+    output that cannot be written."""
+    source, target = Path(source), Path(target)
+    if source.is_dir():
+        raise ScoringError(f"{source} is a folder; give a file (or --engine ray for a folder of shards).")
+    if not source.is_file():
+        raise ScoringError(f"{source} does not exist.")
+    file_format(source)
+    if source.stat().st_size == 0:
+        raise ScoringError(f"{source} is empty.")
+    if file_format(target) == "jsonl.zst":
+        raise ScoringError(f"{target}: write .csv, .jsonl or .parquet.")
+    folder = target.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK):
+        raise ScoringError(f"Cannot write {target}: the folder {folder} does not exist or is not writable. "
+                           "Create it, or choose another output path.")
+    return source, target
+
+
+def readable(source: Path, chunks: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """``chunks``, with a reader's error turned into one line that names the file and the fix."""
+    fmt = file_format(source)
+    try:
+        yield from chunks
+    except UnicodeDecodeError as err:
+        raise ScoringError(f"{source} is not UTF-8 text (byte {err.start}); save it as UTF-8 and try again.") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OSError) as err:
+        if isinstance(err, ScoringError):
+            raise
+        first = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise ScoringError(f"{source} is not a readable {fmt} file ({first}); check its format and extension.") from None
 
 
 def score_frame(classifier: EmotionClassifier, frame: pd.DataFrame, text_column: str,
@@ -102,16 +137,12 @@ def score_file(
 ) -> int:
     """Score every row of ``source`` into ``target`` (csv, jsonl or parquet, by its extension); returns the
     number of rows."""
-    source, target = Path(source), Path(target)
-    if not source.is_file():
-        raise ScoringError(f"{source} does not exist.")
-    if file_format(target) == "jsonl.zst":
-        raise ScoringError(f"{target}: write .csv, .jsonl or .parquet.")
+    source, target = check_paths(source, target)
     thresholds = classifier.threshold_array(threshold)
     partial = target.with_name(f".{target.name}.partial")
     writer, rows = ChunkWriter(partial, file_format(target)), 0
     try:
-        for chunk in read_chunks(source, chunk_size):
+        for chunk in readable(source, read_chunks(source, chunk_size)):
             if text_column not in chunk.columns:
                 raise ScoringError(f"{source} has no {text_column!r} column; its columns are: "
                                    f"{', '.join(map(str, chunk.columns))}. Pass --text_column NAME.")

@@ -17,9 +17,11 @@ from pathlib import Path
 import numpy as np
 
 from .errors import EmotionError
+from .files import write_json
 from .metrics import check_shapes, confusion_counts, f1_from_counts
 
 GRID = np.round(np.arange(0.01, 0.991, 0.01), 2)
+MAX_NAME = 80  # characters of a profile's name kept: it is echoed in every answer
 EXPECTED = '{"global": 0.3, "per_class": {"admiration": 0.35, ...}}'
 SHRINK_STRENGTHS = (0.0, 5.0, 10.0, 20.0, 50.0, 100.0, float("inf"))  # inf = always the global
 
@@ -59,7 +61,7 @@ class Thresholds:
         return {**out, "name": self.name} if self.name else out
 
     def save(self, path: str | os.PathLike) -> None:
-        Path(path).write_text(json.dumps(self.to_dict(), indent=2) + "\n")
+        write_json(path, self.to_dict())
 
     @classmethod
     def load(cls, path: str | os.PathLike, label_names: Sequence[str] | None = None) -> "Thresholds":
@@ -74,9 +76,13 @@ class Thresholds:
     def from_dict(cls, raw: dict, label_names: Sequence[str] | None = None, source: str = "thresholds") -> "Thresholds":
         """``source`` names where ``raw`` came from, for the error messages."""
         try:
+            # The name is echoed in every answer: a long one is cut, not carried.
             thresholds = cls(float(raw["global"]), {str(k): float(v) for k, v in raw["per_class"].items()},
-                             str(raw.get("name") or ""))
-        except (ValueError, KeyError, TypeError, AttributeError) as err:
+                             str(raw.get("name") or "")[:MAX_NAME])
+        except KeyError as err:
+            raise ThresholdError(f"{source} is not a valid thresholds file (it has no {err.args[0]!r}); "
+                                 f"expected {EXPECTED}.") from err
+        except (ValueError, TypeError, AttributeError) as err:
             raise ThresholdError(f"{source} is not a valid thresholds file ({err}); expected {EXPECTED}.") from err
         values = [thresholds.global_threshold, *thresholds.per_class.values()]
         if not all(0.0 <= v <= 1.0 for v in values):
@@ -123,7 +129,7 @@ def _grid_counts(probs: np.ndarray, y_true: np.ndarray, grid: np.ndarray = GRID)
 
 def tune_global(probs: np.ndarray, y_true: np.ndarray, grid: np.ndarray = GRID) -> float:
     """The single threshold with the best micro F1."""
-    probs, y_true = check_shapes(probs, y_true)
+    probs, y_true = check_shapes(probs, y_true, min_labels=1)
     tp, fp, fn = _grid_counts(probs, y_true, grid)
     micro = f1_from_counts(tp.sum(1), fp.sum(1), fn.sum(1))
     return float(grid[int(np.argmax(micro))])
@@ -131,7 +137,7 @@ def tune_global(probs: np.ndarray, y_true: np.ndarray, grid: np.ndarray = GRID) 
 
 def tune_per_class_raw(probs: np.ndarray, y_true: np.ndarray, grid: np.ndarray = GRID) -> np.ndarray:
     """Each class's own F1-maximising threshold (no shrinkage)."""
-    probs, y_true = check_shapes(probs, y_true)
+    probs, y_true = check_shapes(probs, y_true, min_labels=1)
     return grid[np.argmax(f1_from_counts(*_grid_counts(probs, y_true, grid)), axis=0)]
 
 
@@ -149,7 +155,7 @@ def cross_validate_strength(
 ) -> dict[float, float]:
     """Held-out macro F1 of each shrinkage strength, by K-fold cross-validation within dev.
     ``prior``: the thresholds to shrink toward (default: the global one tuned on each fold)."""
-    probs, y_true = check_shapes(probs, y_true)
+    probs, y_true = check_shapes(probs, y_true, min_labels=1)
     order = np.random.default_rng(seed).permutation(len(probs))
     parts = np.array_split(order, folds)
     tp = np.zeros((len(strengths), probs.shape[1]))
@@ -184,7 +190,7 @@ class TuningReport:
 
 def tune(probs: np.ndarray, y_true: np.ndarray, label_names: Sequence[str], folds: int = 5) -> TuningReport:
     """Tune the global threshold and shrunk per-class thresholds on (dev) probabilities."""
-    probs, y_true = check_shapes(probs, y_true)
+    probs, y_true = check_shapes(probs, y_true, min_labels=1)
     cv = cross_validate_strength(probs, y_true, folds=folds)
     strength = max(cv, key=lambda k: (cv[k], k))  # ties go to the stronger shrinkage
     return TuningReport(tune_at_strength(probs, y_true, label_names, strength), strength, cv)
@@ -192,7 +198,7 @@ def tune(probs: np.ndarray, y_true: np.ndarray, label_names: Sequence[str], fold
 
 def tune_at_strength(probs: np.ndarray, y_true: np.ndarray, label_names: Sequence[str], strength: float) -> Thresholds:
     """The global threshold and per-class thresholds shrunk toward it with a given prior strength."""
-    probs, y_true = check_shapes(probs, y_true)
+    probs, y_true = check_shapes(probs, y_true, min_labels=1)
     g = tune_global(probs, y_true)
     per_class = shrink(tune_per_class_raw(probs, y_true), y_true.sum(0), g, strength)
     return Thresholds(g, {name: float(round(t, 4)) for name, t in zip(label_names, per_class)})

@@ -3,8 +3,15 @@ made-up data set in the release's TSV layout. Nothing here comes from GoEmotions
 
 from __future__ import annotations
 
+import os
 import random
 import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -102,3 +109,53 @@ def tiny_run_args(model: Path, data: Path, root: Path, out: Path, *extra: str) -
         "--save_steps", "4", "--logging_steps", "2", "--max_length", "32", "--disable_tqdm", "true",
         "--choose_backend", "false", *extra,
     ]
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served(tiny_checkpoint, tmp_path_factory) -> Path:
+    """A copy of the tiny checkpoint with its label-quality audit, built by the real entry point."""
+    folder = tmp_path_factory.mktemp("served") / "model"
+    shutil.copytree(tiny_checkpoint, folder)
+    done = subprocess.run([sys.executable, "audit.py", "--checkpoint", str(folder), "--data_dir",
+                           str(tiny_checkpoint.parent / "data")], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and "test: " in done.stderr, done.stderr
+    return folder
+
+
+@pytest.fixture(scope="module")
+def app_url(served, tiny_checkpoint):
+    port = free_port()
+    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "app.py", "--checkpoint", str(served), "--data_dir",
+         str(tiny_checkpoint.parent / "data"), "--port", str(port)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"app exited early:\n{proc.stdout.read()}")
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("app did not come up within 120 s")
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()

@@ -146,3 +146,10 @@ def test_adapt_cli_writes_a_profile_that_score_and_predict_answer_with(tiny_chec
     bad = subprocess.run([sys.executable, "adapt.py", str(tmp_path / "missing.csv"), "--out", str(out),
                           "--checkpoint", str(tiny_checkpoint)], cwd=ROOT, capture_output=True, text=True)
     assert bad.returncode == 1 and "Traceback" not in bad.stderr
+
+
+def test_a_sample_of_one_label_is_tuned_like_any_other():
+    probs, sample, _ = shifted(covered=["joy"])
+    profile = adapt(probs, sample, LABELS, CHECKPOINT)
+    assert profile.report["label"].tolist() == ["joy"] and profile.thresholds.per_class["joy"] < 0.5
+    assert profile.thresholds.per_class["anger"] == 0.5 and profile.summary["macro_f1_after_cv"] > profile.summary["macro_f1_before"]

@@ -94,25 +94,36 @@ def test_onnx_files_are_cached_and_rebuilt_when_the_weights_change(copied, monke
     np.testing.assert_allclose(second.predict_probabilities(TEXTS), EmotionClassifier(copied, backend="torch").predict_probabilities(TEXTS), atol=1e-5)
 
 
+def weight_products(path) -> list[str]:
+    """The names of a graph's fp32 weight products (MatMul with a constant right side), in order."""
+    import onnx
+
+    graph = onnx.load(str(path)).graph
+    constants = {t.name for t in graph.initializer}
+    return [n.name for n in graph.node if n.op_type == "MatMul" and n.input[1] in constants]
+
+
 def test_int8_keeps_the_chosen_products_in_fp32(copied):
     import onnx
 
     full = EmotionClassifier(copied, backend="onnx-int8")
     checkpoint = ckpt.Checkpoint(copied)
+    stamp = checkpoint.fingerprint[:16]
+    assert weight_products(copied / "onnx" / f"model-{stamp}-int8.onnx") == []  # every product int8
     checkpoint.set_int8_fp32(["first"])
     kept = EmotionClassifier(copied, backend="onnx-int8")
-    stamp = checkpoint.fingerprint[:16]
     # Another setting is another file; the graph of the old setting is gone.
     assert sorted(p.name for p in (copied / "onnx").iterdir()) == [f"model-{stamp}-int8-first.onnx", f"model-{stamp}.onnx"]
-    graph = onnx.load(str(copied / "onnx" / f"model-{stamp}-int8-first.onnx")).graph
-    constants = {t.name for t in graph.initializer}
-    fp32 = [n.name for n in graph.node if n.op_type == "MatMul" and n.input[1] in constants]
+    # The structure, not the numbers: how far int8 moves an output depends on the CPU's instruction set.
+    fp32 = weight_products(copied / "onnx" / f"model-{stamp}-int8-first.onnx")
     assert len(fp32) == 6  # the first layer's query, key, value, output and two feed-forward products
+    first = onnx_export.products_by_role(onnx.load(str(copied / "onnx" / f"model-{stamp}.onnx")).graph)["first"]
+    assert sorted(fp32) == sorted(first)  # the quantizer's pre-processing may reorder the nodes
     # What is derived from the graph (the neighbour index) is cached under its name too.
     assert checkpoint.derived_file("train-embeddings", "onnx-int8").name == f"train-embeddings-{stamp}-onnx-int8-first.npz"
     reference = EmotionClassifier(copied, backend="torch").predict_probabilities(TEXTS)
     np.testing.assert_allclose(kept.predict_probabilities(TEXTS), reference, atol=0.02)
-    assert not np.allclose(kept.predict_probabilities(TEXTS), full.predict_probabilities(TEXTS), atol=1e-7)
+    np.testing.assert_allclose(full.predict_probabilities(TEXTS), reference, atol=0.02)
     # The setting survives a new backend choice, which rewrites the file.
     checkpoint.save_backend_choice({"default_backend": "onnx-int8", "weights_sha256": checkpoint.fingerprint})
     assert ckpt.Checkpoint(copied).int8_fp32 == ("first",)

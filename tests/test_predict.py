@@ -115,3 +115,19 @@ def test_serving_imports_neither_transformers_nor_torch(tiny_checkpoint):
             "print(sorted({'torch', 'transformers'} & set(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stderr
+
+
+@pytest.mark.parametrize("backend", ["auto", "onnx-int8", "torch"])
+def test_damaged_weights_are_named_as_damaged_on_every_backend(tiny_checkpoint, tmp_path, backend):
+    """Without PyTorch nothing else reads the weights: their own header is checked before a backend is chosen."""
+    import shutil
+
+    copy = tmp_path / "model"
+    shutil.copytree(tiny_checkpoint, copy)
+    with open(copy / "model.safetensors", "r+b") as f:
+        f.truncate(1000)
+    with pytest.raises(CheckpointError, match=r"model.safetensors is damaged.*git checkout"):
+        EmotionClassifier(copy, backend=backend)
+    (copy / "model.safetensors").write_bytes(b"\xff" * 64)
+    with pytest.raises(CheckpointError, match="is damaged"):
+        EmotionClassifier(copy, backend=backend)

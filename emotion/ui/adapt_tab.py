@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import html
 import logging
-import tempfile
 from pathlib import Path
 
 import gradio as gr
 import pandas as pd
 
 from ..adapt import AdaptError, Profile, adapt, read_sample
-from .common import Page
+from .common import Page, download_file
 from .inputs import InputError, check_batch, check_upload_size
 
 TITLE = "Adapt"
@@ -40,7 +39,7 @@ def tune(page: Page, upload: str | None, covered: list[str]):
         return (f"<p class='error'>{html.escape(str(err))}</p>", pd.DataFrame(columns=REPORT_COLUMNS),
                 gr.DownloadButton(visible=False), None)
     profile = adapt(ctx.score(sample.texts), sample, ctx.labels, ctx.thresholds, source=ctx.classifier.name)
-    path = profile.save(Path(tempfile.mkdtemp(prefix="emotions-")) / f"{sample.name}_profile.json")
+    path = profile.save(download_file(f"{sample.name}_profile.json"))
     chosen = {"name": profile.name, "thresholds": profile.thresholds.array(ctx.labels).round(4).tolist()}
     return summary_html(profile), profile.report, gr.DownloadButton(value=str(path), visible=True), chosen
 

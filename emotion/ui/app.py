@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import gradio as gr
@@ -12,7 +14,7 @@ from . import about_tab, adapt_tab, classes_tab, errors_tab, metrics_tab, predic
 from .common import Page, shared_threshold, wire_views
 from ..explain import explain
 from .context import AppContext, DataUnavailable
-from .why import IndexNotReady, similar
+from .why import EXPLAIN_QUEUE, IndexNotReady, similar
 from .inputs import InputError, Limits, check_batch, read_comment
 
 TITLE = "GoEmotions: multi-label emotion classifier for Reddit-style comments"
@@ -29,6 +31,47 @@ THEME = gr.themes.Soft().set(
 )
 ANALYSIS_TABS = (classes_tab, metrics_tab, errors_tab)
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Serving:
+    """What one server holds for its visitors, whatever they send."""
+
+    sessions: int = 200  # browser sessions whose state is kept (Gradio's default, 10,000, let memory grow ~290 KB each)
+    workers: int = 4  # requests run at once (explanations: one of them at most)
+    queue: int = 256  # requests waiting, all endpoints together
+    shares: tuple[tuple[str, int], ...] = (("explain", 16),)  # at most this many waiting per concurrency id
+    sweep: tuple[int, int] = (900, 3600)  # every 15 min, delete uploads and downloads older than an hour
+
+
+def bound_queue(demo: gr.Blocks, serving: Serving) -> None:
+    """Refuse a request at once when its concurrency id already has its share waiting, so that a burst
+    on one endpoint (explanations) cannot fill the queue that predictions need. Gradio bounds only the
+    queue as a whole; this wraps its push and logs each refusal."""
+    queue = getattr(demo, "_queue", None)
+    if queue is None or not hasattr(queue, "push") or not hasattr(queue, "event_queue_per_concurrency_id"):
+        log.warning("This Gradio has no queue to bound per endpoint; explanations share the whole queue")
+        return
+    shares, push = dict(serving.shares), queue.push
+
+    async def bounded_push(body, request, username):
+        fn = demo.fns.get(body.fn_index) if body.fn_index is not None else None
+        share = shares.get(getattr(fn, "concurrency_id", None))
+        waiting = queue.event_queue_per_concurrency_id.get(getattr(fn, "concurrency_id", None))
+        if share is not None and waiting is not None and len(waiting.queue) >= share:
+            log.warning("refused a %s request: %d already waiting (its share of the queue)", fn.concurrency_id, share)
+            return False, f"Too many {fn.concurrency_id} requests are waiting ({share}); try again in a few seconds.", "queue_full"
+        return await push(body, request, username)
+
+    queue.push = bounded_push
+
+
+def serve(demo: gr.Blocks, serving: Serving, limits: Limits, **launch) -> None:
+    """Queue and launch ``demo`` with the bounds of ``serving`` and ``limits`` (uploads over the limit are
+    refused before they are stored)."""
+    demo.queue(default_concurrency_limit=serving.workers, max_size=serving.queue)
+    bound_queue(demo, serving)
+    demo.launch(state_session_capacity=serving.sessions, max_file_size=limits.max_upload_bytes, **launch)
 
 
 def refuse(err: Exception) -> gr.Error:
@@ -53,14 +96,14 @@ def api_predict(ctx: AppContext, limits: Limits, text: str, threshold: float | N
 def api_predict_batch(ctx: AppContext, limits: Limits, texts: list[str], threshold: float | None = None) -> list[dict]:
     """One result per input, in order: a blank input gets an entry that says so."""
     try:
-        check_batch(texts, limits)
+        cut = check_batch(texts, limits)
         ctx.classifier.threshold_array(threshold)
     except (InputError, ValueError) as err:
         raise refuse(err) from None
     results = []
-    for text in texts:
-        try:
-            results.append({"text": text, **api_predict(ctx, limits, text, threshold)})
+    for original, text in zip(texts, cut):
+        try:  # notices are about the text as sent; the answer echoes it as scored
+            results.append({"text": text, **api_predict(ctx, limits, original or "", threshold)})
         except gr.Error as err:
             results.append({"text": text, "labels": [], "top": [], "probabilities": {}, "error": err.message})
     return results
@@ -70,7 +113,7 @@ def api_explain(ctx: AppContext, limits: Limits, text: str, label: str | None = 
     """Each word's effect on each label's probability (or one label's), with the faithfulness check."""
     try:
         text, notices = read_comment(ctx.classifier, text, limits)
-        if label is not None and label not in ctx.labels:
+        if label is not None and (not isinstance(label, str) or label not in ctx.labels):
             raise InputError(f"Unknown label {label!r}; the labels are {', '.join(ctx.labels)}.")
     except InputError as err:
         raise refuse(err) from None
@@ -82,6 +125,8 @@ def api_similar(ctx: AppContext, limits: Limits, text: str, k: int = 5) -> list[
     """The k most similar training comments: id, similarity, gold labels, text."""
     try:
         text, _ = read_comment(ctx.classifier, text, limits)
+        if isinstance(k, bool) or not isinstance(k, (int, float)) or not float(k).is_integer():
+            raise InputError(f"k must be a whole number between 1 and 100, got {k!r}.")
         if not 1 <= int(k) <= 100:
             raise InputError(f"k must be between 1 and 100, got {k}.")
         return similar(ctx, text, int(k))
@@ -91,7 +136,8 @@ def api_similar(ctx: AppContext, limits: Limits, text: str, k: int = 5) -> list[
 
 def build_app(ctx: AppContext, limits: Limits | None = None) -> gr.Blocks:
     page = Page(ctx, limits or Limits())
-    with gr.Blocks(title=TITLE) as demo:
+    with gr.Blocks(title=TITLE, delete_cache=Serving().sweep,
+                   analytics_enabled=os.environ.get("GRADIO_ANALYTICS_ENABLED", "").lower() == "true") as demo:
         gr.Markdown(f"# {TITLE}\n27 emotions + neutral, fine-tuned on GoEmotions. Drag a threshold to see "
                     "the predictions change; the test-set tabs recompute everything from stored probabilities.")
         page.profile = gr.JSON(None, visible=False)
@@ -134,10 +180,10 @@ def build_app(ctx: AppContext, limits: Limits | None = None) -> gr.Blocks:
             return api_similar(ctx, page.limits, text, k)
 
         gr.api(predict, api_name="predict")
-        gr.api(explain_words, api_name="explain")
+        gr.api(explain_words, api_name="explain", **EXPLAIN_QUEUE)
         gr.api(similar_comments, api_name="similar")
         gr.api(predict_batch, api_name="predict_batch")
     return demo
 
 
-__all__ = ["build_app", "TITLE", "CSS", "JS", "THEME"]
+__all__ = ["build_app", "serve", "Serving", "TITLE", "CSS", "JS", "THEME"]

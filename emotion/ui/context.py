@@ -52,7 +52,7 @@ def data_hint(data_dir: str | None) -> str:
 class AppContext:
     def __init__(
         self, checkpoint: str | os.PathLike, data_dir: str | None = None, device: str | None = None,
-        backend: str = "auto", thresholds: str | None = None,
+        backend: str = "auto", thresholds: str | None = None, index_at_start: bool = False,
     ):
         self.checkpoint = Checkpoint.open(checkpoint)
         self.data_dir = data_dir
@@ -64,8 +64,8 @@ class AppContext:
         self._test_error: str | None = None
         self._memo: dict = {}
         self._splits: dict[str, Split] = {}  # read once each; not part of the bounded memo
-        self._index = None  # similar.Index of the training comments, once built
-        self._index_state = ""  # "", "building", or why it cannot be built
+        self._index_build = None  # similar.IndexBuild of the training comments, once the train split is read
+        self.index_at_start = index_at_start  # build the index in the background at start-up, not on first use
 
     def load(self) -> None:
         """Load the model and thresholds now (about a second): a damaged checkpoint then stops the
@@ -77,6 +77,8 @@ class AppContext:
     def _preload(self) -> None:
         try:
             self.test_set()
+            if self.index_at_start:
+                self.similar_index()
         except DataUnavailable:
             pass  # the test-set tabs say what is missing when opened
 
@@ -132,28 +134,21 @@ class AppContext:
         return self._splits[name]
 
     def similar_index(self):
-        """The index of the training comments, or None while it is being built (in the background,
-        once: about two minutes on two cores); raises DataUnavailable when it cannot be."""
+        """The index of the training comments, or None while a child process builds it (once, minutes on
+        two cores; ``index_status()`` says how far). Raises DataUnavailable when there is no train split
+        (asked again on the next call, so a data folder that comes back is found) or the build failed."""
+        from ..similar import IndexBuild, IndexBuildError
+
         with self._lock:
-            if self._index is None and not self._index_state:
-                self._index_state = "building"
-                threading.Thread(target=self._build_index, name="similar-index", daemon=True).start()
-            if self._index_state not in ("", "building"):
-                raise DataUnavailable(self._index_state)
-            return self._index
+            if self._index_build is None:
+                self._index_build = IndexBuild(self.classifier, self.backend, self.data_dir, self.train_set.ids)
+            try:
+                return self._index_build.poll()
+            except IndexBuildError as err:
+                raise DataUnavailable(str(err)) from None
 
-    def _build_index(self) -> None:
-        from ..similar import Index
-
-        try:
-            train = self.train_set
-            self._index = Index.load_or_build(self.classifier, train.ids, train.texts, self.embedder)
-            self._index_state = ""
-        except DataUnavailable as err:
-            self._index_state = str(err)
-        except Exception as err:  # noqa: BLE001 - a failed build must say why, not hang "building" forever
-            log.exception("Could not build the index of training comments")
-            self._index_state = f"The index of training comments could not be built: {err}"
+    def index_status(self) -> str:
+        return self._index_build.status() if self._index_build is not None else ""
 
     @cached_property
     def audit(self):

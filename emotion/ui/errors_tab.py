@@ -1,9 +1,7 @@
 """Error-analysis explorer: filter the test set, read the worst mistakes, see what gets confused."""
 
 import html
-import tempfile
 from functools import partial
-from pathlib import Path
 
 import gradio as gr
 import numpy as np
@@ -11,7 +9,8 @@ import pandas as pd
 
 from ..analysis import OUTCOME_HELP, OUTCOMES, confusion_matrix, error_table, matrix_pairs
 from ..metrics import binarize
-from .common import (Page, analysis_view, parse_setting, pick_table, probabilities_payload, render_js, shorten,
+from ..files import write_csv
+from .common import (Page, download_file, analysis_view, parse_setting, pick_table, probabilities_payload, render_js, shorten,
                      table_html)
 from .context import AppContext, DataUnavailable
 from .why import build_why, explain_view, refused
@@ -102,8 +101,8 @@ def explore(ctx: AppContext, setting, gold, predicted, match, outcomes, low, hig
            else "the model got most wrong (highest per-comment cross-entropy)")
     summary = (f"**{len(rows):,}** comments match; showing the {min(len(rows), SHOWN_ROWS)} {how}. " +
                " · ".join(f"{o}: {int(counts.get(o, 0))}" for o in OUTCOMES))
-    path = Path(tempfile.mkdtemp(prefix="emotions-")) / "goemotions_test_errors.csv"
-    rows.to_csv(path, index=False)
+    path = download_file("goemotions_test_errors.csv")
+    write_csv(rows, path)
     first = str(rows.iloc[0]["id"]) if len(rows) else None
     return (summary, rows_html(rows.head(SHOWN_ROWS)), pairs_html(pairs.head(SHOWN_PAIRS)), matrix_table(matrix, ctx.labels),
             gr.DownloadButton(value=str(path), visible=len(rows) > 0), *show_comment(ctx, setting, first))

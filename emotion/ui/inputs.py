@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import EmotionError
+from ..files import read_csv
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,8 @@ _INVISIBLE = {"Cc", "Cf", "Cs", "Co", "Cn"}
 def clean_text(text: str | None, limits: Limits) -> tuple[str, list[str]]:
     """Strip control and zero-width characters; cap the length. Returns the text and notices."""
     notices = []
+    if text is not None and not isinstance(text, str):
+        raise InputError(f"The text must be a string, not {type(text).__name__}.")
     text = text or ""
     cleaned = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in _INVISIBLE)
     if cleaned != text:
@@ -101,7 +104,7 @@ def read_upload(path: Path, limits: Limits) -> tuple[pd.DataFrame, str]:
     if suffix != ".csv":
         raise InputError(f"{path.name}: upload a .csv or .txt file, not {suffix or 'a file without extension'}.")
     try:
-        frame = pd.read_csv(io.StringIO(content), dtype=str, keep_default_na=False)
+        frame = read_csv(io.StringIO(content))
     except (pd.errors.ParserError, csv.Error, pd.errors.EmptyDataError) as err:
         raise InputError(f"{path.name} is not a readable CSV: {err}") from err
     columns = {str(c).strip().lower(): c for c in frame.columns}
@@ -118,9 +121,20 @@ def check_upload_size(path: Path, limits: Limits) -> None:
         raise InputError(f"{path.name} is {size / 1e6:.1f} MB; the limit is {limits.max_upload_bytes / 1e6:.0f} MB.")
 
 
-def check_batch(texts: list[str], limits: Limits) -> list[str]:
-    if not any(t.strip() for t in texts):
-        raise InputError("No comments found: paste one comment a line, or upload a .csv / .txt file.")
+def check_batch(texts, limits: Limits) -> list[str]:
+    """The batch's texts, each cut to the limit; a None item is a blank one. Refuses what is not a list of
+    strings, an empty batch, and a batch over the row or size limit."""
+    if isinstance(texts, (str, bytes)) or not isinstance(texts, (list, tuple)):
+        raise InputError(f"A batch is a list of texts, not {type(texts).__name__}; send one text to /predict.")
+    wrong = [i for i, t in enumerate(texts) if t is not None and not isinstance(t, str)]
+    if wrong:
+        raise InputError(f"Every item of a batch must be a string; item {wrong[0]} is {type(texts[wrong[0]]).__name__}.")
+    texts = ["" if t is None else t for t in texts]
     if len(texts) > limits.max_rows:
         raise InputError(f"{len(texts):,} comments is over the limit of {limits.max_rows:,} a batch; split the file.")
+    size = sum(len(t.encode("utf-8", "surrogatepass")) for t in texts)
+    if size > limits.max_upload_bytes:
+        raise InputError(f"The batch is {size / 1e6:.1f} MB; the limit is {limits.max_upload_bytes / 1e6:.0f} MB. Split it.")
+    if not any(t.strip() for t in texts):
+        raise InputError("No comments found: paste one comment a line, or upload a .csv / .txt file.")
     return [t[: limits.max_chars] for t in texts]

@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import html
 import logging
-import tempfile
 from functools import partial
-from pathlib import Path
 
 import gradio as gr
 import numpy as np
 import pandas as pd
 
 from ..predict import labels_above
+from ..files import write_csv
 from ..thresholds import PER_CLASS, ThresholdError
-from .common import Page, backend_note, clamp_js, policy_controls, probabilities_payload, profile_thresholds, render_js
+from .common import Page, download_file, backend_note, clamp_js, policy_controls, probabilities_payload, profile_thresholds, render_js
 from .inputs import InputError, read_batch, read_comment
 from .why import build_why, explain_view, refused
 
@@ -88,8 +87,8 @@ def predict_many(page: Page, lines: str, upload, policy: str, value: float, prof
     except (InputError, ThresholdError) as err:
         log.info("batch refused: %s", err)
         return gr.skip(), gr.DownloadButton(visible=False), f"<p class='error'>{html.escape(str(err))}</p>"
-    path = Path(tempfile.mkdtemp(prefix="emotions-")) / name
-    table.to_csv(path, index=False)
+    path = download_file(name)
+    write_csv(table, path)
     empty = sum(not t.strip() for t in texts)
     note = f"{len(texts):,} rows scored" + (f"; {empty} with empty text kept in place, unscored." if empty else ".")
     return table, gr.DownloadButton(value=str(path), visible=True), f"<p class='note'>{note}</p>"

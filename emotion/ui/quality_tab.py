@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import html
-import tempfile
-from pathlib import Path
 
 import gradio as gr
 
 from ..audit import SOURCES
-from .common import Page, shorten, table_html
+from ..files import write_csv
+from .common import Page, download_file, shorten, table_html
 from .context import AppContext, DataUnavailable
 
 TITLE = "Label quality"
@@ -51,8 +50,8 @@ def quality_view(ctx: AppContext, split: str):
     columns = ["quality", "suspect", "suspect_kind", *(["gold", "text"] if "text" in shown else []), "id"]
     if "text" in shown:
         shown["text"] = [shorten(t, TEXT_SHOWN) for t in shown["text"]]
-    path = Path(tempfile.mkdtemp(prefix="emotions-")) / f"goemotions_{split}_label_quality.csv"
-    comments.to_csv(path, index=False)
+    path = download_file(f"goemotions_{split}_label_quality.csv")
+    write_csv(comments, path)
     return (summary,
             table_html(labels, None, "Labels by estimated noise, noisiest first"),
             table_html(pairs, None, "Most swapped: a given label likely wrong where another is likely missing"),

@@ -27,10 +27,10 @@ function render(payload, policy, value) {
       `<span class="tick" style="left:${(100 * t).toFixed(1)}%"></span></td>` +
       `<td>${p.toFixed(2)}</td><td>${t.toFixed(2)}</td><td>${hit ? "yes" : ""}</td></tr>`;
   }).join("");
-  const bars = `<table class="bars"><caption>Probability of each emotion, most probable first; ` +
+  const bars = `<div class="bars-wrap"><table class="bars"><caption>Probability of each emotion, most probable first; ` +
     `the tick marks its threshold${payload.gold ? "; ★ marks a gold label" : ""}</caption><thead><tr><th scope="col">emotion</th><th scope="col" aria-hidden="true"></th>` +
     `<th scope="col">probability</th><th scope="col">threshold</th><th scope="col">predicted</th></tr></thead>` +
-    `<tbody>${rows}</tbody></table>`;
+    `<tbody>${rows}</tbody></table></div>`;
   const groups = Object.entries(payload.groups).map(([title, grouping]) => {
     const scored = Object.entries(grouping).filter(([, ids]) => ids.some((i) => probs[i] >= threshold[i]))
       .map(([name, ids]) => [name, Math.max(...ids.map((i) => probs[i]))]).sort((a, b) => b[1] - a[1]);

@@ -15,6 +15,9 @@ from .common import Page, render_js, shorten, table_html
 from .context import AppContext, DataUnavailable
 
 NONE = "(none)"
+# Explanations (about 30 forward passes each) share one worker and their own part of the queue, so a
+# burst of them never holds or refuses a prediction (emotion.ui.app.bound_queue).
+EXPLAIN_QUEUE = {"concurrency_limit": 1, "concurrency_id": "explain"}
 NEIGHBOURS = 5
 TEXT_SHOWN = 160
 
@@ -33,8 +36,7 @@ def similar(ctx: AppContext, text: str, k: int = NEIGHBOURS) -> list[dict]:
     """The ``k`` training comments nearest ``text``: id, similarity, gold labels and text."""
     index = ctx.similar_index()  # DataUnavailable when there is no data to index
     if index is None:
-        raise IndexNotReady(f"The {len(ctx.train_set.ids):,} training comments are being indexed (once, about two "
-                            "minutes on two cores); ask again shortly.")
+        raise IndexNotReady(ctx.index_status())
     train = ctx.train_set
     vector = ctx.embedder.embed([text])[0]
     return [{"id": train.ids[n.index], "similarity": round(n.similarity, 4),
@@ -92,7 +94,8 @@ def build_why(page: Page, title: str, explain_fn, inputs: list, elem_prefix: str
         note = gr.HTML(padding=False)
         words = gr.HTML(elem_id=f"{elem_prefix}-words")
         neighbours = gr.HTML(elem_id=f"{elem_prefix}-similar")
-    button.click(explain_fn, inputs, [explanation, label, note, neighbours], api_visibility="undocumented")
+    button.click(explain_fn, inputs, [explanation, label, note, neighbours], api_visibility="undocumented",
+                 **EXPLAIN_QUEUE)
     explanation.change(None, [explanation, neighbours], [neighbours], js="(e, n) => e && e.stale ? '' : n")
     for event in (explanation.change, label.change, contrast.change):
         event(None, [explanation, label, contrast], [words], js=render_js("e", "label", "other") + (
