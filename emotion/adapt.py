@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -24,7 +23,7 @@ import pandas as pd
 
 from .errors import EmotionError
 from .metrics import bootstrap_f1, confusion_counts, f1_from_counts
-from .files import read_csv
+from .files import read_csv, write_json
 from .thresholds import Thresholds, cross_validate_strength, resolve, shrink, tune_per_class_raw
 
 MIN_ROWS = 20  # fewer rows cannot tune, nor grade, anything
@@ -57,7 +56,10 @@ def read_table(path: Path) -> pd.DataFrame:
         try:
             return pd.read_parquet(path)
         except Exception as err:  # pyarrow raises several types for a file that is not parquet
-            raise AdaptError(f"{path.name} is not a readable parquet file: {err}") from err
+            # pyarrow names the file by its full path: on a server, the upload folder is nobody's business.
+            why = str(err).replace(str(path), path.name).splitlines()[0]
+            raise AdaptError(f"{path.name} is not a readable parquet file ({why}); save it as parquet, CSV or "
+                             "JSONL and try again.") from None
     raw = path.read_bytes()
     try:
         content = raw.decode("utf-8-sig")
@@ -148,9 +150,8 @@ class Profile:
                 "profile": {**self.summary, "covered": self.covered, "labels": self.report.to_dict("records")}}
 
     def save(self, path: str | os.PathLike) -> Path:
-        path = Path(path)
-        path.write_text(json.dumps(self.to_dict(), indent=2) + "\n")
-        return path
+        write_json(path, self.to_dict())
+        return Path(path)
 
 
 def adapt(probs: np.ndarray, sample: Sample, labels: list[str], checkpoint: Thresholds | None,

@@ -102,3 +102,16 @@ def finish(
 def format_summary(metrics: dict) -> str:
     table = results_table(metrics)[["split", "policy", *SUMMARY_NAMES]]
     return table.to_string(index=False, float_format=lambda v: f"{v:.4f}")
+
+
+def chance_warning(metrics: dict, y_dev: np.ndarray) -> str | None:
+    """A warning when the dev macro F1 (per-class thresholds) is under twice what predicting every label
+    for every comment scores (2p / (1 + p) per label): such a model is a smoke test, not a usable one."""
+    prevalence = np.asarray(y_dev, dtype=np.float64).mean(0)
+    trivial = float(np.mean(2 * prevalence / (1 + prevalence)))
+    macro = metrics.get("dev", {}).get("per_class_tuned", {}).get("macro_f1")
+    if macro is None or macro >= 2 * trivial:
+        return None
+    return (f"This model is near chance: dev macro F1 {macro:.4f}, where predicting every label for every comment "
+            f"scores {trivial:.4f}. It is fine as a smoke test, not for use: train on the whole train split for the "
+            "preset's epochs (drop --max_train_samples and --num_train_epochs).")

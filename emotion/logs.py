@@ -17,5 +17,5 @@ def setup_logging(level: int = logging.INFO) -> None:
     # Serving runs without PyTorch by design; transformers' advice that it is missing would only confuse.
     os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
     # Third-party libraries log at INFO about their own internals; the user's console is for ours.
-    for noisy in ("httpx", "urllib3", "huggingface_hub", "gradio", "datasets"):
+    for noisy in ("httpx", "urllib3", "huggingface_hub", "gradio", "datasets", "onnx_ir", "onnxscript", "onnxruntime"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

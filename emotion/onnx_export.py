@@ -122,7 +122,8 @@ def quantize_onnx(source: str | os.PathLike, target: str | os.PathLike, fp32: tu
     # The quantizer logs through the root logger, which installs a console handler as a side
     # effect; an app's logging set-up is not ours to change.
     root = logging.getLogger()
-    handlers = list(root.handlers)
+    handlers, level = list(root.handlers), root.level
+    root.setLevel(logging.WARNING)  # and it reports every tensor it skips at INFO (~40 lines a model)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             # The recommended clean-up pass (graph optimization, shape inference) before quantizing;
@@ -135,3 +136,4 @@ def quantize_onnx(source: str | os.PathLike, target: str | os.PathLike, fp32: tu
                              nodes_to_exclude=kept)
     finally:
         root.handlers[:] = handlers
+        root.setLevel(level)

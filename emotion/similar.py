@@ -221,7 +221,7 @@ class IndexBuild:
             line += f", about {max(left / 60, 0.5):.0f} min left" if left >= 60 else f", about {left:.0f} s left"
         else:
             line += ", starting"
-        return line + ". Ask again then; predictions are not slowed meanwhile."
+        return line + ". Ask again then; predictions and explanations go on meanwhile."
 
     def stop(self) -> None:
         if self._process is not None and self._process.is_alive():

@@ -28,7 +28,7 @@ from .checkpoint import Checkpoint
 from .data import describe_source, load_split, multi_hot
 from .distill import soft_targets
 from .errors import EmotionError
-from .evaluate import evaluate_checkpoint, finish, format_summary
+from .evaluate import chance_warning, evaluate_checkpoint, finish, format_summary
 from .labels import LABELS
 from .losses import multilabel_loss, positive_weights
 from .metrics import compute_metrics
@@ -288,4 +288,7 @@ def run(argv: list[str] | None = None) -> dict:
         raise
     log.info("%.1f min; wrote %s\n%s", seconds / 60, final_dir, format_summary(metrics))
     finish(final_dir, data_args.data_dir, data_args.max_eval_samples, run_args.choose_backend)
+    warning = chance_warning(metrics, multi_hot(dev["labels"], len(LABELS)))
+    if warning:  # last, so that it is the line a person reads
+        log.warning("%s", warning)
     return metrics

@@ -7,6 +7,7 @@ Kept apart from ``training`` so that ``train_model.py --help`` answers without i
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from dataclasses import dataclass, field
 
@@ -163,7 +164,10 @@ def parse_args(argv: list[str] | None = None) -> tuple[ModelArguments, DataArgum
         preset, why = default_preset()
     parser = HfArgumentParser((*PROJECT_OPTIONS, TrainingArguments))
     fp16 = {"fp16": torch.cuda.is_available()} if preset == "bert-base" else {}
-    parser.set_defaults(**PRESETS[preset], **fp16, preset=preset)
+    # Several processes on CPU (torchrun, accelerate launch) talk over gloo: without it they did not join
+    # one group and trained side by side, racing on one run folder.
+    ddp = {"ddp_backend": "gloo"} if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not torch.cuda.is_available() else {}
+    parser.set_defaults(**PRESETS[preset], **fp16, **ddp, preset=preset)
     model_args, data_args, run_args, training_args = parser.parse_args_into_dataclasses(args=argv)
     return model_args, data_args, run_args, training_args, f"preset {preset}: {why}"
 

@@ -153,3 +153,12 @@ def test_a_sample_of_one_label_is_tuned_like_any_other():
     profile = adapt(probs, sample, LABELS, CHECKPOINT)
     assert profile.report["label"].tolist() == ["joy"] and profile.thresholds.per_class["joy"] < 0.5
     assert profile.thresholds.per_class["anger"] == 0.5 and profile.summary["macro_f1_after_cv"] > profile.summary["macro_f1_before"]
+
+
+def test_a_damaged_parquet_is_named_without_its_folder(tmp_path):
+    path = tmp_path / "uploads" / "secret-folder" / "mine.parquet"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"not parquet at all" * 10)
+    with pytest.raises(AdaptError) as caught:
+        read_sample(path, LABELS)
+    assert "mine.parquet is not a readable parquet file" in str(caught.value) and "secret-folder" not in str(caught.value)

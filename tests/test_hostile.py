@@ -47,3 +47,51 @@ def test_a_none_in_a_batch_is_a_blank_item_and_long_items_come_back_cut(app_url)
     out = client.predict([None, "ok sure", "y" * 6_000], None, api_name="/predict_batch")
     assert out[0]["error"].startswith("Type or paste a comment") and out[1]["labels"] is not None
     assert len(out[2]["text"]) == 5_000  # the README's limit: what was scored is what comes back
+
+
+def run(tmp_path, *args):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={**__import__("os").environ, "HF_HUB_OFFLINE": "1"})
+
+
+def files(tmp_path):
+    (tmp_path / "ok.csv").write_text("text\nthanks so much\n")
+    (tmp_path / "empty.csv").write_text("")
+    (tmp_path / "binary.csv").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00" * 50)
+    (tmp_path / "utf16.csv").write_text("text\nthanks\n", encoding="utf-16")
+    (tmp_path / "data.tsv").write_text("text\nthanks\n")
+    (tmp_path / "bad_profile.json").write_text('{"name": "x"}')
+    (tmp_path / "folder.csv").mkdir()
+
+
+# (command, arguments with {tmp} and {ckpt}, exit status, words the one error line holds)
+CLI_CASES = [
+    ("score.py", ["{tmp}/nope.csv", "{tmp}/out.csv"], 1, "does not exist"),
+    ("score.py", ["{tmp}/folder.csv", "{tmp}/out.csv"], 1, "is a folder"),
+    ("score.py", ["{tmp}/empty.csv", "{tmp}/out.csv"], 1, "is empty"),
+    ("score.py", ["{tmp}/binary.csv", "{tmp}/out.csv", "--checkpoint", "{ckpt}"], 1, "binary.csv is not"),
+    ("score.py", ["{tmp}/utf16.csv", "{tmp}/out.csv", "--checkpoint", "{ckpt}"], 1, "utf16.csv is not UTF-8"),
+    ("score.py", ["{tmp}/data.tsv", "{tmp}/out.csv"], 1, "use a .csv"),
+    ("score.py", ["{tmp}/ok.csv", "{tmp}/missing/out.csv"], 1, "folder"),
+    ("score.py", ["{tmp}/ok.csv", "{tmp}/out.csv", "--threshold", "0.3", "--thresholds", "{tmp}/bad_profile.json"], 2,
+     "not both"),
+    ("score.py", ["{tmp}/ok.csv", "{tmp}/out.csv", "--thresholds", "{tmp}/bad_profile.json", "--checkpoint", "{ckpt}"], 1,
+     "has no 'global'"),
+    ("app.py", ["--port", "99999"], 2, "from 1 to 65535"),
+    ("app.py", ["--checkpoint", "{tmp}/nope"], 1, "does not exist"),
+    ("adapt.py", ["{tmp}/nope.csv", "--out", "{tmp}/p.json"], 1, "nope.csv"),
+]
+
+
+@pytest.mark.parametrize("command, args, status, words", CLI_CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CLI_CASES)])
+def test_bad_input_at_a_command_is_one_line(tiny_checkpoint, tmp_path, command, args, status, words):
+    files(tmp_path)
+    done = run(tmp_path, command, *[a.format(tmp=tmp_path, ckpt=tiny_checkpoint) for a in args])
+    lines = [line for line in done.stderr.splitlines() if line.strip() and not line.startswith(("Scoring", "usage", " "))]
+    assert done.returncode == status and "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert words in done.stderr and len([line for line in lines if "error" in line]) == 1, done.stderr[-2000:]

@@ -62,3 +62,13 @@ def test_bootstrap_interval_of_a_micro_f1_difference():
     low, high = micro_f1_difference_interval(y, good, worse)
     point = f1_score(y, good, average="micro") - f1_score(y, worse, average="micro")
     assert 0 < low < point < high
+
+
+def test_a_model_near_chance_is_called_so():
+    from emotion.evaluate import chance_warning
+
+    y = np.zeros((100, 28))
+    y[:, 27] = 1  # every comment neutral...
+    y[:10, 0] = 1  # ...and a tenth admiration
+    assert "near chance" in chance_warning({"dev": {"per_class_tuned": {"macro_f1": 0.02}}}, y)
+    assert chance_warning({"dev": {"per_class_tuned": {"macro_f1": 0.52}}}, y) is None

@@ -85,7 +85,7 @@ def test_the_index_builds_in_a_child_process_while_predictions_go_on(tiny_checkp
     assert len(during) >= 5, "the build finished before predictions could be timed"
     # Generous against a shared CI machine; before, a prediction waited for the whole build.
     assert np.percentile(during, 95) < max(20 * np.median(usual), 0.5)
-    assert any("done (" in s and "predictions are not slowed" in s for s in statuses)
+    assert any("done (" in s and "predictions and explanations go on" in s for s in statuses)
     index = ctx.similar_index()
     assert len(index.ids) == 20_000
     again = AppContext(folder, str(data))

@@ -295,3 +295,28 @@ def test_the_why_view_explains_every_label_and_refuses_empty_text(ctx):
     text, payload, _ = errors_tab.show_comment(ctx, 0.5, ctx.test_set().ids[0])
     assert "gold" in errors_tab.explain_selected(ctx, text, payload)[3] or "indexed" in errors_tab.explain_selected(ctx, text, payload)[3]
     assert "Select a comment" in errors_tab.explain_selected(ctx, "", None)[2]
+
+
+def test_a_comment_in_another_language_gets_a_notice():
+    from emotion.ui.inputs import reading_notices
+
+    class Reads:  # a model that knows every word piece: the tiny test vocabulary knows no French
+        max_length = 128
+
+        def count_tokens(self, text):
+            return len(text.split()) + 2, 0
+
+    french = reading_notices(Reads(), "Je suis tellement content pour toi, félicitations !")
+    assert any("another language than English (fr" in n for n in french)
+    for english in ("thanks so much for the help, legend", "lol", "ok sure", "Honestly this is the best thing ever"):
+        assert reading_notices(Reads(), english) == []
+
+
+def test_adapt_tab_tunes_a_sample_of_one_label(ctx, tmp_path):
+    from emotion.ui import adapt_tab
+
+    page = Page(ctx, Limits())
+    rows = ["text,joy"] + [f"{'so happy for you' if i % 2 else 'ok sure'} {i},{i % 2}" for i in range(40)]
+    (tmp_path / "one.csv").write_text("\n".join(rows) + "\n")
+    summary, report, _, chosen = adapt_tab.tune(page, str(tmp_path / "one.csv"), [])
+    assert "1 labels" in summary and report["label"].tolist() == ["joy"] and len(chosen["thresholds"]) == 28

@@ -59,7 +59,7 @@ def bound_queue(demo: gr.Blocks, serving: Serving) -> None:
         share = shares.get(getattr(fn, "concurrency_id", None))
         waiting = queue.event_queue_per_concurrency_id.get(getattr(fn, "concurrency_id", None))
         if share is not None and waiting is not None and len(waiting.queue) >= share:
-            log.warning("refused a %s request: %d already waiting (its share of the queue)", fn.concurrency_id, share)
+            log.warning("refused a request to %s: %d already waiting, its share of the queue", fn.concurrency_id, share)
             return False, f"Too many {fn.concurrency_id} requests are waiting ({share}); try again in a few seconds.", "queue_full"
         return await push(body, request, username)
 
