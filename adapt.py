@@ -2,7 +2,7 @@
 
     python adapt.py tweets.csv --out tweets_profile.json            # 0/1 columns named as our labels
     python adapt.py posts.jsonl --labels anger,joy,sadness --out p.json   # a `labels` column of names
-    python score.py comments.csv scored.csv --thresholds tweets_profile.json
+    python score.py comments.csv scored.csv --profile tweets_profile.json
 
 About 100 labelled comments give most of the gain; see docs/adapt.md.
 """

@@ -54,7 +54,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=port_number, default=os.environ.get("GRADIO_SERVER_PORT", "7860"),
                         help="port to serve on (default 7860, or $GRADIO_SERVER_PORT)")
     parser.add_argument("--share", action="store_true", help="also create a public gradio.live link")
-    parser.add_argument("--thresholds", default=None,
+    parser.add_argument("--profile", "--thresholds", dest="profile", default=None,
                         help="a threshold profile from adapt.py for the Predict tab and the API (default: the checkpoint's)")
     parser.add_argument("--backend", default="auto", choices=["auto", "torch", "onnx", "onnx-int8"],
                         help="auto: the one chosen on dev and recorded in the checkpoint (inference.json)")
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(1)
     try:
         context = AppContext(args.checkpoint or DEFAULT_CHECKPOINT, args.data_dir, backend=args.backend,
-                             thresholds=args.thresholds, index_at_start=True)
+                             thresholds=args.profile, index_at_start=True)
         context.load()
         demo = build_app(context)
     except EmotionError as err:

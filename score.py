@@ -26,7 +26,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--text_column", default="text")
     parser.add_argument("--threshold", type=float, default=None,
                         help="one value for every label (default: the checkpoint's tuned per-class thresholds)")
-    parser.add_argument("--thresholds", default=None, type=Path,
+    parser.add_argument("--profile", "--thresholds", dest="profile", default=None, type=Path,
                         help="a threshold profile from adapt.py (default: the checkpoint's tuned thresholds)")
     parser.add_argument("--chunk_size", type=int, default=2048, help="rows read and written at a time")
     parser.add_argument("--batch_size", type=int, default=64, help="comments per forward pass")
@@ -53,8 +53,8 @@ def main(argv=None) -> None:
     from emotion.scoring import check_paths, score_file
 
     log = logging.getLogger("score")
-    if args.threshold is not None and args.thresholds is not None:
-        log.error("Give either --threshold (one value for every label) or --thresholds (a profile), not both.")
+    if args.threshold is not None and args.profile is not None:
+        log.error("Give either --threshold (one value for every label) or --profile, not both.")
         sys.exit(2)
     if args.engine == "ray":
         return score_on_ray(args, log)
@@ -63,9 +63,8 @@ def main(argv=None) -> None:
     try:
         check_paths(args.input, args.output)
         classifier = EmotionClassifier(args.checkpoint or DEFAULT_CHECKPOINT, batch_size=args.batch_size, backend=args.backend,
-                                       thresholds=args.thresholds)
-        used = (f"{args.threshold} for every label" if args.threshold is not None else classifier.thresholds_name)
-        log.info("backend: %s; thresholds: %s", classifier.backend, used)
+                                       thresholds=args.profile)
+        log.info("backend: %s; thresholds: %s", classifier.backend, classifier.describe_thresholds(args.threshold))
         with tqdm(desc="Scoring", unit="comment") as bar:
             rows = score_file(classifier, Path(args.input), args.output, args.text_column, args.chunk_size,
                               args.threshold, progress=bar.update)
@@ -91,7 +90,7 @@ def score_on_ray(args, log) -> None:
     from emotion.errors import EmotionError
 
     job = Job(str(args.checkpoint or DEFAULT_CHECKPOINT), str(args.output), args.text_column, args.backend,
-              args.threshold, None if args.thresholds is None else str(args.thresholds), args.chunk_size,
+              args.threshold, None if args.profile is None else str(args.profile), args.chunk_size,
               args.batch_size)
     try:
         with tqdm(total=len(list_shards(args.input)), desc="Shards", unit="shard") as bar:

@@ -9,25 +9,20 @@ comment id and hold no text and no gold label: the data stay in the data folder.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import time
 
 import numpy as np
 import pandas as pd
 
-from .data import multi_hot
+from .checkpoint import Audit
+from .data import load_split, multi_hot
+from .similar import Index
 
 log = logging.getLogger(__name__)
 SOURCES = {"train": "5-fold logistic regression on the model's embeddings (out-of-sample)",
            "dev": "the model's own probabilities (it never trained on dev)",
            "test": "the model's own probabilities (it never trained on test)"}
 WRONG, MISSING = "given, likely wrong", "missing, likely right"
-
-
-@dataclass(frozen=True)
-class Audit:
-    comments: pd.DataFrame  # id, split, quality (0 worst .. 1), issue, suspect, suspect_kind; worst first
-    labels: pd.DataFrame  # per split and label: cleanlab's noise estimates, noisiest first
-    pairs: pd.DataFrame  # per split: given label likely wrong -> missing label likely right, with counts
 
 
 def out_of_sample(vectors: np.ndarray, y_true: np.ndarray, folds: int = 5, seed: int = 0) -> np.ndarray:
@@ -50,8 +45,13 @@ def audit_split(split: str, ids: list[str], label_lists: list[list[int]], probs:
                 names: list[str]) -> Audit:
     """cleanlab's verdicts for one split. ``label_lists``: integer label ids (cleanlab sorts string
     classes, so names would scramble the columns)."""
-    from cleanlab.multilabel_classification.dataset import rank_classes_by_multilabel_quality
-    from cleanlab.multilabel_classification.filter import find_label_issues, find_multilabel_issues_per_class
+    from cleanlab.multilabel_classification.dataset import (
+        rank_classes_by_multilabel_quality,
+    )
+    from cleanlab.multilabel_classification.filter import (
+        find_label_issues,
+        find_multilabel_issues_per_class,
+    )
     from cleanlab.multilabel_classification.rank import get_label_quality_scores
 
     probs = np.clip(probs.astype(np.float64), 1e-6, 1 - 1e-6)
@@ -85,10 +85,6 @@ def combine(parts: list[Audit]) -> Audit:
 
 def build(classifier, data_dir: str | None, splits: tuple[str, ...] = ("train", "dev", "test")) -> tuple[Audit, dict]:
     """The audit of ``splits`` for ``classifier``'s checkpoint, and how long each part took (seconds)."""
-    import time
-
-    from .data import load_split
-    from .similar import Index
 
     parts, seconds = [], {}
     for split in splits:

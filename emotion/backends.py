@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from .checkpoint import Checkpoint, CheckpointError
-from .files import replace_atomically
 from .errors import EmotionError
+from .files import replace_atomically
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,6 @@ F1_TOLERANCE = 0.005
 TRAINING_EXTRAS = "`pip install -r requirements-train.txt`"
 
 # Matrix products an int8 graph may keep in fp32 (``Checkpoint.int8_fp32``), by their role in a BERT-family encoder.
-FP32_ROLES = {"first": "the first layer's six products", "ffn_out": "every layer's feed-forward output"}
 
 # (input_ids, attention_mask) -> logits, all numpy: what every backend runs.
 Runner = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -151,7 +150,9 @@ def onnx_file(checkpoint: Checkpoint, backend: str, load_model: Callable[[], obj
     if target.is_file():
         return target
     require_torch(f"Building the {backend} model of {checkpoint.path} (it ships none for these weights)")
-    from . import onnx_export
+    from . import (
+        onnx_export,  # here, not at the top: it imports torch, which serving does without
+    )
 
     fp32 = checkpoint.onnx_file("onnx")
     checkpoint.remove_stale_onnx(target.parent)

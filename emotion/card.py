@@ -9,8 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .analysis import frequency_vs_f1
-from .backends import FP32_ROLES
-from .checkpoint import Checkpoint
+from .checkpoint import FP32_ROLES, Checkpoint
 from .metrics import SUMMARY_NAMES
 from .model import MINILM_ALIAS, MINILM_HUB_ID
 from .thresholds import POLICY_NAMES

@@ -18,6 +18,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -26,7 +27,7 @@ import pandas as pd
 
 from .errors import EmotionError
 from .files import replace_atomically, restore, write_csv, write_json
-from .thresholds import Thresholds, TuningReport
+from .thresholds import BACKEND, Thresholds, TuningReport
 
 CONFIG = "config.json"
 WEIGHTS = ("model.safetensors", "pytorch_model.bin")
@@ -56,6 +57,19 @@ ALTERNATIVE_CHECKPOINT = SHIPPED_FOLDER / "minilm-goemotions"
 
 def probabilities_file(split: str) -> str:
     return f"{split}_probabilities.parquet"
+
+
+# The roles of matrix products an int8 graph may keep in fp32 (``inference.json``'s ``int8_fp32``).
+FP32_ROLES = {"first": "the first layer's six products", "ffn_out": "every layer's feed-forward output"}
+
+
+@dataclass(frozen=True)
+class Audit:
+    """The label-quality audit a checkpoint stores (``audit.py`` builds it): ids and scores, no text."""
+
+    comments: pd.DataFrame  # id, split, quality (0 worst .. 1), issue, suspect, suspect_kind; worst first
+    labels: pd.DataFrame  # per split and label: cleanlab's noise estimates, noisiest first
+    pairs: pd.DataFrame  # per split: given label likely wrong -> missing label likely right, with counts
 
 
 class CheckpointError(EmotionError, RuntimeError):
@@ -277,7 +291,8 @@ class Checkpoint:
         if backend != "torch":
             own = self.backend_choice.get("backends", {}).get(backend, {}).get("thresholds")
             if own is not None:
-                return Thresholds.from_dict(own, self.labels, source=f"{self.path / INFERENCE} ({backend})")
+                return Thresholds.from_dict(own, self.labels, source=f"{self.path / INFERENCE} ({backend})").from_origin(
+                    BACKEND, backend)
         return Thresholds.load(path, self.labels)
 
     @property
@@ -366,7 +381,7 @@ class Checkpoint:
 
     @property
     def int8_fp32(self) -> tuple[str, ...]:
-        """The roles of the matrix products kept fp32 in the int8 graph (``backends.FP32_ROLES``), for
+        """The roles of the matrix products kept fp32 in the int8 graph (``FP32_ROLES``), for
         a model that full int8 hurts; none by default. A setting of the checkpoint, kept across retraining."""
         return tuple(self._json(INFERENCE).get("int8_fp32", ()))
 
@@ -428,8 +443,6 @@ class Checkpoint:
 
     def audit(self):
         """The stored audit and what it says about itself, or (None, why not)."""
-        from .audit import Audit
-
         about = self._json(AUDIT["about"])
         if not about:
             return None, f"{self.path} has no label-quality audit yet: build it with `python audit.py --checkpoint {self.path}`."

@@ -14,6 +14,9 @@ import os
 import numpy as np
 import pandas as pd
 
+from . import backend_choice, distill
+from .backends import F1_TOLERANCE
+from .card import write_model_card
 from .checkpoint import Checkpoint
 from .data import DataError, load_split, multi_hot
 from .errors import EmotionError
@@ -41,8 +44,6 @@ def evaluate_checkpoint(
 ) -> dict:
     """Write probabilities, thresholds, metrics, the per-class and results tables and the model card
     into the checkpoint, and return the metrics."""
-    from .card import write_model_card
-
     checkpoint = Checkpoint.open(folder)
     classifier = EmotionClassifier(checkpoint, device=device, batch_size=batch_size, backend="torch")
     labels = checkpoint.labels
@@ -72,8 +73,6 @@ def finish(
 ) -> list[str]:
     """The optional steps after evaluation, on the dev split (or its first ``max_samples`` comments):
     the backend choice, and a student's comparison with its teacher. Returns a warning for each that failed."""
-    from . import backend_choice, distill
-    from .backends import F1_TOLERANCE
 
     checkpoint = Checkpoint.open(folder)
     data = f" --data_dir {data_dir}" if data_dir else ""

@@ -17,7 +17,7 @@ from .backends import BackendError, Runner
 from .checkpoint import DEFAULT_CHECKPOINT, DEFAULT_MAX_LENGTH, Checkpoint, CheckpointError
 from .errors import EmotionError
 from .text import normalizer
-from .thresholds import ThresholdChoice, Thresholds, resolve
+from .thresholds import PROFILE, ThresholdChoice, Thresholds, describe, resolve
 from .tokenizer import Tokenizer
 
 
@@ -165,14 +165,12 @@ class EmotionClassifier:
 
     def _use_profile(self, profile: str | os.PathLike | Thresholds | None) -> None:
         if profile is not None:
-            self.thresholds = profile if isinstance(profile, Thresholds) else Thresholds.load(profile, self.labels)
+            loaded = profile if isinstance(profile, Thresholds) else Thresholds.load(profile, self.labels)
+            self.thresholds = loaded.from_origin(PROFILE)
 
-    @property
-    def thresholds_name(self) -> str:
-        """What the answers' thresholds are, in words: a profile's name or the checkpoint's own."""
-        if self.thresholds is None:
-            return "0.5 for every label (the checkpoint has no tuned thresholds)"
-        return f"profile {self.thresholds.name}" if self.thresholds.name else "the checkpoint's, tuned on dev"
+    def describe_thresholds(self, threshold: ThresholdChoice = None) -> str:
+        """Which thresholds ``predict(..., threshold)`` applies, in words (``thresholds.describe``)."""
+        return describe(threshold, self.thresholds)
 
     @property
     def model(self):

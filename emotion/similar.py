@@ -23,8 +23,10 @@ from pathlib import Path
 import numpy as np
 
 from .backends import BackendError
-from .files import replace_atomically, write_json
+from .data import load_split
 from .errors import EmotionError
+from .files import replace_atomically, write_json
+from .logs import setup_logging
 from .predict import EmotionClassifier
 
 log = logging.getLogger(__name__)
@@ -138,9 +140,6 @@ def progress_file(cache: Path) -> Path:
 def build_in_child(checkpoint: str, backend: str, data_dir: str | None) -> None:
     """What the child process runs: embed the training split at the lowest priority, report progress
     after each chunk, cache the index atomically; a failure is written to the progress file."""
-    from .data import load_split
-    from .logs import setup_logging
-
     setup_logging()
     os.nice(19)  # the server's requests come first; this only takes the cores they leave idle
     progress = None

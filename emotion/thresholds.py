@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -39,11 +39,30 @@ POLICY_NAMES = {"global_0.5": "global 0.5", "global_tuned": "global, tuned on de
                 "per_class_tuned": "per-class, tuned on dev"}
 
 
+# Where a set of thresholds comes from: the checkpoint's thresholds.json (tuned on torch's dev answers),
+# the backend choice's own (tuned on that backend's dev answers), or a profile (adapt.py).
+CHECKPOINT, BACKEND, PROFILE = "checkpoint", "backend", "profile"
+
+
 @dataclass(frozen=True)
 class Thresholds:
     global_threshold: float
     per_class: dict[str, float]
     name: str = ""  # a threshold profile's name (``adapt``); empty for a checkpoint's own thresholds
+    origin: str = field(default=CHECKPOINT, compare=False)  # CHECKPOINT, BACKEND or PROFILE
+    backend: str = field(default="", compare=False)  # with BACKEND: whose dev answers they were tuned on
+
+    def from_origin(self, origin: str, backend: str = "") -> "Thresholds":
+        return replace(self, origin=origin, backend=backend)
+
+    @property
+    def source(self) -> str:
+        """Where these thresholds come from, in the words every surface uses."""
+        if self.origin == PROFILE:
+            return f"profile {self.name}" if self.name else "a profile"
+        if self.origin == BACKEND:
+            return f"the checkpoint's, tuned on {self.backend}'s dev answers"
+        return "the checkpoint's, tuned on dev"
 
     def array(self, label_names: Sequence[str]) -> np.ndarray:
         missing = [n for n in label_names if n not in self.per_class]
@@ -93,6 +112,18 @@ class Thresholds:
             except ThresholdError as err:
                 raise ThresholdError(f"{source}: {err}") from err
         return thresholds
+
+
+def describe(choice: ThresholdChoice, tuned: Thresholds | None) -> str:
+    """Which thresholds a choice applies, in words: the API's answers, score.py's first line and the
+    app all say it this way."""
+    if isinstance(choice, (int, float, np.floating)) and not isinstance(choice, bool):
+        return f"{float(choice):g} for every label"
+    if tuned is None:
+        return "0.5 for every label (the checkpoint has no tuned thresholds)"
+    if choice == GLOBAL:
+        return f"{tuned.source}: one global value, {tuned.global_threshold:.2f}"
+    return f"{tuned.source}, one per label"
 
 
 def resolve(choice: ThresholdChoice, tuned: Thresholds | None, label_names: Sequence[str]) -> np.ndarray:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from emotion.backends import FP32_ROLES  # noqa: E402
+from emotion.checkpoint import FP32_ROLES  # noqa: E402
 
 
 def main() -> None:

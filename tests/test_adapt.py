@@ -127,9 +127,9 @@ def test_adapt_cli_writes_a_profile_that_score_and_predict_answer_with(tiny_chec
     assert "text" not in json.dumps(saved["profile"]["sample"]).replace("texts_sha256", "")  # no texts kept
     profile = Thresholds.load(out, LABELS)
     classifier = EmotionClassifier(tiny_checkpoint, thresholds=out)
-    assert classifier.thresholds == profile and classifier.thresholds_name == "profile mine"
+    assert classifier.thresholds == profile and classifier.describe_thresholds() == "profile mine, one per label"
     answer = api_predict(AppContext(tiny_checkpoint, thresholds=str(out)), Limits(), "i am so proud of you")
-    assert answer["thresholds"] == "profile mine"
+    assert answer["thresholds"] == "profile mine, one per label"
     expected = [n for n, p in sorted(answer["probabilities"].items(), key=lambda kv: -kv[1])
                 if p >= profile.per_class[n]]
     assert answer["labels"] == expected

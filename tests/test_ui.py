@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import ROOT
 from emotion.analysis import OUTCOMES, threshold_sweep
 from emotion.ui import about_tab, classes_tab, errors_tab, metrics_tab, predict_tab
 from emotion.ui.app import api_predict, api_predict_batch, build_app
@@ -249,10 +250,41 @@ def test_live_answers_use_the_backends_own_thresholds_and_analysis_tabs_torchs(t
     expected = per_class_table(test.probs, test.y_true, labels, ctx.test_thresholds.array(labels))
     np.testing.assert_allclose(table["f1"], expected["f1"].round(3))
     sliders = [str(b.info).split(";")[0] for b in build_app(ctx, LIMITS).blocks.values() if isinstance(b, gr.Slider)]
-    assert sliders.count("tuned on dev for onnx-int8: 0.05") == 1  # the Predict tab's; the analysis tabs keep torch's
+    # The Predict tab's slider names the backend's own; the analysis tabs keep torch's.
+    assert sliders.count("the checkpoint's, tuned on onnx-int8's dev answers: 0.05") == 1
     text = about_tab.about_markdown(ctx)
-    assert "global 0.05" in text and "`onnx-int8`'s own probabilities" in text
-    assert f"tuned on torch's: global {ctx.test_thresholds.global_threshold:.2f}" in text
+    assert "the checkpoint's, tuned on onnx-int8's dev answers, one per label (global 0.05)" in text
+    assert f"tuned on torch's dev answers (global {ctx.test_thresholds.global_threshold:.2f})" in text
+
+
+def test_every_surface_names_a_profile_or_a_number(tiny_checkpoint, tmp_path):
+    """With a profile loaded, the API, the Predict tab, About and score.py's first line name the profile;
+    with a number, the number; a profile and a number together are refused."""
+    import subprocess
+    import sys
+
+    from emotion.thresholds import Thresholds
+
+    labels = AppContext(tiny_checkpoint, backend="torch").labels
+    profile = tmp_path / "forum.json"
+    Thresholds(0.2, dict.fromkeys(labels, 0.2), name="forum").save(profile)
+    ctx = AppContext(tiny_checkpoint, backend="onnx-int8", thresholds=str(profile))
+    assert api_predict(ctx, LIMITS, "thanks so much", None)["thresholds"] == "profile forum, one per label"
+    assert api_predict(ctx, LIMITS, "thanks so much", 0.3)["thresholds"] == "0.3 for every label"
+    assert api_predict(ctx, LIMITS, "thanks so much", "global")["thresholds"] == "profile forum: one global value, 0.20"
+    about = about_tab.about_markdown(ctx)
+    assert "**Thresholds:** profile forum, one per label" in about and "dev answers (global" in about
+    blocks = build_app(ctx, LIMITS).blocks.values()
+    assert any(isinstance(b, gr.Markdown) and "Thresholds here: profile forum" in str(b.value) for b in blocks)
+    assert any(isinstance(b, gr.Slider) and str(b.info).startswith("profile forum: 0.20") for b in blocks)
+    (tmp_path / "in.csv").write_text("text\nthanks so much\n")
+    for options, said, status in ((["--profile", str(profile)], "thresholds: profile forum, one per label", 0),
+                                  (["--thresholds", str(profile)], "thresholds: profile forum, one per label", 0),
+                                  (["--threshold", "0.3"], "thresholds: 0.3 for every label", 0),
+                                  (["--threshold", "0.3", "--profile", str(profile)], "not both", 2)):
+        done = subprocess.run([sys.executable, "score.py", str(tmp_path / "in.csv"), str(tmp_path / "out.csv"),
+                               "--checkpoint", str(tiny_checkpoint), *options], cwd=ROOT, capture_output=True, text=True)
+        assert done.returncode == status and said in done.stderr, done.stderr[-1500:]
 
 
 def test_adapt_tab_tunes_a_profile_that_the_batch_answers_with(ctx, tmp_path):

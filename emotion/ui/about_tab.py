@@ -10,6 +10,7 @@ import gradio as gr
 
 from ..card import markdown_table, summary_table
 from ..checkpoint import ALTERNATIVE_CHECKPOINT, DEFAULT_CHECKPOINT
+from ..thresholds import CHECKPOINT
 from .common import Page, backend_note
 from .context import AppContext
 
@@ -45,10 +46,11 @@ def about_markdown(ctx: AppContext) -> str:
     ]
     lines.append(f"**Inference:** {backend_note(ctx)}  ")
     if ctx.thresholds is not None:
-        line = f"**Thresholds:** global {ctx.thresholds.global_threshold:.2f}, per-class tuned on dev"
-        if ctx.thresholds != ctx.test_thresholds:
-            line += (f", on `{ctx.classifier.backend}`'s own probabilities (the analysis tabs use the ones tuned on "
-                     f"torch's: global {ctx.test_thresholds.global_threshold:.2f})")
+        line = (f"**Thresholds:** {html.escape(ctx.classifier.describe_thresholds(), quote=False)} "
+                f"(global {ctx.thresholds.global_threshold:.2f})")
+        if ctx.thresholds.origin != CHECKPOINT and ctx.test_thresholds is not None:
+            line += (f"; the analysis tabs use the checkpoint's, tuned on torch's dev answers "
+                     f"(global {ctx.test_thresholds.global_threshold:.2f})")
         lines.append(line + "  ")
     if test:
         lines += ["", "**Test metrics**", "", markdown_table(summary_table(test))]

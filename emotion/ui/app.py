@@ -89,7 +89,7 @@ def api_predict(ctx: AppContext, limits: Limits, text: str, threshold: float | N
     except (InputError, ValueError) as err:
         raise refuse(err) from None
     return {"labels": p.labels, "top": p.top, "probabilities": p.probabilities,
-            "thresholds": f"{threshold} for every label" if threshold is not None else ctx.classifier.thresholds_name,
+            "thresholds": ctx.classifier.describe_thresholds(threshold),
             "notices": notices}
 
 

@@ -44,16 +44,16 @@ class Page:
     profile: gr.JSON | None = None  # this person's threshold profile from the Adapt tab: {name, thresholds}, or None
 
 
-def policy_controls(thresholds: Thresholds | None, tuned_for: str = "", reset: bool = True) -> tuple[gr.Radio, gr.Slider]:
-    """``thresholds``: the tuned ones the probabilities go with (None: the checkpoint has none);
-    ``tuned_for`` names whose probabilities they were tuned on, when that needs saying."""
+def policy_controls(thresholds: Thresholds | None, reset: bool = True) -> tuple[gr.Radio, gr.Slider]:
+    """``thresholds``: the tuned ones the probabilities go with (None: the checkpoint has none); the
+    slider's note says where they come from (``Thresholds.source``)."""
     tuned = thresholds is not None
     default = thresholds.global_threshold if tuned else 0.5
     with gr.Row():
         policy = gr.Radio(POLICIES if tuned else POLICIES[1:], value=PER_CLASS if tuned else GLOBAL,
                           label="Threshold policy", scale=2)
         # The slider's range bounds what a person can pick; a tuned value outside it is clamped.
-        info = f"tuned on dev{tuned_for}: {default:.2f}" if tuned else "the checkpoint has no tuned thresholds"
+        info = f"{thresholds.source}: {default:.2f}" if tuned else "the checkpoint has no tuned thresholds"
         slider = gr.Slider(SLIDER_MIN, SLIDER_MAX, value=clamp(default), step=0.01, label="Global threshold",
                            scale=3, buttons=None if reset else [], info=info + "; a typed value is kept in range")
     return policy, slider

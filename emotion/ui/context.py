@@ -14,6 +14,7 @@ from ..backends import torch_available
 from ..checkpoint import Checkpoint, CheckpointError
 from ..data import DataError, load_split, multi_hot
 from ..predict import EmotionClassifier
+from ..similar import Embedder, IndexBuild, IndexBuildError
 from ..thresholds import PER_CLASS, Thresholds, resolve
 
 log = logging.getLogger(__name__)
@@ -137,8 +138,6 @@ class AppContext:
         """The index of the training comments, or None while a child process builds it (once, minutes on
         two cores; ``index_status()`` says how far). Raises DataUnavailable when there is no train split
         (asked again on the next call, so a data folder that comes back is found) or the build failed."""
-        from ..similar import IndexBuild, IndexBuildError
-
         with self._lock:
             if self._index_build is None:
                 self._index_build = IndexBuild(self.classifier, self.backend, self.data_dir, self.train_set.ids)
@@ -157,8 +156,6 @@ class AppContext:
 
     @cached_property
     def embedder(self):
-        from ..similar import Embedder
-
         return Embedder(self.classifier)
 
     def test_set(self, progress=None) -> TestSet:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..predict import labels_above
 from ..files import write_csv
-from ..thresholds import PER_CLASS, ThresholdError
+from ..thresholds import CHECKPOINT, PER_CLASS, ThresholdError
 from .common import Page, download_file, backend_note, clamp_js, policy_controls, probabilities_payload, profile_thresholds, render_js
 from .inputs import InputError, read_batch, read_comment
 from .why import build_why, explain_view, refused
@@ -103,12 +103,10 @@ def build(page: Page, tab: gr.Tab) -> None:
                               placeholder="Paste a Reddit comment, or pick an example below",
                               info="Enter predicts; Shift+Enter starts a new line.")
             button = gr.Button("Predict", variant="primary")
-            own = ctx.thresholds != ctx.test_thresholds  # the backend has thresholds of its own
-            policy, slider = policy_controls(ctx.thresholds, tuned_for=f" for {ctx.classifier.backend}" if own else "")
-            if own:
-                gr.Markdown(f"The tuned values here were tuned on `{ctx.classifier.backend}`'s own dev answers, "
-                            "which is what answers you; the test-set tabs use torch's stored probabilities and "
-                            "their own tuned values.", elem_classes="muted")
+            policy, slider = policy_controls(ctx.thresholds)
+            if ctx.thresholds is not None and ctx.thresholds.origin != CHECKPOINT:
+                gr.Markdown(f"Thresholds here: {html.escape(ctx.thresholds.source, quote=False)}. The test-set tabs use torch's "
+                            "stored probabilities with the checkpoint's own thresholds.", elem_classes="muted")
             active = gr.HTML(elem_id="active-profile", padding=False)
             notice = gr.HTML(padding=False)
             summary = gr.HTML(label="Predicted emotions")
