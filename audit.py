@@ -11,46 +11,47 @@ Label quality tab and error explorer read them.
 
 import argparse
 import logging
-import sys
 import time
 
 
 def parse_args(argv=None) -> argparse.Namespace:
+    from emotion.audit import SOURCES
+    from emotion.cli import add_model_options
+
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--checkpoint", default=None, help="fine-tuned model folder (default: the shipped model)")
+    add_model_options(parser, profile=False)
     parser.add_argument("--data_dir", default=None, help="GoEmotions folder (default: $GOEMOTIONS_DIR, else the Hub)")
     parser.add_argument("--splits", default="train,dev,test", help="comma-separated splits to audit")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    args.splits = tuple(s.strip() for s in args.splits.split(",") if s.strip())
+    if not args.splits or set(args.splits) - set(SOURCES):
+        parser.error(f"--splits takes some of {', '.join(SOURCES)}, comma-separated")
+    return args
 
 
-def main(argv=None) -> None:
-    args = parse_args(argv)
-    from emotion.logs import setup_logging
-
-    setup_logging()
+def audit_labels(args: argparse.Namespace) -> None:
     from emotion.audit import SOURCES, build
     from emotion.checkpoint import DEFAULT_CHECKPOINT
-    from emotion.errors import EmotionError
     from emotion.predict import EmotionClassifier
 
     log = logging.getLogger("audit")
-    splits = tuple(s.strip() for s in args.splits.split(",") if s.strip())
-    unknown = set(splits) - set(SOURCES)
-    if unknown or not splits:
-        sys.exit(f"--splits takes some of {', '.join(SOURCES)}; got {args.splits!r}.")
-    try:
-        classifier = EmotionClassifier(args.checkpoint or DEFAULT_CHECKPOINT)
-        started = time.perf_counter()
-        audit, seconds = build(classifier, args.data_dir, splits)
-    except EmotionError as err:
-        sys.exit(str(err))
+    classifier = EmotionClassifier(args.checkpoint or DEFAULT_CHECKPOINT, backend=args.backend)
+    started = time.perf_counter()
+    audit, seconds = build(classifier, args.data_dir, args.splits)
     seconds["total"] = round(time.perf_counter() - started, 1)
-    classifier.checkpoint.save_audit(audit, {"sources": {s: SOURCES[s] for s in splits}, "seconds": seconds,
+    classifier.checkpoint.save_audit(audit, {"sources": {s: SOURCES[s] for s in args.splits}, "seconds": seconds,
                                              "backend": classifier.backend})
-    for split in splits:
+    for split in args.splits:
         part = audit.comments[audit.comments["split"] == split]
         log.info("%s: %d of %d comments flagged (%.0f%%)", split, part["issue"].sum(), len(part), 100 * part["issue"].mean())
     log.info("seconds: %s; stored in %s", seconds, classifier.checkpoint.path)
+
+
+def main(argv=None) -> None:
+    from emotion.cli import run
+
+    args = parse_args(argv)
+    run("audit", lambda: audit_labels(args))
 
 
 if __name__ == "__main__":

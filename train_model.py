@@ -8,21 +8,13 @@
 The project's options: python train_model.py --help; with the Trainer's: --help_all
 """
 
-import logging
 import sys
-
-from emotion.errors import EmotionError
-from emotion.logs import setup_logging
 
 if __name__ == "__main__":
     from emotion.training_args import exit_on_help
 
-    exit_on_help(sys.argv[1:])
-    setup_logging()
-    try:
-        from emotion.training import run
+    exit_on_help(sys.argv[1:])  # before torch is imported: --help answers at once
+    from emotion.cli import run
+    from emotion.training import run as train
 
-        run()
-    except EmotionError as err:
-        logging.getLogger("train").error("%s", err)
-        sys.exit(1)
+    run("train", train)

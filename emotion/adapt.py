@@ -12,7 +12,6 @@ each fold), with bootstrap intervals: the sample that tunes the thresholds never
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -23,7 +22,7 @@ import pandas as pd
 
 from .errors import EmotionError
 from .metrics import bootstrap_f1, confusion_counts, f1_from_counts
-from .files import read_csv, write_json
+from .files import TableError, read_table, write_json
 from .thresholds import Thresholds, cross_validate_strength, resolve, shrink, tune_per_class_raw
 
 MIN_ROWS = 20  # fewer rows cannot tune, nor grade, anything
@@ -47,30 +46,12 @@ class Sample:
     name: str
 
 
-def read_table(path: Path) -> pd.DataFrame:
-    """A .csv, .jsonl or .parquet file as a frame; a clear error for anything else."""
-    kind = READERS.get(path.suffix.lower())
-    if kind is None:
-        raise AdaptError(f"{path.name}: use a .csv, .jsonl or .parquet file, not {path.suffix or 'no extension'}.")
-    if kind == "parquet":
-        try:
-            return pd.read_parquet(path)
-        except Exception as err:  # pyarrow raises several types for a file that is not parquet
-            # pyarrow names the file by its full path: on a server, the upload folder is nobody's business.
-            why = str(err).replace(str(path), path.name).splitlines()[0]
-            raise AdaptError(f"{path.name} is not a readable parquet file ({why}); save it as parquet, CSV or "
-                             "JSONL and try again.") from None
-    raw = path.read_bytes()
+def read_labelled(path: Path) -> pd.DataFrame:
+    """A labelled sample (.csv, .tsv, .jsonl or .parquet) as a frame; a clear error for anything else."""
     try:
-        content = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise AdaptError(f"{path.name} is not UTF-8 text (byte {err.start}); save it as UTF-8 and try again.") from err
-    try:
-        if kind == "csv":
-            return read_csv(io.StringIO(content))
-        return pd.read_json(io.StringIO(content), lines=True, dtype=False)
-    except ValueError as err:  # pandas' parser errors are ValueErrors
-        raise AdaptError(f"{path.name} is not a readable {kind.upper()} file: {err}") from err
+        return read_table(path, ("csv", "tsv", "jsonl", "parquet"))
+    except TableError as err:
+        raise AdaptError(str(err)) from None
 
 
 def read_sample(path: str | os.PathLike, labels: list[str], covered: list[str] | None = None) -> Sample:
@@ -78,7 +59,7 @@ def read_sample(path: str | os.PathLike, labels: list[str], covered: list[str] |
     labels) or a ``labels`` column of comma-separated names plus ``covered``, the labels the sample
     was labelled for (a label it does not cover is unknown there, not absent)."""
     path = Path(path)
-    frame = read_table(path)
+    frame = read_labelled(path)
     if "text" not in frame.columns:
         raise AdaptError(f"{path.name} has no `text` column; its columns are: {', '.join(map(str, frame.columns))}.")
     unknown = sorted(set(covered or []) - set(labels))

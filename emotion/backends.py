@@ -12,6 +12,7 @@ import importlib.util
 import logging
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -22,8 +23,6 @@ from .files import replace_atomically
 
 log = logging.getLogger(__name__)
 
-BACKENDS = ("torch", "onnx", "onnx-int8")
-DESCRIPTIONS = {"torch": "PyTorch, fp32", "onnx": "ONNX Runtime, fp32", "onnx-int8": "ONNX Runtime, int8 weights and activations"}
 AUTO = "auto"
 # int8 loses a little accuracy; a backend is a fair default only within this of torch.
 F1_TOLERANCE = 0.005
@@ -39,16 +38,49 @@ class BackendError(EmotionError, RuntimeError):
     """A backend cannot be used here; the message says why and what to do."""
 
 
+@dataclass(frozen=True)
+class Backend:
+    """One way to run a checkpoint. ``load(classifier, threads)`` returns its runner; ``graph`` names the
+    ONNX graph it runs (``Checkpoint.onnx_file``), or is empty; ``pooled`` says how the pooled embedding
+    (similar comments) is read: "graph" (a second output of the graph) or "torch" (the model's pooler)."""
+
+    name: str
+    description: str
+    load: Callable[..., Runner]
+    needs: str = ""  # what must be installed, in words (for errors and docs)
+    graph: str = ""
+    cpu_only: bool = True
+    pooled: str = "graph"
+
+
+REGISTRY: dict[str, Backend] = {}
+
+
+def register(backend: Backend) -> Backend:
+    """Add a backend: entry points, the backend choice and the app offer every registered one."""
+    REGISTRY[backend.name] = backend
+    return backend
+
+
+def get(name: str) -> Backend:
+    if name not in REGISTRY:
+        raise BackendError(f"Unknown backend {name!r}; choose one of {AUTO}, {', '.join(REGISTRY)}.")
+    return REGISTRY[name]
+
+
+def names() -> tuple[str, ...]:
+    """The registered backends, in the order they were registered (the reference, torch, first)."""
+    return tuple(REGISTRY)
+
+
 def check_backend(name: str) -> str:
-    if name not in (AUTO, *BACKENDS):
-        raise BackendError(f"Unknown backend {name!r}; choose one of {AUTO}, {', '.join(BACKENDS)}.")
-    return name
+    return name if name == AUTO else get(name).name
 
 
 def default_backend(checkpoint: Checkpoint) -> str:
     """The backend chosen on dev and recorded for the checkpoint's weights; torch when none was."""
     name = checkpoint.backend_choice.get("default_backend")
-    return name if name in BACKENDS else "torch"
+    return name if name in REGISTRY else "torch"
 
 
 def torch_available() -> bool:
@@ -144,15 +176,14 @@ def with_output(path: str | os.PathLike, op_type: str) -> bytes:
 def onnx_file(checkpoint: Checkpoint, backend: str, load_model: Callable[[], object]) -> Path:
     """The ONNX file of ``backend`` for the checkpoint's current weights: the shipped one, a cached one,
     or one exported now (once)."""
-    if backend not in ("onnx", "onnx-int8"):
+    if backend not in ONNX_GRAPHS:
         raise BackendError(f"{backend!r} is not an ONNX backend.")
     target = checkpoint.onnx_file(backend)
     if target.is_file():
         return target
     require_torch(f"Building the {backend} model of {checkpoint.path} (it ships none for these weights)")
-    from . import (
-        onnx_export,  # here, not at the top: it imports torch, which serving does without
-    )
+    # Here, not at the top: the exporter imports torch, which serving does without.
+    from . import onnx_export
 
     fp32 = checkpoint.onnx_file("onnx")
     checkpoint.remove_stale_onnx(target.parent)
@@ -170,3 +201,22 @@ def onnx_file(checkpoint: Checkpoint, backend: str, load_model: Callable[[], obj
             "torch, onnx, onnxscript and onnxruntime."
         ) from err
     return target
+
+
+def _torch(classifier, threads: int | None) -> Runner:
+    require_torch("The torch backend")
+    return torch_runner(classifier.model)
+
+
+def _graph(classifier, threads: int | None) -> Runner:
+    """The runner of the classifier's ONNX graph (``classifier.graph``), built or found on first use."""
+    return classifier.load_graph(threads)
+
+
+ONNX_GRAPHS = ("onnx", "onnx-int8")  # the graphs a checkpoint can hold (Checkpoint.onnx_file)
+register(Backend("torch", "PyTorch, fp32", _torch, needs=f"PyTorch ({TRAINING_EXTRAS})", cpu_only=False, pooled="torch"))
+register(Backend("onnx", "ONNX Runtime, fp32", _graph, needs="onnxruntime", graph="onnx"))
+register(Backend("onnx-int8", "ONNX Runtime, int8 weights and activations", _graph, needs="onnxruntime",
+                 graph="onnx-int8"))
+BACKENDS = names()  # the shipped ones; a backend registered later is in REGISTRY (``names()``)
+DESCRIPTIONS = {name: backend.description for name, backend in REGISTRY.items()}

@@ -393,7 +393,10 @@ class Checkpoint:
         the int8 one ships), or in the user cache when the checkpoint is read-only. The int8 name
         carries the fp32 roles, so changing them never runs the old graph."""
         stamp = self.fingerprint[:16]
-        name = f"model-{stamp}.onnx" if backend == "onnx" else f"model-{stamp}-int8{self._fp32_suffix}.onnx"
+        names = {"onnx": f"model-{stamp}.onnx", "onnx-int8": f"model-{stamp}-int8{self._fp32_suffix}.onnx"}
+        if backend not in names:
+            raise CheckpointError(f"A checkpoint holds ONNX graphs for {', '.join(names)}, not {backend!r}.")
+        name = names[backend]
         shipped = self.path / ONNX_FOLDER / name
         return shipped if shipped.is_file() else self.onnx_cache() / name
 

@@ -20,7 +20,7 @@ from datasets import Dataset
 
 from .errors import EmotionError
 from .labels import NUM_LABELS
-from .files import restore
+from .files import TableError, read_table
 
 HUB_DATASET = "google-research-datasets/go_emotions"
 HUB_CONFIG = "simplified"
@@ -90,11 +90,9 @@ def _read_table(path: Path) -> pd.DataFrame:
                 )
             frame.columns = list(COLUMNS)
             return frame
-        if ext == "csv":
-            return restore(pd.read_csv(path, dtype={"text": str, "id": str}, keep_default_na=False))
-        if ext == "jsonl":
-            return pd.read_json(path, lines=True, dtype={"text": str, "id": str})
-        return pd.read_parquet(path)
+        return read_table(path, ("csv", "jsonl", "parquet"))
+    except TableError as err:
+        raise DataError(f"{err} ({path})") from None
     except pd.errors.EmptyDataError as err:
         raise DataError(f"{path} is empty.") from err
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as err:

@@ -14,15 +14,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .scoring import ScoringError, format_suffix, score_file
+from .files import table_suffix
+from .scoring import ScoringError, score_file
 
 log = logging.getLogger(__name__)
-SUFFIXES = (".parquet", ".jsonl", ".jsonl.zst")  # shard formats (scoring.FORMATS less CSV)
+SUFFIXES = (".parquet", ".jsonl", ".jsonl.zst")  # shard formats (score.py's inputs less CSV and TSV)
 
 
 def shard_name(path: Path) -> str:
     """``a.jsonl.zst`` -> ``a``: the output shard's stem."""
-    return path.name[: -len(format_suffix(path))]
+    return path.name[: -len(table_suffix(path))]
 
 
 def list_shards(source: str) -> list[Path]:

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .errors import EmotionError
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -89,3 +91,108 @@ def read_csv(source, **options) -> pd.DataFrame:
     if options.get("chunksize"):
         return (restore(chunk) for chunk in pd.read_csv(source, **options))
     return restore(pd.read_csv(source, **options))
+
+
+# The one reader of a user's table: every format the project takes, by the file's extension.
+TABLES = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".jsonl.zst": "jsonl.zst", ".parquet": "parquet", ".txt": "txt"}
+
+
+class TableError(EmotionError, ValueError):
+    """A table cannot be read; the message names the file (never its folder) and the fix."""
+
+
+def table_suffix(path: Path, allowed: tuple[str, ...] | None = None) -> str:
+    """The extension that names ``path``'s format (``.jsonl.zst`` included), among ``allowed`` formats."""
+    name = path.name.lower()
+    kinds = allowed or tuple(TABLES.values())
+    suffix = next((s for s in sorted(TABLES, key=len, reverse=True) if name.endswith(s)), "")
+    if TABLES.get(suffix) not in kinds:
+        listed = [s for s, kind in TABLES.items() if kind in kinds]
+        choices = " or ".join([", ".join(listed[:-1]), listed[-1]] if len(listed) > 1 else listed)
+        raise TableError(f"{path.name}: use a {choices} file, not {suffix or Path(name).suffix or 'one without an extension'}.")
+    return suffix
+
+
+def table_format(path: Path, allowed: tuple[str, ...] | None = None) -> str:
+    return TABLES[table_suffix(path, allowed)]
+
+
+def check_readable(path: Path) -> None:
+    """A file that exists, is no folder, is not empty and, for a text format, holds no NUL byte."""
+    if path.is_dir():
+        raise TableError(f"{path.name} is a folder; give a file.")
+    if not path.is_file():
+        raise TableError(f"{path} does not exist.")
+    if path.stat().st_size == 0:
+        raise TableError(f"{path.name} is empty.")
+    if not path.name.lower().endswith((".parquet", ".zst")):  # compressed formats hold NUL bytes
+        with path.open("rb") as stream:
+            if b"\x00" in stream.read(4096):
+                raise TableError(f"{path.name} looks like a binary file; save it as UTF-8 text and try again.")
+
+
+def read_table(path: str | os.PathLike, allowed: tuple[str, ...] | None = None, chunk_size: int | None = None):
+    """A user's table as text cells: one frame, or an iterator of frames of ``chunk_size`` rows (memory
+    stays flat). ``allowed``: the formats this use takes. A .txt file is one ``text`` cell a line."""
+    path = Path(path)
+    check_readable(path)
+    fmt = table_format(path, allowed)
+    chunks = _chunks(path, fmt, chunk_size or 0)
+    return _named_errors(path, fmt, chunks) if chunk_size else _whole(path, fmt, chunks)
+
+
+def _whole(path: Path, fmt: str, chunks) -> pd.DataFrame:
+    frames = list(_named_errors(path, fmt, chunks))
+    return pd.concat(frames, ignore_index=True) if len(frames) != 1 else frames[0]
+
+
+def _named_errors(path: Path, fmt: str, chunks):
+    try:
+        yield from chunks
+    except UnicodeDecodeError as err:
+        raise TableError(f"{path.name} is not UTF-8 text (byte {err.start}); save it as UTF-8 and try again.") from None
+    except TableError:
+        raise
+    except ImportError as err:
+        raise TableError(f"Reading {path.name} needs the package {err.name}: `pip install -r requirements-scale.txt`.") from None
+    except Exception as err:  # noqa: BLE001 - pandas, pyarrow and zstandard raise many types for a bad file
+        first = (str(err).replace(str(path), path.name).splitlines() or [type(err).__name__])[0]
+        raise TableError(f"{path.name} is not a readable {fmt} file ({first}); check its format and extension.") from None
+
+
+def _chunks(path: Path, fmt: str, size: int):
+    """Frames of ``size`` rows (0: the whole file in one)."""
+    if fmt == "txt":
+        lines = path.read_bytes().decode("utf-8-sig").splitlines()
+        step = size or max(len(lines), 1)
+        for start in range(0, max(len(lines), 1), step):
+            yield pd.DataFrame({"text": lines[start:start + step]}, dtype=str)
+    elif fmt in ("csv", "tsv"):
+        options = {"sep": "\t" if fmt == "tsv" else ",", "encoding": "utf-8-sig"}
+        if size:
+            yield from read_csv(path, chunksize=size, **options)
+        else:
+            yield read_csv(path, **options)
+    elif fmt in ("jsonl", "jsonl.zst"):
+        stream = path.open("r", encoding="utf-8-sig") if fmt == "jsonl" else _zst(path)
+        with stream:
+            if size:
+                yield from pd.read_json(stream, lines=True, chunksize=size, dtype=False)
+            else:
+                yield pd.read_json(stream, lines=True, dtype=False)
+    else:
+        import pyarrow.parquet as pq
+
+        parquet = pq.ParquetFile(path)
+        if size:
+            for batch in parquet.iter_batches(batch_size=size):
+                yield batch.to_pandas()
+        else:
+            yield parquet.read().to_pandas()
+
+
+def _zst(path: Path):
+    import zstandard  # an optional package (requirements-scale.txt): the public dumps' format
+
+    # The dumps are compressed with a long window; max_window_size reads them.
+    return zstandard.open(path, "rt", encoding="utf-8", dctx=zstandard.ZstdDecompressor(max_window_size=2**31))

@@ -148,20 +148,21 @@ class EmotionClassifier:
         if backend == backends.AUTO:
             # ONNX Runtime is set up here for CPU; a GPU is faster with torch.
             backend = backends.default_backend(self.checkpoint) if self.device == "cpu" else "torch"
-        if backend != "torch" and self.device != "cpu":
+        entry = backends.get(backend)
+        if entry.cpu_only and self.device != "cpu":
             raise BackendError(f"The {backend} backend runs on the CPU; pass device='cpu' or use torch.")
         self.backend = backend
         self.thresholds: Thresholds | None = self.checkpoint.thresholds(backend)
         self.torch_thresholds: Thresholds | None = (
             self.thresholds if backend == "torch" else self.checkpoint.thresholds("torch"))
-        if backend == "torch":
-            backends.require_torch("The torch backend")
-            self._run: Runner = backends.torch_runner(self.model)
-        else:
-            self._onnx = backends.onnx_file(self.checkpoint, backend, lambda: self.model)
-            self._threads = threads
-            self._run = _load_part(self._onnx, f"the {backend} model", backends.onnx_runner, threads=threads)[0]
+        self._onnx, self._threads = None, threads
+        self._run: Runner = entry.load(self, threads)
         self._use_profile(thresholds)
+
+    def load_graph(self, threads: int | None) -> Runner:
+        """The runner of this backend's ONNX graph: the shipped file, a cached one, or one exported now."""
+        self._onnx = backends.onnx_file(self.checkpoint, backends.get(self.backend).graph, lambda: self.model)
+        return _load_part(self._onnx, f"the {self.backend} model", backends.onnx_runner, threads=threads)[0]
 
     def _use_profile(self, profile: str | os.PathLike | Thresholds | None) -> None:
         if profile is not None:
@@ -210,7 +211,7 @@ class EmotionClassifier:
     def onnx_output(self, op_type: str) -> Runner:
         """A runner of the output of this ONNX graph's first ``op_type`` node (e.g. the pooler's tanh). The
         classifier's own runner moves to the same session, so one thread pool serves both."""
-        if self.members or self.backend == "torch":
+        if self.members or self._onnx is None:
             raise BackendError(f"{self.path} on {self.backend} has no ONNX graph of its own.")
         graph = backends.with_output(self._onnx, op_type)
         run, extra = backends.onnx_runner(graph, self._threads, outputs=2)

@@ -8,7 +8,6 @@ so an interrupted run leaves nothing half-written and re-running is safe.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -16,47 +15,14 @@ import pandas as pd
 
 from .errors import EmotionError
 from .predict import EmotionClassifier, labels_above
-from .files import read_csv, write_csv
+from .files import TableError, check_readable, read_table, table_format, write_csv
 
-FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".parquet": "parquet", ".jsonl.zst": "jsonl.zst"}
+INPUTS = ("csv", "tsv", "jsonl", "jsonl.zst", "parquet")
+OUTPUTS = ("csv", "jsonl", "parquet")
 
 
 class ScoringError(EmotionError, ValueError):
     """The input cannot be scored; the message says why and how to fix it."""
-
-
-def format_suffix(path: Path) -> str:
-    """The extension that names ``path``'s format (``.jsonl.zst`` included)."""
-    name = path.name.lower()
-    for suffix in sorted(FORMATS, key=len, reverse=True):
-        if name.endswith(suffix):
-            return suffix
-    raise ScoringError(f"{path}: use a .csv, .jsonl, .jsonl.zst or .parquet file.")
-
-
-def file_format(path: Path) -> str:
-    """csv, jsonl, parquet, or jsonl.zst (read only: the public Reddit dumps' format)."""
-    return FORMATS[format_suffix(path)]
-
-
-def read_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
-    fmt = file_format(path)
-    if fmt == "csv":
-        yield from read_csv(path, chunksize=chunk_size)
-    elif fmt == "jsonl":
-        yield from pd.read_json(path, lines=True, chunksize=chunk_size, dtype=False)
-    elif fmt == "jsonl.zst":
-        import zstandard
-
-        # The dumps are compressed with a long window; max_window_size reads them.
-        with zstandard.open(path, "rt", encoding="utf-8",
-                            dctx=zstandard.ZstdDecompressor(max_window_size=2**31)) as stream:
-            yield from pd.read_json(stream, lines=True, chunksize=chunk_size, dtype=False)
-    else:
-        import pyarrow.parquet as pq
-
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_size):
-            yield batch.to_pandas()
 
 
 class ChunkWriter:
@@ -90,34 +56,17 @@ def check_paths(source: str | os.PathLike, target: str | os.PathLike) -> tuple[P
     """Refuse, before any model is loaded, an input that is no readable file of a known format and an
     output that cannot be written."""
     source, target = Path(source), Path(target)
-    if source.is_dir():
-        raise ScoringError(f"{source} is a folder; give a file (or --engine ray for a folder of shards).")
-    if not source.is_file():
-        raise ScoringError(f"{source} does not exist.")
-    file_format(source)
-    if source.stat().st_size == 0:
-        raise ScoringError(f"{source} is empty.")
-    if file_format(target) == "jsonl.zst":
-        raise ScoringError(f"{target}: write .csv, .jsonl or .parquet.")
+    try:
+        check_readable(source)
+        table_format(source, INPUTS)
+        table_format(target, OUTPUTS)
+    except TableError as err:
+        raise ScoringError(f"{err} (with --engine ray, give a folder of shards)" if source.is_dir() else str(err)) from None
     folder = target.parent
     if not folder.is_dir() or not os.access(folder, os.W_OK):
         raise ScoringError(f"Cannot write {target}: the folder {folder} does not exist or is not writable. "
                            "Create it, or choose another output path.")
     return source, target
-
-
-def readable(source: Path, chunks: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-    """``chunks``, with a reader's error turned into one line that names the file and the fix."""
-    fmt = file_format(source)
-    try:
-        yield from chunks
-    except UnicodeDecodeError as err:
-        raise ScoringError(f"{source} is not UTF-8 text (byte {err.start}); save it as UTF-8 and try again.") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OSError) as err:
-        if isinstance(err, ScoringError):
-            raise
-        first = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise ScoringError(f"{source} is not a readable {fmt} file ({first}); check its format and extension.") from None
 
 
 def score_frame(classifier: EmotionClassifier, frame: pd.DataFrame, text_column: str,
@@ -140,9 +89,9 @@ def score_file(
     source, target = check_paths(source, target)
     thresholds = classifier.threshold_array(threshold)
     partial = target.with_name(f".{target.name}.partial")
-    writer, rows = ChunkWriter(partial, file_format(target)), 0
+    writer, rows = ChunkWriter(partial, table_format(target, OUTPUTS)), 0
     try:
-        for chunk in readable(source, read_chunks(source, chunk_size)):
+        for chunk in read_table(source, INPUTS, chunk_size):
             if text_column not in chunk.columns:
                 raise ScoringError(f"{source} has no {text_column!r} column; its columns are: "
                                    f"{', '.join(map(str, chunk.columns))}. Pass --text_column NAME.")

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import backends
 from .backends import BackendError
 from .data import load_split
 from .errors import EmotionError
@@ -40,7 +41,7 @@ def pooled_runner(classifier: EmotionClassifier):
     """(input_ids, attention_mask) -> pooled embeddings, on the classifier's own backend."""
     if classifier.members:
         return pooled_runner(classifier.members[0])
-    if classifier.backend == "torch":
+    if backends.get(classifier.backend).pooled == "torch":
         import torch
 
         model = classifier.model

@@ -168,7 +168,26 @@ def parse_args(argv: list[str] | None = None) -> tuple[ModelArguments, DataArgum
     # one group and trained side by side, racing on one run folder.
     ddp = {"ddp_backend": "gloo"} if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not torch.cuda.is_available() else {}
     parser.set_defaults(**PRESETS[preset], **fp16, **ddp, preset=preset)
-    model_args, data_args, run_args, training_args = parser.parse_args_into_dataclasses(args=argv)
+    try:  # the project's dataclasses and the Trainer's check their own fields as they are built
+        model_args, data_args, run_args, training_args = parser.parse_args_into_dataclasses(args=argv)
+    except ValueError as err:
+        parser.error(str(err))
+    problem = invalid(training_args)
+    if problem:
+        parser.error(problem)  # exit status 2 with the usage line, before anything runs
     return model_args, data_args, run_args, training_args, f"preset {preset}: {why}"
+
+
+def invalid(training_args) -> str | None:
+    """What is wrong with the Trainer's numbers that it does not check itself, in words, or None."""
+    checks = [
+        (training_args.max_steps > 0 or training_args.num_train_epochs > 0, "--num_train_epochs must be above 0"),
+        (training_args.learning_rate > 0, "--learning_rate must be above 0"),
+        (training_args.per_device_train_batch_size >= 1, "--per_device_train_batch_size must be at least 1"),
+        (training_args.per_device_eval_batch_size >= 1, "--per_device_eval_batch_size must be at least 1"),
+        (training_args.warmup_steps >= 0, "--warmup_steps must be 0 or more"),
+        (training_args.weight_decay >= 0, "--weight_decay must be 0 or more"),
+    ]
+    return next((why for ok, why in checks if not ok), None)
 
 

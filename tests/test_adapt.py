@@ -102,6 +102,7 @@ def test_bad_files_get_a_clear_error(tmp_path, content, message):
     path.write_bytes(content)
     with pytest.raises(AdaptError, match=message):
         read_sample(path, LABELS)
+    (tmp_path / "bad.xlsx").write_bytes(content)
     with pytest.raises(AdaptError, match="use a .csv"):
         read_sample(tmp_path / "bad.xlsx", LABELS)
 

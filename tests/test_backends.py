@@ -203,3 +203,35 @@ def test_pick_takes_the_fastest_not_more_than_the_tolerance_below_torch():
     assert pick({"torch": result(100, 0.6), "onnx": result(50, 0.6)}) == "torch"
     results["onnx-int8"] = result(500, 0.60, macro=0.51)  # better than torch is no reason to refuse it
     assert pick(results) == "onnx-int8"
+
+
+@pytest.fixture
+def fake_backend():
+    """A backend added the way a new one would be: one registry entry, nothing else touched."""
+    def load(classifier, threads):
+        def run(input_ids, attention_mask):  # logits that favour the second label, whatever the text
+            logits = np.full((len(input_ids), len(classifier.labels)), -4.0, dtype=np.float32)
+            logits[:, 1] = 4.0
+            return logits
+
+        return run
+
+    entry = backends.register(backends.Backend("fake", "a test double", load, needs="nothing"))
+    yield entry
+    backends.REGISTRY.pop("fake")
+
+
+def test_a_registered_backend_serves_predictions_everywhere(tiny_checkpoint, fake_backend, tmp_path):
+    from emotion.cli import add_model_options
+
+    classifier = EmotionClassifier(tiny_checkpoint, backend="fake")
+    answer = classifier.predict("thanks so much")
+    assert answer.top[0][0] == classifier.labels[1] and classifier.backend == "fake"
+    assert classifier.describe_thresholds().startswith("the checkpoint's")  # no tuning of its own: thresholds.json
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    add_model_options(parser)
+    assert parser.parse_args(["--backend", "fake"]).backend == "fake"  # every command offers it
+    with pytest.raises(backends.BackendError, match="no ONNX graph"):
+        classifier.onnx_output("Tanh")  # what it does not have is said, not guessed

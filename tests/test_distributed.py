@@ -92,7 +92,7 @@ def test_shard_listing(tmp_path):
 
 
 def test_killed_run_resumes_without_rescoring_finished_shards(tiny_checkpoint, tmp_path):
-    write_shards(tmp_path / "in", parquet=6, jsonl=0, zst=0, rows=400)
+    write_shards(tmp_path / "in", parquet=6, jsonl=0, zst=0, rows=2000)  # long enough that the kill lands mid-run
     out = tmp_path / "out"
     command = [sys.executable, "score.py", str(tmp_path / "in"), str(out), "--engine", "ray", "--workers", "1",
                "--checkpoint", str(tiny_checkpoint), "--backend", "onnx"]
@@ -113,7 +113,7 @@ def test_killed_run_resumes_without_rescoring_finished_shards(tiny_checkpoint, t
     done = {p.name: p.stat().st_mtime_ns for p in out.glob("*.parquet")}
     assert 1 <= len(done) < 6
     for name in done:  # every file under a final name is complete
-        assert len(pd.read_parquet(out / name)) == 400
+        assert len(pd.read_parquet(out / name)) == 2000
     second = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert second.returncode == 0, second.stderr
     assert f"{len(done)} already there" in second.stdout

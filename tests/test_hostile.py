@@ -64,7 +64,8 @@ def files(tmp_path):
     (tmp_path / "empty.csv").write_text("")
     (tmp_path / "binary.csv").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00" * 50)
     (tmp_path / "utf16.csv").write_text("text\nthanks\n", encoding="utf-16")
-    (tmp_path / "data.tsv").write_text("text\nthanks\n")
+    (tmp_path / "data.xlsx").write_text("text\nthanks\n")
+    (tmp_path / "latin1.csv").write_bytes("text\ncaf\xe9 ol\xe9\n".encode("latin-1"))
     (tmp_path / "bad_profile.json").write_text('{"name": "x"}')
     (tmp_path / "folder.csv").mkdir()
 
@@ -74,9 +75,10 @@ CLI_CASES = [
     ("score.py", ["{tmp}/nope.csv", "{tmp}/out.csv"], 1, "does not exist"),
     ("score.py", ["{tmp}/folder.csv", "{tmp}/out.csv"], 1, "is a folder"),
     ("score.py", ["{tmp}/empty.csv", "{tmp}/out.csv"], 1, "is empty"),
-    ("score.py", ["{tmp}/binary.csv", "{tmp}/out.csv", "--checkpoint", "{ckpt}"], 1, "binary.csv is not"),
-    ("score.py", ["{tmp}/utf16.csv", "{tmp}/out.csv", "--checkpoint", "{ckpt}"], 1, "utf16.csv is not UTF-8"),
-    ("score.py", ["{tmp}/data.tsv", "{tmp}/out.csv"], 1, "use a .csv"),
+    ("score.py", ["{tmp}/binary.csv", "{tmp}/out.csv"], 1, "binary.csv looks like a binary file"),
+    ("score.py", ["{tmp}/utf16.csv", "{tmp}/out.csv"], 1, "utf16.csv looks like a binary file; save it as UTF-8"),
+    ("score.py", ["{tmp}/latin1.csv", "{tmp}/out.csv", "--checkpoint", "{ckpt}"], 1, "latin1.csv is not UTF-8"),
+    ("score.py", ["{tmp}/data.xlsx", "{tmp}/out.csv"], 1, "use a .csv, .tsv, .jsonl, .jsonl.zst or .parquet file"),
     ("score.py", ["{tmp}/ok.csv", "{tmp}/missing/out.csv"], 1, "folder"),
     ("score.py", ["{tmp}/ok.csv", "{tmp}/out.csv", "--threshold", "0.3", "--thresholds", "{tmp}/bad_profile.json"], 2,
      "not both"),
@@ -85,6 +87,12 @@ CLI_CASES = [
     ("app.py", ["--port", "99999"], 2, "from 1 to 65535"),
     ("app.py", ["--checkpoint", "{tmp}/nope"], 1, "does not exist"),
     ("adapt.py", ["{tmp}/nope.csv", "--out", "{tmp}/p.json"], 1, "nope.csv"),
+    ("adapt.py", ["{tmp}/ok.csv", "--out", "{tmp}/p.json", "--backend", "gpu"], 2, "invalid choice"),
+    ("score.py", ["{tmp}/ok.csv", "{tmp}/out.csv", "--chunk_size", "0"], 2, "must be above 0"),
+    ("audit.py", ["--splits", "bogus"], 2, "--splits takes"),
+    ("audit.py", ["--checkpoint", "{tmp}/nope"], 1, "does not exist"),
+    ("train_model.py", ["--num_train_epochs", "-3", "--data_dir", "{tmp}"], 2, "--num_train_epochs must be above 0"),
+    ("train_model.py", ["--max_length", "4", "--data_dir", "{tmp}"], 2, "--max_length must be between"),
 ]
 
 

@@ -63,7 +63,7 @@ def test_format_mismatch_and_missing_input(classifier, tmp_path):
     (tmp_path / "in.csv").write_text("text\nhi\n")
     assert score_file(classifier, tmp_path / "in.csv", tmp_path / "out.parquet") == 1  # formats may differ
     assert pd.read_parquet(tmp_path / "out.parquet")["text"].tolist() == ["hi"]
-    with pytest.raises(ScoringError, match=".csv, .jsonl, .jsonl.zst or .parquet"):
+    with pytest.raises(ScoringError, match="out.xlsx: use a .csv, .jsonl or .parquet file"):
         score_file(classifier, tmp_path / "in.csv", tmp_path / "out.xlsx")
 
 

@@ -113,12 +113,12 @@ def test_the_shipped_model_serves_without_torch():
 
 
 def test_a_failing_evaluation_keeps_the_trained_model(tiny_bert, data_dir, tmp_path, monkeypatch):
-    import emotion.card
+    import emotion.evaluate
 
     def broken(*args, **kwargs):
         raise AttributeError("a bug in the model card")
 
-    monkeypatch.setattr(emotion.card, "write_model_card", broken)
+    monkeypatch.setattr(emotion.evaluate, "write_model_card", broken)
     out = tmp_path / "out"
     with pytest.raises(AttributeError, match="a bug in the model card"):
         run(tiny_run_args(tiny_bert, data_dir, tmp_path, out, "--max_steps", "2"))

@@ -77,7 +77,7 @@ def test_batch_keeps_every_row_and_column_in_order(ctx, tmp_path):
         ("c.csv", b"", "is empty"),
         ("c.txt", "caf\xe9".encode("latin-1"), "not UTF-8"),
         ("c.bin", b"\x00\x01\x02binary", "binary"),
-        ("c.json", b'{"text": "hi"}', "upload a .csv or .txt"),
+        ("c.json", b'{"text": "hi"}', "use a .csv or .txt file"),
         ("big.txt", b"x" * 20_000, "limit is"),
     ],
 )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import unicodedata
 from dataclasses import dataclass
@@ -12,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import EmotionError
-from ..files import read_csv
+from ..files import TableError, read_table
 from ..language import other_language
 
 
@@ -95,22 +93,10 @@ def read_batch(lines: str | None, upload: str | os.PathLike | None, limits: Limi
 def read_upload(path: Path, limits: Limits) -> tuple[pd.DataFrame, str]:
     """The file's rows and the name of its text column."""
     check_upload_size(path, limits)
-    raw = path.read_bytes()
-    if b"\x00" in raw[:4096]:
-        raise InputError(f"{path.name} looks like a binary file; upload a UTF-8 .csv or .txt.")
     try:
-        content = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise InputError(f"{path.name} is not UTF-8 text (byte {err.start}); save it as UTF-8 and upload again.") from err
-    suffix = path.suffix.lower()
-    if suffix == ".txt":
-        return pd.DataFrame({"text": content.splitlines()}, dtype=str), "text"
-    if suffix != ".csv":
-        raise InputError(f"{path.name}: upload a .csv or .txt file, not {suffix or 'a file without extension'}.")
-    try:
-        frame = read_csv(io.StringIO(content))
-    except (pd.errors.ParserError, csv.Error, pd.errors.EmptyDataError) as err:
-        raise InputError(f"{path.name} is not a readable CSV: {err}") from err
+        frame = read_table(path, ("csv", "txt"))
+    except TableError as err:
+        raise InputError(str(err)) from None
     columns = {str(c).strip().lower(): c for c in frame.columns}
     if "text" not in columns:
         raise InputError(f"{path.name} has no `text` column; its columns are: {', '.join(map(str, frame.columns))}.")
