@@ -22,7 +22,6 @@ import argparse
 import os
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,6 +35,7 @@ from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from emotion.cli import free_port  # noqa: E402
 # Written for this benchmark; not from any data set.
 COMMENTS = [
     "thank you so much, this made my day", "lol this is the best thing I've seen all week",
@@ -72,12 +72,6 @@ def server_process(port: int):
 
 def rss_mib(proc) -> float:
     return proc.memory_info().rss / 2**20 if proc is not None else float("nan")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_app(data_dir: str) -> tuple[subprocess.Popen, str, tempfile.TemporaryDirectory]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from emotion.cli import free_port  # noqa: E402
 
 # Changes inside hidden elements (a status tracker an event runs with show_progress="hidden") and
 # screen-reader-only announcements (Gradio's "complete") show nothing.
@@ -30,12 +30,6 @@ WATCH = """() => { window.__last = performance.now(); if (window.__watch) return
                         return e && !e.closest('.hidden, [hidden], .sr-only'); };
   window.__watch = new MutationObserver((ms) => { if (ms.some(seen)) window.__last = performance.now(); });
   window.__watch.observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true}); }"""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_app(args, port: int) -> tuple[subprocess.Popen, float]:

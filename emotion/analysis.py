@@ -54,11 +54,6 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     return missed.T @ spurious
 
 
-def confused_pairs(y_true: np.ndarray, y_pred: np.ndarray, label_names: Sequence[str]) -> pd.DataFrame:
-    """The non-zero cells of ``confusion_matrix`` as (gold, predicted_instead, count), most first."""
-    return matrix_pairs(confusion_matrix(y_true, y_pred), label_names)
-
-
 def matrix_pairs(counts: np.ndarray, label_names: Sequence[str]) -> pd.DataFrame:
     """The non-zero cells of a confusion matrix as (gold, predicted_instead, count), most first."""
     gold, pred = np.nonzero(counts)

@@ -69,6 +69,13 @@ def run(name: str, main: Callable[[], object]) -> None:
         sys.exit(FAILED)
 
 
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on now (tests and benchmarks start the app there)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def port_number(text: str) -> int:
     if not text.isdigit() or not 1 <= int(text) <= 65535:
         raise argparse.ArgumentTypeError(f"a port is a whole number from 1 to 65535, not {text!r}")

@@ -25,7 +25,6 @@ from .files import TableError, read_table
 HUB_DATASET = "google-research-datasets/go_emotions"
 HUB_CONFIG = "simplified"
 ENV_DIR = "GOEMOTIONS_DIR"
-SPLITS = ("train", "dev", "test")
 # The Hub calls the dev split "validation"; files may use either name.
 _SPLIT_NAMES = {"train": ("train",), "dev": ("dev", "validation"), "test": ("test",)}
 _FORMATS = ("tsv", "csv", "jsonl", "parquet")

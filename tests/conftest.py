@@ -7,7 +7,6 @@ import os
 import random
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from emotion.cli import free_port
 from emotion.labels import LABELS
 
 # Made-up comments in a Reddit-ish style, each with the labels it plausibly carries.
@@ -112,12 +112,6 @@ def tiny_run_args(model: Path, data: Path, root: Path, out: Path, *extra: str) -
 
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

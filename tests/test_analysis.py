@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 
 from emotion.analysis import (
-    confused_pairs, cooccurrence, error_table, example_loss, frequency_vs_f1, labels_per_comment,
-    label_ece, outcomes, pr_curve, reliability, threshold_sweep,
+    confusion_matrix, cooccurrence, error_table, example_loss, frequency_vs_f1, labels_per_comment,
+    label_ece, matrix_pairs, outcomes, pr_curve, reliability, threshold_sweep,
 )
 from emotion.groups import EKMAN, SENTIMENT
 from emotion.labels import LABELS
@@ -18,7 +18,7 @@ def test_outcomes_cover_every_case():
 
 
 def test_confused_pairs_count_missed_gold_against_spurious_predictions():
-    pairs = confused_pairs(GOLD, PRED, ["a", "b", "c"])
+    pairs = matrix_pairs(confusion_matrix(GOLD, PRED), ["a", "b", "c"])
     assert pairs.iloc[0].to_dict() == {"gold": "b", "predicted_instead": "a", "count": 1}
     assert set(zip(pairs["gold"], pairs["predicted_instead"])) == {("b", "c"), ("b", "a")}
     assert pairs["count"].tolist() == [1, 1]  # the only non-zero cells of the gold-missed x predicted-instead matrix
