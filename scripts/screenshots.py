@@ -11,9 +11,11 @@ from pathlib import Path
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
-# GoEmotions texts are not ours to publish, so screenshots blur every comment from the data set.
-BLUR_DATA = ("#error-table td, #error-comment textarea, #why-similar td:last-child, #error-why-words .why-text, "
-             "#quality-comments td:nth-child(5) { filter: blur(12px); }")
+# GoEmotions texts and labels are not ours to publish, so screenshots blur every comment from the data set
+# and the gold labels of a single comment (counts over the test set stay readable).
+BLUR_DATA = ("#error-table td, #error-comment textarea, #why-similar td:last-child, #why-similar td:nth-child(2), "
+             "#error-why-words .why-text, #error-labels, #error-quality, #error-bars tbody th, "
+             "#quality-comments td:nth-child(4), #quality-comments td:nth-child(5) { filter: blur(12px); }")
 # (tab, its parent tab or None, file name, what shows it is drawn)
 TABS = [("Per class", "Test set", "classes", ".js-plotly-plot"), ("Metrics", None, "metrics", ".js-plotly-plot"),
         ("Errors", None, "errors", "#error-table td"), ("Label quality", None, "label-quality", "#quality-comments td"),

@@ -78,3 +78,22 @@ def test_command_line(tiny_checkpoint, tmp_path):
     bad = subprocess.run([sys.executable, "score.py", str(source), str(tmp_path / "o.csv"), "--checkpoint",
                           str(tiny_checkpoint)], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert bad.returncode != 0 and "no 'text' column" in bad.stderr and "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize("stop", ["SIGTERM", "SIGINT"])
+def test_a_stopped_run_leaves_no_partial_file_and_no_traceback(tiny_checkpoint, tmp_path, stop):
+    import signal
+    import time
+
+    source = tmp_path / "in.csv"
+    pd.DataFrame({"text": [f"{TEXTS[i % len(TEXTS)]} {i}" for i in range(200_000)]}).to_csv(source, index=False)
+    run = subprocess.Popen([sys.executable, "score.py", str(source), str(tmp_path / "out.csv"), "--checkpoint",
+                            str(tiny_checkpoint), "--chunk_size", "512"], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not (tmp_path / ".out.csv.partial").exists():
+        time.sleep(0.1)
+    assert (tmp_path / ".out.csv.partial").exists(), "the run never started writing"
+    run.send_signal(getattr(signal, stop))
+    stderr = run.communicate(timeout=60)[1]
+    assert run.returncode in (130, 143) and "Traceback" not in stderr, stderr[-2000:]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]  # neither the output nor its partial file

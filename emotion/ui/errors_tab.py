@@ -191,11 +191,11 @@ def build(page: Page, tab: gr.Tab) -> None:
         with gr.Column(scale=2):
             comment = gr.Textbox(label="Selected comment", interactive=False, lines=3, elem_id="error-comment")
             quality = gr.HTML(padding=False, elem_id="error-quality")
-            labels_html = gr.HTML()
+            labels_html = gr.HTML(elem_id="error-labels")
             groups = gr.HTML()
             pairs = pick_table("pairs-table")
         with gr.Column(scale=3):
-            bars = gr.HTML()
+            bars = gr.HTML(elem_id="error-bars")
     # Closed until asked for: a hidden table costs nothing to redraw when the threshold moves.
     with gr.Accordion("Confusion matrix: every gold-missed × predicted-instead pair", open=False):
         matrix = gr.Dataframe(label="Rows the gold label missed, columns the label predicted instead (select a cell "

@@ -27,9 +27,12 @@ function render(payload, policy, value) {
       `<span class="tick" style="left:${(100 * t).toFixed(1)}%"></span></td>` +
       `<td>${p.toFixed(2)}</td><td>${t.toFixed(2)}</td><td>${hit ? "yes" : ""}</td></tr>`;
   }).join("");
+  // A phone shows the short name of a column; a screen reader reads the long one.
+  const head = (wide, narrow) => `<th scope="col" aria-label="${wide}"><span class="wide">${wide}</span>` +
+    `<span class="narrow" aria-hidden="true">${narrow}</span></th>`;
   const bars = `<div class="bars-wrap"><table class="bars"><caption>Probability of each emotion, most probable first; ` +
     `the tick marks its threshold${payload.gold ? "; ★ marks a gold label" : ""}</caption><thead><tr><th scope="col">emotion</th><th scope="col" aria-hidden="true"></th>` +
-    `<th scope="col">probability</th><th scope="col">threshold</th><th scope="col">predicted</th></tr></thead>` +
+    `${head("probability", "p")}${head("threshold", "thr.")}${head("predicted", "✓")}</tr></thead>` +
     `<tbody>${rows}</tbody></table></div>`;
   const groups = Object.entries(payload.groups).map(([title, grouping]) => {
     const scored = Object.entries(grouping).filter(([, ids]) => ids.some((i) => probs[i] >= threshold[i]))
