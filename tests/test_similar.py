@@ -72,24 +72,24 @@ def test_the_index_builds_in_a_child_process_while_predictions_go_on(tiny_checkp
     usual = []
     for _ in range(20):
         started = time.perf_counter()
-        ctx.classifier.predict("thanks so much for the help")
+        ctx.model.classifier.predict("thanks so much for the help")
         usual.append(time.perf_counter() - started)
-    assert ctx.similar_index() is None  # started in the background
+    assert ctx.neighbours.index() is None  # started in the background
     during, statuses = [], set()
-    while ctx.similar_index() is None:
+    while ctx.neighbours.index() is None:
         started = time.perf_counter()
-        ctx.classifier.predict("thanks so much for the help")
+        ctx.model.classifier.predict("thanks so much for the help")
         during.append(time.perf_counter() - started)
-        statuses.add(ctx.index_status())
+        statuses.add(ctx.neighbours.status())
         time.sleep(0.05)
     assert len(during) >= 5, "the build finished before predictions could be timed"
     # Generous against a shared CI machine; before, a prediction waited for the whole build.
     assert np.percentile(during, 95) < max(20 * np.median(usual), 0.5)
     assert any("done (" in s and "predictions and explanations go on" in s for s in statuses)
-    index = ctx.similar_index()
+    index = ctx.neighbours.index()
     assert len(index.ids) == 20_000
     again = AppContext(folder, str(data))
-    assert again.similar_index() is not None  # read from the cache at once
+    assert again.neighbours.index() is not None  # read from the cache at once
 
 
 def test_a_failed_build_says_why_and_a_returning_data_folder_is_found(tiny_checkpoint, tmp_path):
@@ -103,12 +103,12 @@ def test_a_failed_build_says_why_and_a_returning_data_folder_is_found(tiny_check
     data = tmp_path / "data"
     ctx = AppContext(folder, str(data))
     with pytest.raises(DataUnavailable, match="train split"):
-        ctx.similar_index()
+        ctx.neighbours.index()
     data.mkdir()
     write_tsv(data / "train.tsv", make_rows(30, 1, "train"))
     import time
 
     deadline = time.time() + 120
-    while ctx.similar_index() is None and time.time() < deadline:
+    while ctx.neighbours.index() is None and time.time() < deadline:
         time.sleep(0.2)
-    assert len(ctx.similar_index().ids) == 30
+    assert len(ctx.neighbours.index().ids) == 30

@@ -36,9 +36,9 @@ def test_app_builds_with_named_endpoints(ctx):
 
 def test_predict_sends_probabilities_once_and_the_browser_does_the_rest(ctx):
     result, notice = predict_tab.predict_one(Page(ctx, LIMITS), "i am so proud of you")  # words the tiny model knows
-    assert len(result["probabilities"]) == 28 and result["labels"] == ctx.labels and notice == ""
+    assert len(result["probabilities"]) == 28 and result["labels"] == ctx.model.labels and notice == ""
     assert "cannot read 4 of" in predict_tab.predict_one(Page(ctx, LIMITS), "zzz qqq xxx vvv")[1]
-    np.testing.assert_allclose(result["thresholds"], ctx.thresholds.array(ctx.labels), atol=1e-4)
+    np.testing.assert_allclose(result["thresholds"], ctx.model.thresholds.array(ctx.model.labels), atol=1e-4)
     ekman = result["groups"]["Ekman"]
     assert set(ekman) == {"anger", "disgust", "fear", "joy", "sadness", "surprise", "neutral"}
     assert sorted(i for ids in ekman.values() for i in ids) == list(range(28))
@@ -56,10 +56,10 @@ def test_batch_keeps_every_row_and_column_in_order(ctx, tmp_path):
     page = Page(ctx, LIMITS)
     table, download, note = predict_tab.predict_many(page, "ok sure\n\nthanks so much\n", None, "per_class", 0.5)
     assert table["text"].tolist() == ["ok sure", "", "thanks so much"] and "1 with empty text" in note
-    assert table.columns[:3].tolist() == ["emotions", "top", "text"] and list(table.columns[3:]) == ctx.labels
-    assert table["emotions"][1].startswith("(empty") and table[ctx.labels].iloc[1].isna().all()
+    assert table.columns[:3].tolist() == ["emotions", "top", "text"] and list(table.columns[3:]) == ctx.model.labels
+    assert table["emotions"][1].startswith("(empty") and table[ctx.model.labels].iloc[1].isna().all()
     assert Path(download.value["path"]).name == "pasted_emotions.csv"
-    np.testing.assert_allclose(table[ctx.labels].iloc[2], ctx.score(["thanks so much"])[0].round(4), atol=1e-6)
+    np.testing.assert_allclose(table[ctx.model.labels].iloc[2], ctx.model.score(["thanks so much"])[0].round(4), atol=1e-6)
     (tmp_path / "mine.csv").write_text("id,Text,score\n7,hi there,1\n8,,2\n", encoding="utf-8")
     table, download, _ = predict_tab.predict_many(page, "", str(tmp_path / "mine.csv"), "global", 0.5)
     assert table.columns[:5].tolist() == ["emotions", "top", "id", "Text", "score"] and table["id"].tolist() == ["7", "8"]
@@ -106,9 +106,9 @@ def test_clean_text():
 def test_metrics_view_recomputes_from_stored_probabilities(ctx):
     headline, table, sweep, hist, gold_co, pred_co, words = metrics_tab.metrics_view(ctx, 0.3)
     assert "Test set, 24 comments" in headline and "micro F1" in headline
-    best = threshold_sweep(ctx.test_set().probs, ctx.test_set().y_true).micro_f1.max()
+    best = threshold_sweep(ctx.data.test_set().probs, ctx.data.test_set().y_true).micro_f1.max()
     assert f"micro f1 peaks at {best:.3f}" in words and "Most frequent pairs, gold:" in words
-    assert table["label"].tolist() == ctx.labels
+    assert table["label"].tolist() == ctx.model.labels
     assert any(s.type == "line" and s.x0 == 0.3 for s in sweep.layout.shapes)  # the current threshold is marked
     per_class = metrics_tab.metrics_view(ctx, "per_class")
     assert not per_class[2].layout.shapes
@@ -134,7 +134,7 @@ def test_error_explorer_filters(ctx):
     assert len(found) and all("legend" in t for t in found["text"])
     only = errors_tab.filter_rows(ctx, 0.0, "(any)", "(any)", errors_tab.HAS, ["spurious"], 0, 1, "")[0]
     assert set(only["outcome"]) == {"spurious"}
-    middle = float(np.median(ctx.test_set().probs))  # predicts about half the labels: misses and extras
+    middle = float(np.median(ctx.data.test_set().probs))  # predicts about half the labels: misses and extras
     summary, table, pairs, matrix, download, comment, selected, quality = errors_tab.explore(ctx, middle, "(any)", "(any)", errors_tab.HAS, list(OUTCOMES), 0, 1, "")
     assert "24" in summary and table.count("data-pick=") == 24 and pairs.count("data-pick=") > 0
     assert len(pd.read_csv(download.value["path"])) == 24
@@ -143,15 +143,15 @@ def test_error_explorer_filters(ctx):
 
 
 def test_error_detail_and_pair_selection(ctx):
-    middle = float(np.median(ctx.test_set().probs))
+    middle = float(np.median(ctx.data.test_set().probs))
     rows, pairs, _ = errors_tab.filter_rows(ctx, middle, "(any)", "(any)", errors_tab.HAS, list(OUTCOMES), 0, 1, "")
     first = str(rows.iloc[0]["id"])
     assert f'data-pick="{{&quot;id&quot;: &quot;{first}&quot;}}"' in errors_tab.rows_html(rows)  # a row click names its comment
     comment, selected, quality = errors_tab.detail(ctx, "0.05", gr.EventData(None, {"id": first}))
-    i = ctx.test_set().ids.index(first)
-    assert comment == ctx.test_set().texts[i]
+    i = ctx.data.test_set().ids.index(first)
+    assert comment == ctx.data.test_set().texts[i]
     # the browser stars the gold labels and draws at the setting's thresholds
-    assert selected["gold"] == np.flatnonzero(ctx.test_set().y_true[i]).tolist() and selected["thresholds"] == [0.05] * 28
+    assert selected["gold"] == np.flatnonzero(ctx.data.test_set().y_true[i]).tolist() and selected["thresholds"] == [0.05] * 28
     top = pairs.iloc[0]
     gold, instead, match = errors_tab.pick_pair(gr.EventData(None, {"gold": top["gold"], "predicted": top["predicted_instead"]}))
     assert (gold, instead) == (top["gold"], top["predicted_instead"]) and match == errors_tab.CONFUSED
@@ -160,16 +160,16 @@ def test_error_detail_and_pair_selection(ctx):
     matrix = errors_tab.explore(ctx, middle, "(any)", "(any)", errors_tab.HAS, list(OUTCOMES), 0, 1, "")[3]
     cells = matrix.data  # every non-zero cell of the matrix is the count of the rows it filters to
     for r, c in zip(*np.nonzero(cells.iloc[:, 1:].ne("").to_numpy())):
-        gold, instead, match = errors_tab.pick_cell(ctx.labels, gr.SelectData(None, {"index": [r, c + 1], "value": ""}))
+        gold, instead, match = errors_tab.pick_cell(ctx.model.labels, gr.SelectData(None, {"index": [r, c + 1], "value": ""}))
         assert len(errors_tab.filter_rows(ctx, middle, gold, instead, match, list(OUTCOMES), 0, 1, "")[0]) == cells.iat[r, c + 1]
     assert len(pairs) == cells.iloc[:, 1:].ne("").to_numpy().sum()  # the pairs are the matrix's cells
-    gold, anything, _ = errors_tab.pick_cell(ctx.labels, gr.SelectData(None, {"index": [2, 0], "value": ""}))
-    assert (gold, anything) == (ctx.labels[2], errors_tab.ANY)
+    gold, anything, _ = errors_tab.pick_cell(ctx.model.labels, gr.SelectData(None, {"index": [2, 0], "value": ""}))
+    assert (gold, anything) == (ctx.model.labels[2], errors_tab.ANY)
 
 
 def test_missing_data_disables_only_the_analysis_tabs(no_data_ctx):
     with pytest.raises(DataUnavailable, match="--data_dir"):
-        no_data_ctx.test_set()
+        no_data_ctx.data.test_set()
     assert "python app.py --data_dir" in metrics_tab.metrics_view(no_data_ctx, 0.5)[0]
     assert "python app.py --data_dir" in classes_tab.class_charts(no_data_ctx, 0.5, "f1")[0]
     assert "python app.py --data_dir" in errors_tab.explore(no_data_ctx, 0.5, "(any)", "(any)", errors_tab.HAS, [], 0, 1, "")[0]
@@ -189,10 +189,10 @@ def test_stale_probabilities_are_recomputed_and_cached(tiny_checkpoint, tmp_path
     stale.fingerprint = "other"  # as if written for other weights
     stale.save_probabilities("test", stored_ids[:3], stored[:3])
     # Recomputed with torch whatever the app runs: the file holds torch's probabilities.
-    test = AppContext(copy, str(tiny_checkpoint.parent / "data"), backend=backend).test_set()
+    test = AppContext(copy, str(tiny_checkpoint.parent / "data"), backend=backend).data.test_set()
     np.testing.assert_allclose(test.probs, stored, atol=1e-5)
     ids, _ = ckpt.Checkpoint(copy).probabilities("test")  # raises if stale
-    assert ids == test.ids and len(AppContext(copy).labels) == 28
+    assert ids == test.ids and len(AppContext(copy).model.labels) == 28
 
 
 def test_api_functions(ctx):
@@ -209,9 +209,9 @@ def test_api_functions(ctx):
 
 def test_about_names_the_checkpoint_and_test_metrics(ctx):
     text = about_tab.about_markdown(ctx)
-    assert f"`{ctx.checkpoint.name}`" in text and "/" not in text.split("`")[1][:1] and "per-class, tuned on dev" in text and "Base model" in text
+    assert f"`{ctx.model.checkpoint.name}`" in text and "/" not in text.split("`")[1][:1] and "per-class, tuned on dev" in text and "Base model" in text
     # The tiny checkpoint records a backend chosen on dev; the app says which one answers and why.
-    assert f"**Inference:** `{ctx.classifier.backend}`" in text and "chosen on dev" in text
+    assert f"**Inference:** `{ctx.model.classifier.backend}`" in text and "chosen on dev" in text
 
 
 @pytest.mark.parametrize("text", ["😂😂😂", "¡Qué alegría verte de nuevo!", "这太好了", "مرحبا بك", "a\u200b\u200fb"])
@@ -236,25 +236,25 @@ def test_live_answers_use_the_backends_own_thresholds_and_analysis_tabs_torchs(t
     copy = tmp_path / "ckpt"
     shutil.copytree(tiny_checkpoint, copy)
     choice = json.loads((copy / ckpt.INFERENCE).read_text())
-    labels = AppContext(copy, backend="torch").labels
+    labels = AppContext(copy, backend="torch").model.labels
     own = Thresholds(0.05, dict.fromkeys(labels, 0.05))  # far from torch's, so every check can tell them apart
     choice["backends"]["onnx-int8"]["thresholds"] = own.to_dict()
     (copy / ckpt.INFERENCE).write_text(json.dumps(choice))
     ctx = AppContext(copy, str(tiny_checkpoint.parent / "data"), backend="onnx-int8")
-    assert ctx.thresholds == own and ctx.test_thresholds == Thresholds.load(copy / ckpt.THRESHOLDS, labels)
+    assert ctx.model.thresholds == own and ctx.model.test_thresholds == Thresholds.load(copy / ckpt.THRESHOLDS, labels)
 
     result, _ = predict_tab.predict_one(Page(ctx, LIMITS), "thanks so much lol")
     assert result["thresholds"] == [0.05] * 28  # the browser labels with the live backend's own
     _, table, *_ = metrics_tab.metrics_view(ctx, "per_class")
-    test = ctx.test_set()
-    expected = per_class_table(test.probs, test.y_true, labels, ctx.test_thresholds.array(labels))
+    test = ctx.data.test_set()
+    expected = per_class_table(test.probs, test.y_true, labels, ctx.model.test_thresholds.array(labels))
     np.testing.assert_allclose(table["f1"], expected["f1"].round(3))
     sliders = [str(b.info).split(";")[0] for b in build_app(ctx, LIMITS).blocks.values() if isinstance(b, gr.Slider)]
     # The Predict tab's slider names the backend's own; the analysis tabs keep torch's.
     assert sliders.count("the checkpoint's, tuned on onnx-int8's dev answers: 0.05") == 1
     text = about_tab.about_markdown(ctx)
     assert "the checkpoint's, tuned on onnx-int8's dev answers, one per label (global 0.05)" in text
-    assert f"tuned on torch's dev answers (global {ctx.test_thresholds.global_threshold:.2f})" in text
+    assert f"tuned on torch's dev answers (global {ctx.model.test_thresholds.global_threshold:.2f})" in text
 
 
 def test_every_surface_names_a_profile_or_a_number(tiny_checkpoint, tmp_path):
@@ -265,7 +265,7 @@ def test_every_surface_names_a_profile_or_a_number(tiny_checkpoint, tmp_path):
 
     from emotion.thresholds import Thresholds
 
-    labels = AppContext(tiny_checkpoint, backend="torch").labels
+    labels = AppContext(tiny_checkpoint, backend="torch").model.labels
     profile = tmp_path / "forum.json"
     Thresholds(0.2, dict.fromkeys(labels, 0.2), name="forum").save(profile)
     ctx = AppContext(tiny_checkpoint, backend="onnx-int8", thresholds=str(profile))
@@ -299,8 +299,8 @@ def test_adapt_tab_tunes_a_profile_that_the_batch_answers_with(ctx, tmp_path):
     assert "60</b> comments, 2 labels" in summary and report["label"].tolist() == ["anger", "joy"]
     assert Path(download.value["path"]).name == "forum_profile.json" and chosen["name"] == "forum"
     table, *_ = predict_tab.predict_many(page, "ok sure", None, "per_class", 0.5, chosen)
-    probs = ctx.score(["ok sure"])[0]  # unrounded, as the batch scores it
-    assert set(table["emotions"][0].split(", ")) - {""} == {ctx.labels[j] for j in range(len(ctx.labels))
+    probs = ctx.model.score(["ok sure"])[0]  # unrounded, as the batch scores it
+    assert set(table["emotions"][0].split(", ")) - {""} == {ctx.model.labels[j] for j in range(len(ctx.model.labels))
                                                              if probs[j] >= chosen["thresholds"][j]}
     bad = predict_tab.predict_many(page, "ok sure", None, "per_class", 0.5, {"name": "x", "thresholds": [2.0] * 28})
     assert "must lie in [0, 1]" in bad[2]
@@ -315,8 +315,8 @@ def test_the_why_view_explains_every_label_and_refuses_empty_text(ctx):
 
     page = Page(ctx, LIMITS)
     explanation, first, note, neighbours = predict_tab.explain_one(page, "i love this so much")
-    assert explanation["words"] == ["i", "love", "this", "so", "much"] and set(explanation["effects"]) == set(ctx.labels)
-    assert first in ctx.labels and "masked in turn" in note
+    assert explanation["words"] == ["i", "love", "this", "so", "much"] and set(explanation["effects"]) == set(ctx.model.labels)
+    assert first in ctx.model.labels and "masked in turn" in note
     deadline = time.time() + 60
     while "being indexed" in neighbours and time.time() < deadline:  # the first call starts the index
         time.sleep(0.5)
@@ -324,7 +324,7 @@ def test_the_why_view_explains_every_label_and_refuses_empty_text(ctx):
     assert "Most similar training comments" in neighbours and "Label agreement" in neighbours
     empty = predict_tab.explain_one(page, "   ")
     assert empty[0] is None and "empty" in empty[2] and empty[3] == ""
-    text, payload, _ = errors_tab.show_comment(ctx, 0.5, ctx.test_set().ids[0])
+    text, payload, _ = errors_tab.show_comment(ctx, 0.5, ctx.data.test_set().ids[0])
     assert "gold" in errors_tab.explain_selected(ctx, text, payload)[3] or "indexed" in errors_tab.explain_selected(ctx, text, payload)[3]
     assert "Select a comment" in errors_tab.explain_selected(ctx, "", None)[2]
 

@@ -33,33 +33,33 @@ def standing(path: Path) -> str:
 
 
 def about_markdown(ctx: AppContext) -> str:
-    config = ctx.checkpoint.training_config
-    test = ctx.checkpoint.metrics.get("test", {})
-    layers = ctx.checkpoint.config.get("num_hidden_layers")
+    config = ctx.model.checkpoint.training_config
+    test = ctx.model.checkpoint.metrics.get("test", {})
+    layers = ctx.model.checkpoint.config.get("num_hidden_layers")
     lines = [
-        f"**Checkpoint:** `{html.escape(shown_path(ctx.checkpoint.path))}`{standing(ctx.checkpoint.path)}"
+        f"**Checkpoint:** `{html.escape(shown_path(ctx.model.checkpoint.path))}`{standing(ctx.model.checkpoint.path)}"
         + (f", {layers} layers" if layers else "") + "  ",
         f"**Base model:** `{html.escape(str(config.get('base_model', 'unknown')))}` "
         f"({config.get('num_parameters', 0) / 1e6:.1f}M parameters), "
         f"trained on {config.get('train_comments', '?')} comments in {config.get('train_seconds', 0) / 60:.0f} min  ",
-        f"**Labels:** {len(ctx.labels)} ({', '.join(ctx.labels)})  ",
+        f"**Labels:** {len(ctx.model.labels)} ({', '.join(ctx.model.labels)})  ",
     ]
     lines.append(f"**Inference:** {backend_note(ctx)}  ")
-    if ctx.thresholds is not None:
-        line = (f"**Thresholds:** {html.escape(ctx.classifier.describe_thresholds(), quote=False)} "
-                f"(global {ctx.thresholds.global_threshold:.2f})")
-        if ctx.thresholds.origin != CHECKPOINT and ctx.test_thresholds is not None:
+    if ctx.model.thresholds is not None:
+        line = (f"**Thresholds:** {html.escape(ctx.model.classifier.describe_thresholds(), quote=False)} "
+                f"(global {ctx.model.thresholds.global_threshold:.2f})")
+        if ctx.model.thresholds.origin != CHECKPOINT and ctx.model.test_thresholds is not None:
             line += (f"; the analysis tabs use the checkpoint's, tuned on torch's dev answers "
-                     f"(global {ctx.test_thresholds.global_threshold:.2f})")
+                     f"(global {ctx.model.test_thresholds.global_threshold:.2f})")
         lines.append(line + "  ")
     if test:
         lines += ["", "**Test metrics**", "", markdown_table(summary_table(test))]
-        if ctx.classifier.backend != "torch":
+        if ctx.model.classifier.backend != "torch":
             lines += ["", f"These figures and the analysis tabs use the probabilities the torch model stored at "
-                          f"training time; the Predict tab runs `{ctx.classifier.backend}`, whose answers can differ "
+                          f"training time; the Predict tab runs `{ctx.model.classifier.backend}`, whose answers can differ "
                           "for comments near a threshold (its dev figures are in the checkpoint's backend choice, "
                           "`inference.json`)."]
-    card = ctx.checkpoint.card_file
+    card = ctx.model.checkpoint.card_file
     if card.is_file():
         lines += ["", f"The model card, with the recipe, limitations and per-class results, is `{shown_path(card)}`."]
     lines += ["", "GoEmotions: Demszky et al. (2020), Google Research, CC BY 4.0. Comments are Reddit English; "

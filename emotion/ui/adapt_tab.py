@@ -32,15 +32,15 @@ def tune(page: Page, upload: str | None, covered: list[str]):
         if not upload:
             raise InputError("Upload a labelled .csv, .jsonl or .parquet file first.")
         check_upload_size(Path(upload), page.limits)
-        sample = read_sample(upload, ctx.labels, covered or None)
+        sample = read_sample(upload, ctx.model.labels, covered or None)
         check_batch(sample.texts, page.limits)
     except (InputError, AdaptError) as err:
         log.info("adapt refused: %s", err)
         return (f"<p class='error'>{html.escape(str(err))}</p>", pd.DataFrame(columns=REPORT_COLUMNS),
                 gr.DownloadButton(visible=False), None)
-    profile = adapt(ctx.score(sample.texts), sample, ctx.labels, ctx.thresholds, source=ctx.classifier.name)
+    profile = adapt(ctx.model.score(sample.texts), sample, ctx.model.labels, ctx.model.thresholds, source=ctx.model.classifier.name)
     path = profile.save(download_file(f"{sample.name}_profile.json"))
-    chosen = {"name": profile.name, "thresholds": profile.thresholds.array(ctx.labels).round(4).tolist()}
+    chosen = {"name": profile.name, "thresholds": profile.thresholds.array(ctx.model.labels).round(4).tolist()}
     return summary_html(profile), profile.report, gr.DownloadButton(value=str(path), visible=True), chosen
 
 
@@ -60,7 +60,7 @@ def build(page: Page, tab: gr.Tab) -> None:
     with gr.Row():
         upload = gr.File(label="Labelled comments (.csv / .jsonl / .parquet)",
                          file_types=[".csv", ".jsonl", ".parquet"], scale=2, elem_id="adapt-upload")
-        covered = gr.Dropdown(page.ctx.labels, multiselect=True, scale=3,
+        covered = gr.Dropdown(page.ctx.model.labels, multiselect=True, scale=3,
                               label="Labels the sample covers (needed with a `labels` column; "
                                     "0/1 columns say it themselves)")
     run = gr.Button("Re-tune thresholds", variant="primary")

@@ -84,12 +84,12 @@ def api_predict(ctx: AppContext, limits: Limits, text: str, threshold: float | N
     """Predict the emotions of one comment. threshold: None uses the checkpoint's tuned per-class
     thresholds; a number in [0, 1] applies to every label."""
     try:
-        text, notices = read_comment(ctx.classifier, text, limits)
-        p = ctx.classifier.predict(text, threshold=threshold, top_k=3)
+        text, notices = read_comment(ctx.model.classifier, text, limits)
+        p = ctx.model.classifier.predict(text, threshold=threshold, top_k=3)
     except (InputError, ValueError) as err:
         raise refuse(err) from None
     return {"labels": p.labels, "top": p.top, "probabilities": p.probabilities,
-            "thresholds": ctx.classifier.describe_thresholds(threshold),
+            "thresholds": ctx.model.classifier.describe_thresholds(threshold),
             "notices": notices}
 
 
@@ -97,7 +97,7 @@ def api_predict_batch(ctx: AppContext, limits: Limits, texts: list[str], thresho
     """One result per input, in order: a blank input gets an entry that says so."""
     try:
         cut = check_batch(texts, limits)
-        ctx.classifier.threshold_array(threshold)
+        ctx.model.classifier.threshold_array(threshold)
     except (InputError, ValueError) as err:
         raise refuse(err) from None
     results = []
@@ -112,19 +112,19 @@ def api_predict_batch(ctx: AppContext, limits: Limits, texts: list[str], thresho
 def api_explain(ctx: AppContext, limits: Limits, text: str, label: str | None = None) -> dict:
     """Each word's effect on each label's probability (or one label's), with the faithfulness check."""
     try:
-        text, notices = read_comment(ctx.classifier, text, limits)
-        if label is not None and (not isinstance(label, str) or label not in ctx.labels):
-            raise InputError(f"Unknown label {label!r}; the labels are {', '.join(ctx.labels)}.")
+        text, notices = read_comment(ctx.model.classifier, text, limits)
+        if label is not None and (not isinstance(label, str) or label not in ctx.model.labels):
+            raise InputError(f"Unknown label {label!r}; the labels are {', '.join(ctx.model.labels)}.")
     except InputError as err:
         raise refuse(err) from None
-    found = explain(ctx.classifier, text)
-    return {**found.to_dict(None if label is None else ctx.labels.index(label)), "notices": notices}
+    found = explain(ctx.model.classifier, text)
+    return {**found.to_dict(None if label is None else ctx.model.labels.index(label)), "notices": notices}
 
 
 def api_similar(ctx: AppContext, limits: Limits, text: str, k: int = 5) -> list[dict]:
     """The k most similar training comments: id, similarity, gold labels, text."""
     try:
-        text, _ = read_comment(ctx.classifier, text, limits)
+        text, _ = read_comment(ctx.model.classifier, text, limits)
         if isinstance(k, bool) or not isinstance(k, (int, float)) or not float(k).is_integer():
             raise InputError(f"k must be a whole number between 1 and 100, got {k!r}.")
         if not 1 <= int(k) <= 100:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import NamedTuple
 
 import gradio as gr
 import numpy as np
@@ -11,8 +12,8 @@ from ..analysis import frequency_vs_f1
 from ..metrics import per_class_table
 from ..thresholds import PER_CLASS
 from . import charts
-from .common import Page, analysis_view
-from .context import AppContext, DataUnavailable
+from .common import Page, analysis_view, needs_test_set
+from .context import AppContext
 
 TITLE = "Per class"
 
@@ -32,33 +33,43 @@ def classes_in_words(table, metric: str, train_counts) -> str:
     return words
 
 
-def class_charts(ctx: AppContext, setting: str | float, metric: str):
-    try:
-        test = ctx.test_set(gr.Progress())
-    except DataUnavailable as err:
+class ClassCharts(NamedTuple):
+    note: str
+    bars: object  # a plotly figure
+    distribution: object
+    scatter: object
+    in_words: str
+
+    @classmethod
+    def missing(cls, why: str) -> "ClassCharts":
         empty = charts.message("No test data loaded.")
-        return str(err), empty, empty, empty, ""
-    table = per_class_table(test.probs, test.y_true, ctx.labels, ctx.thresholds_for(setting, ctx.test_thresholds))
+        return cls(why, empty, empty, empty, "")
+
+
+@needs_test_set(ClassCharts.missing)
+def class_charts(ctx: AppContext, setting: str | float, metric: str) -> ClassCharts:
+    test = ctx.data.test_set(gr.Progress())
+    table = per_class_table(test.probs, test.y_true, ctx.model.labels, ctx.model.thresholds_for(setting, ctx.model.test_thresholds))
     bars = charts.metric_bars(table, metric)
-    distribution = charts.class_distribution(ctx.labels, test.train_counts, test.y_true.sum(0))
+    distribution = charts.class_distribution(ctx.model.labels, test.train_counts, test.y_true.sum(0))
     if test.train_counts is None:
-        return ("Training counts unavailable.", bars, distribution,
-                charts.message("The training split could not be loaded, so label frequency is unknown."),
-                classes_in_words(table, metric, None))
+        return ClassCharts("Training counts unavailable.", bars, distribution,
+                           charts.message("The training split could not be loaded, so label frequency is unknown."),
+                           classes_in_words(table, metric, None))
     f1 = table["f1"].to_numpy()
     r = frequency_vs_f1(test.train_counts, f1)
     note = f"Correlation of log training frequency with test F1 at this setting: **r = {r:.2f}**."
-    if ctx.test_thresholds is not None:
+    if ctx.model.test_thresholds is not None:
         # Stated from the data: does tuning per class make rare labels less of a handicap?
         def r_at(choice):
             return frequency_vs_f1(test.train_counts, per_class_table(
-                test.probs, test.y_true, ctx.labels, ctx.thresholds_for(choice, ctx.test_thresholds))["f1"].to_numpy())
-        r_class, r_global = r_at(PER_CLASS), r_at(ctx.test_thresholds.global_threshold)
+                test.probs, test.y_true, ctx.model.labels, ctx.model.thresholds_for(choice, ctx.model.test_thresholds))["f1"].to_numpy())
+        r_class, r_global = r_at(PER_CLASS), r_at(ctx.model.test_thresholds.global_threshold)
         verdict = "weaker" if abs(r_class) < abs(r_global) else "not weaker"
         note += (f" With the tuned per-class thresholds r = {r_class:.2f}, with the tuned global one r = "
                  f"{r_global:.2f}: per class, the link between rarity and F1 is {verdict}.")
-    return (note, bars, distribution, charts.frequency_vs_f1(ctx.labels, test.train_counts, f1, r),
-            classes_in_words(table, metric, test.train_counts))
+    return ClassCharts(note, bars, distribution, charts.frequency_vs_f1(ctx.model.labels, test.train_counts, f1, r),
+                       classes_in_words(table, metric, test.train_counts))
 
 
 def build(page: Page, tab: gr.Tab) -> None:

@@ -7,6 +7,7 @@ views computed once per setting: opening a tab again at the same setting sends n
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import shutil
@@ -22,7 +23,7 @@ import pandas as pd
 from ..backends import DESCRIPTIONS
 from ..groups import GROUPINGS
 from ..thresholds import GLOBAL, PER_CLASS, ThresholdError, Thresholds
-from .context import AppContext
+from .context import AppContext, DataUnavailable
 from .inputs import Limits
 
 SLIDER_MIN, SLIDER_MAX = 0.05, 0.95
@@ -66,8 +67,8 @@ def clamp(value: float) -> float:
 def shared_threshold(page: Page) -> None:
     """The one threshold control of the analysis tabs. It lives in the browser: the radio and the
     slider's final value become ``page.setting``, whose change refreshes the open tab."""
-    policy, slider = policy_controls(page.ctx.test_thresholds, reset=False)  # it acts on release; reset is no release
-    page.setting = gr.Textbox(PER_CLASS if page.ctx.test_thresholds else str(slider.value), visible=False)
+    policy, slider = policy_controls(page.ctx.model.test_thresholds, reset=False)  # it acts on release; reset is no release
+    page.setting = gr.Textbox(PER_CLASS if page.ctx.model.test_thresholds else str(slider.value), visible=False)
     policy.change(None, [policy, slider], [page.setting], js=f"(p, v) => p === '{PER_CLASS}' ? p : String({clamp_js('v')})")
     # Moving the slider means "use this global value".
     slider.release(None, [slider], [policy, slider, page.setting],
@@ -99,6 +100,22 @@ class View:
         if open_tab != self.name or key == last:
             return [gr.skip()] * (len(self.outputs) + 1)
         return [key, *self.view(parse_setting(setting), *values)]
+
+
+def needs_test_set(missing):
+    """The one guard of the views that show the test set: while there is none, the view shows
+    ``missing(why)`` (its outputs, with the reason where it has room for it) instead of failing."""
+    def wrap(view):
+        @functools.wraps(view)
+        def guarded(*args, **kwargs):
+            try:
+                return view(*args, **kwargs)
+            except DataUnavailable as err:
+                return missing(str(err))
+
+        return guarded
+
+    return wrap
 
 
 def analysis_view(page: Page, tab: gr.Tab, view, inputs: list, outputs: list, triggers: tuple = (),
@@ -152,13 +169,13 @@ def probabilities_payload(labels: list[str], probs: np.ndarray, thresholds: np.n
 def profile_thresholds(ctx: AppContext, profile: dict | None) -> Thresholds | None:
     """The thresholds live answers use: the person's profile from the Adapt tab, else the app's."""
     if not profile:
-        return ctx.thresholds
-    base = ctx.thresholds.global_threshold if ctx.thresholds else 0.5
+        return ctx.model.thresholds
+    base = ctx.model.thresholds.global_threshold if ctx.model.thresholds else 0.5
     try:  # it comes from the browser: checked like a file
-        raw = {"global": base, "per_class": dict(zip(ctx.labels, profile["thresholds"])), "name": profile["name"]}
+        raw = {"global": base, "per_class": dict(zip(ctx.model.labels, profile["thresholds"])), "name": profile["name"]}
     except (KeyError, TypeError) as err:
         raise ThresholdError(f"The threshold profile is malformed ({err}); tune it again on the Adapt tab.") from None
-    return Thresholds.from_dict(raw, ctx.labels, source="the threshold profile")
+    return Thresholds.from_dict(raw, ctx.model.labels, source="the threshold profile")
 
 
 def render_js(*names: str) -> str:
@@ -169,9 +186,9 @@ def render_js(*names: str) -> str:
 
 def backend_note(ctx: AppContext, detail: bool = True) -> str:
     """Which backend answers, and why it was chosen when the checkpoint records it."""
-    name = ctx.classifier.backend
+    name = ctx.model.classifier.backend
     note = f"`{name}` ({DESCRIPTIONS[name]})"
-    choice = ctx.checkpoint.backend_choice
+    choice = ctx.model.checkpoint.backend_choice
     if detail and choice.get("default_backend") == name:
         speed = choice["backends"][name]["comments_per_s"]
         note += f", chosen on dev: {choice['rule']}; {speed:.0f} comments/s there"

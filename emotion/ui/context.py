@@ -50,38 +50,11 @@ def data_hint(data_dir: str | None) -> str:
             "`python app.py --data_dir ../shared/data/goemotions`; the Predict tab works without it.")
 
 
-class AppContext:
-    def __init__(
-        self, checkpoint: str | os.PathLike, data_dir: str | None = None, device: str | None = None,
-        backend: str = "auto", thresholds: str | None = None, index_at_start: bool = False,
-    ):
-        self.checkpoint = Checkpoint.open(checkpoint)
-        self.data_dir = data_dir
-        self.device = device
-        self.backend = backend
-        self.profile = thresholds  # a threshold profile for live answers, or None for the checkpoint's
-        self._lock = threading.Lock()
-        self._test: TestSet | None = None
-        self._test_error: str | None = None
-        self._memo: dict = {}
-        self._splits: dict[str, Split] = {}  # read once each; not part of the bounded memo
-        self._index_build = None  # similar.IndexBuild of the training comments, once the train split is read
-        self.index_at_start = index_at_start  # build the index in the background at start-up, not on first use
+class Model:
+    """The checkpoint, the classifier that answers live, and the thresholds each surface uses."""
 
-    def load(self) -> None:
-        """Load the model and thresholds now (about a second): a damaged checkpoint then stops the
-        start with a clear message instead of failing on the first click. The test set loads in the
-        background, so the page is up at once and the test-set tabs seldom wait for it."""
-        _ = self.classifier
-        threading.Thread(target=self._preload, name="test-set", daemon=True).start()
-
-    def _preload(self) -> None:
-        try:
-            self.test_set()
-            if self.index_at_start:
-                self.similar_index()
-        except DataUnavailable:
-            pass  # the test-set tabs say what is missing when opened
+    def __init__(self, checkpoint: Checkpoint, device: str | None, backend: str, profile: str | None) -> None:
+        self.checkpoint, self.device, self.backend, self.profile = checkpoint, device, backend, profile
 
     @cached_property
     def classifier(self) -> EmotionClassifier:
@@ -93,21 +66,13 @@ class AppContext:
 
     @property
     def thresholds(self) -> Thresholds | None:
-        """What the model's live answers use (tuned on the running backend's dev probabilities)."""
+        """What the live answers use (``Thresholds.source`` says whose)."""
         return self.classifier.thresholds
 
     @property
     def test_thresholds(self) -> Thresholds | None:
         """What the analysis tabs use: tuned on torch's dev probabilities, like the stored test ones."""
         return self.classifier.torch_thresholds
-
-    def memo(self, key, make):
-        """Compute once per app: results that depend only on the test set and ``key``."""
-        if key not in self._memo:
-            if len(self._memo) > 64:  # slider positions are many; keep memory bounded
-                self._memo.clear()
-            self._memo[key] = make()
-        return self._memo[key]
 
     def thresholds_for(self, setting: str | float, tuned: Thresholds | None) -> np.ndarray:
         """One threshold per label for a control's setting: "per_class" (the tuned ones, when there are) or a number."""
@@ -119,6 +84,32 @@ class AppContext:
         if not texts:
             return np.zeros((0, len(self.labels)), dtype=np.float32)
         return np.vstack([self.classifier.predict_probabilities([text]) for text in texts])
+
+    @cached_property
+    def audit(self):
+        """The checkpoint's label-quality audit and what it says of itself, or (None, why there is none)."""
+        return self.checkpoint.audit()
+
+
+class Data:
+    """The data folder's splits, each read once, and the test set joined with the stored probabilities;
+    results that depend only on the test set are memoised here."""
+
+    def __init__(self, model: Model, data_dir: str | None) -> None:
+        self.model, self.data_dir = model, data_dir
+        self._lock = threading.Lock()
+        self._test: TestSet | None = None
+        self._test_error: str | None = None
+        self._memo: dict = {}
+        self._splits: dict[str, Split] = {}  # read once each; not part of the bounded memo
+
+    def memo(self, key, make):
+        """Compute once per app: results that depend only on the test set and ``key``."""
+        if key not in self._memo:
+            if len(self._memo) > 64:  # slider positions are many; keep memory bounded
+                self._memo.clear()
+            self._memo[key] = make()
+        return self._memo[key]
 
     @property
     def train_set(self) -> Split:
@@ -134,30 +125,6 @@ class AppContext:
             self._splits[name] = Split([str(i) for i in data["id"]], list(data["text"]), [list(x) for x in data["labels"]])
         return self._splits[name]
 
-    def similar_index(self):
-        """The index of the training comments, or None while a child process builds it (once, minutes on
-        two cores; ``index_status()`` says how far). Raises DataUnavailable when there is no train split
-        (asked again on the next call, so a data folder that comes back is found) or the build failed."""
-        with self._lock:
-            if self._index_build is None:
-                self._index_build = IndexBuild(self.classifier, self.backend, self.data_dir, self.train_set.ids)
-            try:
-                return self._index_build.poll()
-            except IndexBuildError as err:
-                raise DataUnavailable(str(err)) from None
-
-    def index_status(self) -> str:
-        return self._index_build.status() if self._index_build is not None else ""
-
-    @cached_property
-    def audit(self):
-        """The checkpoint's label-quality audit and what it says of itself, or (None, why there is none)."""
-        return self.checkpoint.audit()
-
-    @cached_property
-    def embedder(self):
-        return Embedder(self.classifier)
-
     def test_set(self, progress=None) -> TestSet:
         """Load once; later calls return the same object or raise the same DataUnavailable."""
         with self._lock:
@@ -171,28 +138,30 @@ class AppContext:
             return self._test
 
     def _load_test(self, progress) -> TestSet:
+        labels = self.model.labels
         test = load_split("test", self.data_dir)
         ids, texts = [str(i) for i in test["id"]], list(test["text"])
         probs = self._stored_probabilities(ids, texts, progress)
         try:
-            train_counts = multi_hot(load_split("train", self.data_dir)["labels"], len(self.labels)).sum(0)
+            train_counts = multi_hot(load_split("train", self.data_dir)["labels"], len(labels)).sum(0)
         except DataError:
             train_counts = None
-        return TestSet(ids, texts, multi_hot(test["labels"], len(self.labels)), probs, train_counts)
+        return TestSet(ids, texts, multi_hot(test["labels"], len(labels)), probs, train_counts)
 
     def _stored_probabilities(self, ids: list[str], texts: list[str], progress) -> np.ndarray:
+        checkpoint = self.model.checkpoint
         try:
-            return self.checkpoint.probabilities("test", ids)[1]
+            return checkpoint.probabilities("test", ids)[1]
         except CheckpointError as err:
             reason = str(err)
         if not torch_available():
             raise DataError(f"{reason} Recomputing them needs PyTorch (`pip install -r requirements-train.txt`).")
-        log.warning("Recomputing test probabilities (%s); caching them in %s", reason, self.checkpoint.path)
+        log.warning("Recomputing test probabilities (%s); caching them in %s", reason, checkpoint.path)
         probs = self._compute(texts, progress)
         try:
-            self.checkpoint.save_probabilities("test", ids, probs)
+            checkpoint.save_probabilities("test", ids, probs)
         except OSError as err:  # a read-only checkpoint still works, just without the cache
-            log.warning("Could not cache the test probabilities in %s: %s", self.checkpoint.path, err)
+            log.warning("Could not cache the test probabilities in %s: %s", checkpoint.path, err)
         return probs
 
     def _compute(self, texts: list[str], progress, chunk: int = 256) -> np.ndarray:
@@ -200,9 +169,9 @@ class AppContext:
 
         # Stored probabilities are torch's, whatever backend answers live: the analysis tabs pair
         # them with torch's thresholds, and training and scripts read the same file.
-        classifier = self.classifier
+        classifier = self.model.classifier
         if classifier.backend != "torch":
-            classifier = EmotionClassifier(self.checkpoint, device=self.device, backend="torch")
+            classifier = EmotionClassifier(self.model.checkpoint, device=self.model.device, backend="torch")
         parts = []
         with tqdm(total=len(texts), desc="Scoring the test set", unit="comment") as bar:
             for start in range(0, len(texts), chunk):
@@ -210,4 +179,62 @@ class AppContext:
                 bar.update(len(parts[-1]))
                 if progress is not None:
                     progress(bar.n / len(texts), desc="Scoring the test set once (cached afterwards)")
-        return np.vstack(parts) if parts else np.zeros((0, len(self.labels)), dtype=np.float32)
+        return np.vstack(parts) if parts else np.zeros((0, len(self.model.labels)), dtype=np.float32)
+
+
+class Neighbours:
+    """The similar-comments index of the training comments, built once in a child process."""
+
+    def __init__(self, model: Model, data: Data) -> None:
+        self.model, self.data = model, data
+        self._lock = threading.Lock()
+        self._build: IndexBuild | None = None  # once the train split is read
+
+    def index(self):
+        """The index of the training comments, or None while a child process builds it (once, minutes on
+        two cores; ``status()`` says how far). Raises DataUnavailable when there is no train split
+        (asked again on the next call, so a data folder that comes back is found) or the build failed."""
+        with self._lock:
+            if self._build is None:
+                self._build = IndexBuild(self.model.classifier, self.model.backend, self.data.data_dir,
+                                         self.data.train_set.ids)
+            try:
+                return self._build.poll()
+            except IndexBuildError as err:
+                raise DataUnavailable(str(err)) from None
+
+    def status(self) -> str:
+        return self._build.status() if self._build is not None else ""
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        return Embedder(self.model.classifier)
+
+
+class AppContext:
+    """What the app's handlers share, one object per job: ``model`` (the checkpoint, the live classifier,
+    thresholds), ``data`` (the splits and the test set) and ``neighbours`` (the index of training comments)."""
+
+    def __init__(
+        self, checkpoint: str | os.PathLike, data_dir: str | None = None, device: str | None = None,
+        backend: str = "auto", thresholds: str | None = None, index_at_start: bool = False,
+    ):
+        self.model = Model(Checkpoint.open(checkpoint), device, backend, thresholds)
+        self.data = Data(self.model, data_dir)
+        self.neighbours = Neighbours(self.model, self.data)
+        self.index_at_start = index_at_start  # build the index in the background at start-up, not on first use
+
+    def load(self) -> None:
+        """Load the model and thresholds now (about a second): a damaged checkpoint then stops the
+        start with a clear message instead of failing on the first click. The test set loads in the
+        background, so the page is up at once and the test-set tabs seldom wait for it."""
+        _ = self.model.classifier
+        threading.Thread(target=self._preload, name="test-set", daemon=True).start()
+
+    def _preload(self) -> None:
+        try:
+            self.data.test_set()
+            if self.index_at_start:
+                self.neighbours.index()
+        except DataUnavailable:
+            pass  # the test-set tabs say what is missing when opened

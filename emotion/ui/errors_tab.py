@@ -2,17 +2,18 @@
 
 import html
 from functools import partial
+from typing import NamedTuple
 
 import gradio as gr
 import numpy as np
 import pandas as pd
 
 from ..analysis import OUTCOME_HELP, OUTCOMES, confusion_matrix, error_table, matrix_pairs
-from ..metrics import binarize
 from ..files import write_csv
-from .common import (Page, download_file, analysis_view, parse_setting, pick_table, probabilities_payload, render_js, shorten,
-                     table_html)
-from .context import AppContext, DataUnavailable
+from ..metrics import binarize
+from .common import (Page, analysis_view, download_file, needs_test_set, parse_setting, pick_table,
+                     probabilities_payload, render_js, shorten, table_html)
+from .context import AppContext
 from .why import build_why, explain_view, refused
 
 TITLE = "Errors"
@@ -35,18 +36,18 @@ def filter_rows(
     """All rows matching the filters (worst first, or least label quality first), and the confused
     pairs and matrix over those rows. ``match`` CONFUSED keeps the rows a confused pair counts: gold
     missed, predicted not gold."""
-    test = ctx.test_set(gr.Progress())
-    thresholds = ctx.thresholds_for(setting, ctx.test_thresholds)
-    table = ctx.memo(("errors", setting),
-                     lambda: error_table(test.ids, test.texts, test.probs, test.y_true, thresholds, ctx.labels))
+    test = ctx.data.test_set(gr.Progress())
+    thresholds = ctx.model.thresholds_for(setting, ctx.model.test_thresholds)
+    table = ctx.data.memo(("errors", setting),
+                     lambda: error_table(test.ids, test.texts, test.probs, test.y_true, thresholds, ctx.model.labels))
     y_pred = binarize(test.probs, thresholds).astype(bool)
     y_true = test.y_true.astype(bool)
     mask = np.ones(len(test.ids), dtype=bool)
-    if gold in ctx.labels:
-        j = ctx.labels.index(gold)
+    if gold in ctx.model.labels:
+        j = ctx.model.labels.index(gold)
         mask &= y_true[:, j] & (~y_pred[:, j] if match == CONFUSED else True)
-    if predicted in ctx.labels:
-        j = ctx.labels.index(predicted)
+    if predicted in ctx.model.labels:
+        j = ctx.model.labels.index(predicted)
         mask &= y_pred[:, j] & (~y_true[:, j] if match == CONFUSED else True)
     max_prob = test.probs.max(1)
     mask &= (max_prob >= min(low, high)) & (max_prob <= max(low, high))
@@ -61,12 +62,12 @@ def filter_rows(
             rows = rows.sort_values("label_quality", kind="stable", na_position="last")
     keep = rows.index.to_numpy()
     counts = confusion_matrix(test.y_true[keep], y_pred[keep])
-    return rows, matrix_pairs(counts, ctx.labels), counts
+    return rows, matrix_pairs(counts, ctx.model.labels), counts
 
 
 def label_audit(ctx: AppContext) -> pd.DataFrame | None:
     """The test comments' label quality and suspect label, by id (None without an audit)."""
-    audit, _ = ctx.audit
+    audit, _ = ctx.model.audit
     if audit is None:
         return None
 
@@ -74,7 +75,7 @@ def label_audit(ctx: AppContext) -> pd.DataFrame | None:
         test = audit.comments[audit.comments["split"] == "test"].set_index("id")
         return test[["quality", "suspect", "suspect_kind"]].rename(columns={"quality": "label_quality"})
 
-    return ctx.memo(("audit", "test"), by_id)
+    return ctx.data.memo(("audit", "test"), by_id)
 
 
 def matrix_table(counts: np.ndarray, labels: list[str]):
@@ -89,13 +90,35 @@ def matrix_table(counts: np.ndarray, labels: list[str]):
     return shown.style.apply(lambda _: styles, axis=None)
 
 
-def explore(ctx: AppContext, setting, gold, predicted, match, outcomes, low, high, query, order=WORST):
+class Comment(NamedTuple):
+    text: str
+    payload: dict | None  # what render.js draws: probabilities, thresholds, gold
+    quality: str
+
+
+class Explored(NamedTuple):
+    summary: str
+    rows: str
+    pairs: str
+    matrix: object  # a styled frame
+    download: object  # gr.DownloadButton
+    text: str
+    payload: dict | None
+    quality: str
+
+    @classmethod
+    def missing(cls, why: str) -> "Explored":
+        return cls(why, "", "", pd.DataFrame(), gr.DownloadButton(visible=False), *NO_COMMENT)
+
+
+NO_COMMENT = Comment("", None, "")
+
+
+@needs_test_set(Explored.missing)
+def explore(ctx: AppContext, setting, gold, predicted, match, outcomes, low, high, query, order=WORST) -> Explored:
     """The filtered rows (worst first) and their confused pairs as clickable tables, the matrix, a
     CSV of every row, and the worst row in detail."""
-    try:
-        rows, pairs, matrix = filter_rows(ctx, setting, gold, predicted, match, outcomes, low, high, query, order)
-    except DataUnavailable as err:
-        return (str(err), "", "", pd.DataFrame(), gr.DownloadButton(visible=False), *show_comment(ctx, setting, None))
+    rows, pairs, matrix = filter_rows(ctx, setting, gold, predicted, match, outcomes, low, high, query, order)
     counts = rows["outcome"].value_counts()
     how = ("whose labels cleanlab doubts most (lowest label quality)" if order == LABEL_ERRORS and "label_quality" in rows
            else "the model got most wrong (highest per-comment cross-entropy)")
@@ -104,8 +127,9 @@ def explore(ctx: AppContext, setting, gold, predicted, match, outcomes, low, hig
     path = download_file("goemotions_test_errors.csv")
     write_csv(rows, path)
     first = str(rows.iloc[0]["id"]) if len(rows) else None
-    return (summary, rows_html(rows.head(SHOWN_ROWS)), pairs_html(pairs.head(SHOWN_PAIRS)), matrix_table(matrix, ctx.labels),
-            gr.DownloadButton(value=str(path), visible=len(rows) > 0), *show_comment(ctx, setting, first))
+    return Explored(summary, rows_html(rows.head(SHOWN_ROWS)), pairs_html(pairs.head(SHOWN_PAIRS)),
+                    matrix_table(matrix, ctx.model.labels), gr.DownloadButton(value=str(path), visible=len(rows) > 0),
+                    *show_comment(ctx, setting, first))
 
 
 def rows_html(rows: pd.DataFrame) -> str:
@@ -123,16 +147,16 @@ def pairs_html(pairs: pd.DataFrame) -> str:
                                             zip(pairs["gold"], pairs["predicted_instead"])], caption)
 
 
-def show_comment(ctx: AppContext, setting: str | float, comment_id: str | None):
+def show_comment(ctx: AppContext, setting: str | float, comment_id: str | None) -> Comment:
     """The whole comment, what the browser needs to draw its labels and bars (gold starred), and
     what the label audit says of it."""
     if comment_id is None:
-        return "", None, ""
-    test = ctx.test_set()
+        return NO_COMMENT
+    test = ctx.data.test_set()
     i = test.ids.index(comment_id)
-    thresholds = ctx.thresholds_for(setting, ctx.test_thresholds)
-    payload = probabilities_payload(ctx.labels, test.probs[i], thresholds, test.y_true[i])
-    return test.texts[i], payload, quality_note(ctx, comment_id)
+    thresholds = ctx.model.thresholds_for(setting, ctx.model.test_thresholds)
+    payload = probabilities_payload(ctx.model.labels, test.probs[i], thresholds, test.y_true[i])
+    return Comment(test.texts[i], payload, quality_note(ctx, comment_id))
 
 
 def quality_note(ctx: AppContext, comment_id: str) -> str:
@@ -149,7 +173,7 @@ def explain_selected(ctx: AppContext, text: str, payload: dict | None):
     """The Why view of the selected comment: neighbours judged against its gold labels."""
     if not text or not payload:
         return refused(ValueError("Select a comment in the table first."))
-    return explain_view(ctx, text, [ctx.labels[j] for j in payload.get("gold", [])], "gold")
+    return explain_view(ctx, text, [ctx.model.labels[j] for j in payload.get("gold", [])], "gold")
 
 
 def detail(ctx: AppContext, setting: str, evt: gr.EventData):
@@ -172,8 +196,8 @@ def build(page: Page, tab: gr.Tab) -> None:
     ctx = page.ctx
     gr.Markdown("Test comments are shown as written on Reddit; some are offensive or explicit.", elem_classes="muted")
     with gr.Row():
-        gold = gr.Dropdown([ANY, *ctx.labels], value=ANY, label="Gold label")
-        predicted = gr.Dropdown([ANY, *ctx.labels], value=ANY, label="Predicted label")
+        gold = gr.Dropdown([ANY, *ctx.model.labels], value=ANY, label="Gold label")
+        predicted = gr.Dropdown([ANY, *ctx.model.labels], value=ANY, label="Predicted label")
         query = gr.Textbox(label="Text contains", placeholder="search the comments (Enter)")
     with gr.Row():
         match = gr.Radio([HAS, CONFUSED], value=HAS, label="Comments whose", scale=2)
@@ -219,6 +243,6 @@ def build(page: Page, tab: gr.Tab) -> None:
     pairs.pick(pick_pair, None, [gold, predicted, match], api_visibility="undocumented")
 
     def on_cell(evt: gr.SelectData):
-        return pick_cell(ctx.labels, evt)
+        return pick_cell(ctx.model.labels, evt)
 
     matrix.select(on_cell, None, [gold, predicted, match], api_visibility="undocumented")

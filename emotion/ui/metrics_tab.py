@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from functools import partial
+from typing import NamedTuple
 
 import gradio as gr
 import numpy as np
@@ -13,8 +14,8 @@ from ..analysis import cooccurrence, label_ece, labels_per_comment, pr_curve, re
 from ..metrics import binarize, compute_metrics, per_class_table
 from ..thresholds import PER_CLASS
 from . import charts
-from .common import Page, analysis_view
-from .context import AppContext, DataUnavailable
+from .common import Page, analysis_view, needs_test_set
+from .context import AppContext
 
 TITLE = "Metrics"
 
@@ -51,51 +52,71 @@ def charts_in_words(sweep: pd.DataFrame, per_comment: pd.DataFrame, gold_pairs, 
             f"Most frequent pairs, gold: {top_pairs(gold_pairs)}; predicted: {top_pairs(predicted_pairs)}.")
 
 
-def metrics_view(ctx: AppContext, setting: str | float):
-    """The threshold-dependent outputs: headline metrics, per-class table, sweep, histogram, co-occurrence."""
-    try:
-        test = ctx.test_set(gr.Progress())
-    except DataUnavailable as err:
+class MetricsView(NamedTuple):
+    headline: str
+    table: pd.DataFrame
+    sweep: object  # plotly figures
+    per_comment: object
+    gold_pairs: object
+    predicted_pairs: object
+    in_words: str
+
+    @classmethod
+    def missing(cls, why: str) -> "MetricsView":
         empty = charts.message("No test data loaded.")
-        return str(err), pd.DataFrame(), empty, empty, empty, empty, ""
-    thresholds = ctx.thresholds_for(setting, ctx.test_thresholds)
+        return cls(why, pd.DataFrame(), empty, empty, empty, empty, "")
+
+
+class CurvesView(NamedTuple):
+    pr_curves: object
+    reliability: object
+    in_words: str
+
+    @classmethod
+    def missing(cls, why: str) -> "CurvesView":
+        empty = charts.message("No test data loaded.")
+        return cls(empty, empty, "")
+
+
+@needs_test_set(MetricsView.missing)
+def metrics_view(ctx: AppContext, setting: str | float) -> MetricsView:
+    """The threshold-dependent outputs: headline metrics, per-class table, sweep, histogram, co-occurrence."""
+    test = ctx.data.test_set(gr.Progress())
+    thresholds = ctx.model.thresholds_for(setting, ctx.model.test_thresholds)
     y_pred = binarize(test.probs, thresholds)
     metrics = compute_metrics(test.probs, test.y_true, thresholds)
-    table = per_class_table(test.probs, test.y_true, ctx.labels, thresholds).round(3)
-    sweep = ctx.memo("sweep", lambda: threshold_sweep(test.probs, test.y_true))
+    table = per_class_table(test.probs, test.y_true, ctx.model.labels, thresholds).round(3)
+    sweep = ctx.data.memo("sweep", lambda: threshold_sweep(test.probs, test.y_true))
     current = None if setting == PER_CLASS else float(setting)
     per_comment = labels_per_comment(test.y_true, y_pred)
     gold_pairs, predicted_pairs = cooccurrence(test.y_true), cooccurrence(y_pred)
-    return (
+    return MetricsView(
         headline_html(metrics, len(test.ids)),
         table,
         charts.threshold_sweep(sweep, current),
         charts.labels_per_comment(per_comment),
-        ctx.memo("gold_cooccurrence", lambda: charts.heatmap(gold_pairs, ctx.labels, "Gold labels together (comments)")),
-        charts.heatmap(predicted_pairs, ctx.labels, "Predicted labels together (comments)"),
-        charts_in_words(sweep, per_comment, gold_pairs, predicted_pairs, ctx.labels),
+        ctx.data.memo("gold_cooccurrence", lambda: charts.heatmap(gold_pairs, ctx.model.labels, "Gold labels together (comments)")),
+        charts.heatmap(predicted_pairs, ctx.model.labels, "Predicted labels together (comments)"),
+        charts_in_words(sweep, per_comment, gold_pairs, predicted_pairs, ctx.model.labels),
     )
 
 
-def curves_view(ctx: AppContext, label: str | None):
+@needs_test_set(CurvesView.missing)
+def curves_view(ctx: AppContext, label: str | None) -> CurvesView:
     """Threshold-free views: precision-recall curves and calibration."""
-    try:
-        test = ctx.test_set(gr.Progress())
-    except DataUnavailable:
-        empty = charts.message("No test data loaded.")
-        return empty, empty, ""
+    test = ctx.data.test_set(gr.Progress())
     curves = [("micro-average", *pr_curve(test.probs, test.y_true))]
-    if label in ctx.labels:
-        curves.append((label, *pr_curve(test.probs, test.y_true, ctx.labels.index(label))))
-    table, ece = ctx.memo("reliability", lambda: reliability(test.probs, test.y_true))
-    per_label = ctx.memo("label_ece", lambda: label_ece(test.probs, test.y_true))
+    if label in ctx.model.labels:
+        curves.append((label, *pr_curve(test.probs, test.y_true, ctx.model.labels.index(label))))
+    table, ece = ctx.data.memo("reliability", lambda: reliability(test.probs, test.y_true))
+    per_label = ctx.data.memo("label_ece", lambda: label_ece(test.probs, test.y_true))
     filled = table[table["count"] > 0]
     worst = filled.loc[(filled["confidence"] - filled["frequency"]).abs().idxmax()]
     words = ("In words: average precision " + ", ".join(f"{name} {ap:.3f}" for name, _, _, ap in curves) +
              f". Calibration error {ece:.4f} pooled over every comment × label, {per_label:.4f} as the mean of "
              f"the labels' own; the widest gap: predicted {worst['confidence']:.2f}, observed "
              f"{worst['frequency']:.2f} ({int(worst['count']):,} cells).")
-    return charts.pr_curves(curves), charts.reliability(table, ece, per_label), words
+    return CurvesView(charts.pr_curves(curves), charts.reliability(table, ece, per_label), words)
 
 
 def build(page: Page, tab: gr.Tab) -> None:
@@ -109,7 +130,7 @@ def build(page: Page, tab: gr.Tab) -> None:
     with gr.Accordion("Per-class metrics table (sortable from each column's menu)", open=False):
         table = gr.Dataframe(label="Per-class metrics", interactive=False, max_height=420)
     with gr.Row():
-        label = gr.Dropdown(ctx.labels, value=None, label="Add a per-class precision-recall curve for")
+        label = gr.Dropdown(ctx.model.labels, value=None, label="Add a per-class precision-recall curve for")
     with gr.Row():
         pr = gr.Plot()
         calibration = gr.Plot()

@@ -38,8 +38,8 @@ EXAMPLES = [
 
 def score_comment(page: Page, text: str) -> tuple[np.ndarray, list[str]]:
     """Probabilities for one comment, and notices about what was cleaned, cut or unreadable."""
-    text, notices = read_comment(page.ctx.classifier, text, page.limits)
-    return page.ctx.classifier.predict_probabilities([text])[0], notices
+    text, notices = read_comment(page.ctx.model.classifier, text, page.limits)
+    return page.ctx.model.classifier.predict_probabilities([text])[0], notices
 
 
 def predict_one(page: Page, text: str) -> tuple[dict | None, str]:
@@ -49,30 +49,30 @@ def predict_one(page: Page, text: str) -> tuple[dict | None, str]:
     except InputError as err:
         log.info("input refused: %s", err)
         return None, f"<p class='error'>{html.escape(str(err))}</p>"
-    tuned = page.ctx.thresholds
+    tuned = page.ctx.model.thresholds
     notes = "".join(f"<p class='note'>{html.escape(n)}</p>" for n in notices)
-    return probabilities_payload(page.ctx.labels, probs, None if tuned is None else tuned.array(page.ctx.labels)), notes
+    return probabilities_payload(page.ctx.model.labels, probs, None if tuned is None else tuned.array(page.ctx.model.labels)), notes
 
 
 def explain_one(page: Page, text: str):
     """The Why view of the comment in the box: neighbours judged against its predicted labels."""
     try:
-        text, _ = read_comment(page.ctx.classifier, text, page.limits)
+        text, _ = read_comment(page.ctx.model.classifier, text, page.limits)
     except InputError as err:
         log.info("input refused: %s", err)
         return refused(err)
-    return explain_view(page.ctx, text, page.ctx.classifier.predict(text).labels, "predicted")
+    return explain_view(page.ctx, text, page.ctx.model.classifier.predict(text).labels, "predicted")
 
 
 def batch_table(page: Page, texts: list[str], rows: pd.DataFrame, policy: str, value: float,
                 profile: dict | None = None, top_k: int = 3) -> pd.DataFrame:
     """Emotions and the top three, then the input rows (every column, in order), then all probabilities.
     Each comment is scored alone, so it gets the same probabilities it gets on its own."""
-    ctx, labels = page.ctx, page.ctx.labels
-    thresholds = ctx.thresholds_for(policy if policy == PER_CLASS else value, profile_thresholds(ctx, profile))
+    ctx, labels = page.ctx, page.ctx.model.labels
+    thresholds = ctx.model.thresholds_for(policy if policy == PER_CLASS else value, profile_thresholds(ctx, profile))
     probs = np.full((len(texts), len(labels)), np.nan)
     filled = [i for i, text in enumerate(texts) if text.strip()]
-    probs[filled] = ctx.score([texts[i] for i in filled])
+    probs[filled] = ctx.model.score([texts[i] for i in filled])
     results = [{"emotions": ", ".join(labels_above(p, thresholds, labels)),
                 "top": ", ".join(f"{labels[i]} {p[i]:.2f}" for i in np.argsort(-p, kind="stable")[:top_k])}
                if np.isfinite(p).all() else {"emotions": "(empty text, not scored)", "top": ""} for p in probs]
@@ -103,9 +103,9 @@ def build(page: Page, tab: gr.Tab) -> None:
                               placeholder="Paste a Reddit comment, or pick an example below",
                               info="Enter predicts; Shift+Enter starts a new line.")
             button = gr.Button("Predict", variant="primary")
-            policy, slider = policy_controls(ctx.thresholds)
-            if ctx.thresholds is not None and ctx.thresholds.origin != CHECKPOINT:
-                gr.Markdown(f"Thresholds here: {html.escape(ctx.thresholds.source, quote=False)}. The test-set tabs use torch's "
+            policy, slider = policy_controls(ctx.model.thresholds)
+            if ctx.model.thresholds is not None and ctx.model.thresholds.origin != CHECKPOINT:
+                gr.Markdown(f"Thresholds here: {html.escape(ctx.model.thresholds.source, quote=False)}. The test-set tabs use torch's "
                             "stored probabilities with the checkpoint's own thresholds.", elem_classes="muted")
             active = gr.HTML(elem_id="active-profile", padding=False)
             notice = gr.HTML(padding=False)
@@ -113,7 +113,7 @@ def build(page: Page, tab: gr.Tab) -> None:
             groups = gr.HTML()
             gr.Examples(EXAMPLES, inputs=[text], outputs=[result, notice], fn=partial(predict_one, page),
                         run_on_click=True, cache_examples=False, label="Examples (written for this demo; a click predicts)")
-            gr.Markdown(f"Model: `{ctx.classifier.name}` on {backend_note(ctx, detail=False)}.", elem_id="backend-note")
+            gr.Markdown(f"Model: `{ctx.model.classifier.name}` on {backend_note(ctx, detail=False)}.", elem_id="backend-note")
         with gr.Column(scale=3):
             bars = gr.HTML(elem_id="probability-bars")
     drawn = [summary, bars, groups]

@@ -23,15 +23,15 @@ LABEL_COLUMNS = {"class_name": "label", "label_issues": "given, likely wrong", "
 def quality_view(ctx: AppContext, split: str):
     """A summary, the labels by estimated noise, the most swapped pairs, the comments most likely
     mislabelled (texts when the data folder is there), and a CSV of every comment's verdict."""
-    audit, about = ctx.audit
+    audit, about = ctx.model.audit
     if audit is None:
         return f"<p class='note'>{html.escape(about)}</p>", "", "", "", gr.DownloadButton(visible=False)
     comments = audit.comments[audit.comments["split"] == split].drop(columns="split")
     try:
-        rows = ctx.split(split)
+        rows = ctx.data.split(split)
         position = {i: k for k, i in enumerate(rows.ids)}
         comments = comments.assign(
-            gold=[", ".join(ctx.labels[j] for j in rows.labels[position[i]]) if i in position else "" for i in comments["id"]],
+            gold=[", ".join(ctx.model.labels[j] for j in rows.labels[position[i]]) if i in position else "" for i in comments["id"]],
             text=[rows.texts[position[i]] if i in position else "" for i in comments["id"]])
         texts_note = "Texts are shown as written on Reddit; some are offensive or explicit."
     except DataUnavailable:

@@ -4,6 +4,7 @@ most similar training comments (``similar``), formatted for the page and the API
 from __future__ import annotations
 
 import html
+from typing import NamedTuple
 
 import gradio as gr
 import numpy as np
@@ -28,19 +29,19 @@ class IndexNotReady(RuntimeError):
 
 def explanation_note(ctx: AppContext, found: Explanation) -> str:
     return (f"Each word was masked in turn, with the comment in the same batch ({len(found.spans)} words, one pass on "
-            f"{ctx.classifier.backend}). Its answers move by up to {found.noise:.2f} with their batch mates: "
+            f"{ctx.model.classifier.backend}). Its answers move by up to {found.noise:.2f} with their batch mates: "
             "effects smaller than that are noise.")
 
 
 def similar(ctx: AppContext, text: str, k: int = NEIGHBOURS) -> list[dict]:
     """The ``k`` training comments nearest ``text``: id, similarity, gold labels and text."""
-    index = ctx.similar_index()  # DataUnavailable when there is no data to index
+    index = ctx.neighbours.index()  # DataUnavailable when there is no data to index
     if index is None:
-        raise IndexNotReady(ctx.index_status())
-    train = ctx.train_set
-    vector = ctx.embedder.embed([text])[0]
+        raise IndexNotReady(ctx.neighbours.status())
+    train = ctx.data.train_set
+    vector = ctx.neighbours.embedder.embed([text])[0]
     return [{"id": train.ids[n.index], "similarity": round(n.similarity, 4),
-             "labels": [ctx.labels[j] for j in train.labels[n.index]], "text": train.texts[n.index]}
+             "labels": [ctx.model.labels[j] for j in train.labels[n.index]], "text": train.texts[n.index]}
             for n in index.nearest(vector, k)]
 
 
@@ -51,8 +52,8 @@ def similar_html(ctx: AppContext, text: str, labels: list[str], whose: str) -> s
         rows = similar(ctx, text)
     except (DataUnavailable, IndexNotReady) as err:
         return f"<p class='note'>{html.escape(str(err))}</p>"
-    agreement = label_agreement([ctx.labels.index(x) for x in labels],
-                                [[ctx.labels.index(x) for x in r["labels"]] for r in rows], [r["similarity"] for r in rows])
+    agreement = label_agreement([ctx.model.labels.index(x) for x in labels],
+                                [[ctx.model.labels.index(x) for x in r["labels"]] for r in rows], [r["similarity"] for r in rows])
     verdict = ("its neighbours mostly carry the same labels" if agreement >= 0.5 else
                "its neighbours carry other labels: a sign of a wrong label, or of a comment unlike the training data"
                if agreement < 0.2 else "its neighbours partly carry the same labels")
@@ -65,20 +66,28 @@ def similar_html(ctx: AppContext, text: str, labels: list[str], whose: str) -> s
             f"<p class='note'>{html.escape(line)}</p>")
 
 
-def explain_view(ctx: AppContext, text: str, labels: list[str], whose: str):
+class WhyView(NamedTuple):
+    explanation: dict | None  # every label's word effects, drawn by explain.js
+    label: object  # the label to show first, or gr.skip()
+    note: str
+    neighbours: str
+
+
+def explain_view(ctx: AppContext, text: str, labels: list[str], whose: str) -> WhyView:
     """The Why view's outputs: every label's word effects, the label to show first (the most
     probable), a note, and the nearest training comments judged against ``labels`` (``whose``)."""
-    found = explain(ctx.classifier, text)
+    found = explain(ctx.model.classifier, text)
     neighbours = similar_html(ctx, text, labels, whose)
     if not found.spans:
-        return None, gr.skip(), "<p class='note'>This comment has no words to take away one at a time.</p>", neighbours
-    first = ctx.labels[int(np.argmax(found.probabilities))]
-    return found.to_dict(), first, f"<p class='muted'>{html.escape(explanation_note(ctx, found))}</p>", neighbours
+        return WhyView(None, gr.skip(), "<p class='note'>This comment has no words to take away one at a time.</p>",
+                       neighbours)
+    first = ctx.model.labels[int(np.argmax(found.probabilities))]
+    return WhyView(found.to_dict(), first, f"<p class='muted'>{html.escape(explanation_note(ctx, found))}</p>", neighbours)
 
 
-def refused(err: Exception):
+def refused(err: Exception) -> WhyView:
     """The Why view's outputs for input it cannot explain: the message, nothing stale."""
-    return None, gr.skip(), f"<p class='error'>{html.escape(str(err))}</p>", ""
+    return WhyView(None, gr.skip(), f"<p class='error'>{html.escape(str(err))}</p>", "")
 
 
 def build_why(page: Page, title: str, explain_fn, inputs: list, elem_prefix: str) -> gr.JSON:
@@ -89,8 +98,8 @@ def build_why(page: Page, title: str, explain_fn, inputs: list, elem_prefix: str
         explanation = gr.JSON(None, visible=False)
         with gr.Row():
             button = gr.Button("Explain this comment", scale=1)
-            label = gr.Dropdown(page.ctx.labels, value=None, label="Label", scale=2)
-            contrast = gr.Dropdown([NONE, *page.ctx.labels], value=NONE, label="Contrast with", scale=2)
+            label = gr.Dropdown(page.ctx.model.labels, value=None, label="Label", scale=2)
+            contrast = gr.Dropdown([NONE, *page.ctx.model.labels], value=NONE, label="Contrast with", scale=2)
         note = gr.HTML(padding=False)
         words = gr.HTML(elem_id=f"{elem_prefix}-words")
         neighbours = gr.HTML(elem_id=f"{elem_prefix}-similar")
