@@ -439,7 +439,8 @@ class Checkpoint:
 
     def save_audit(self, audit, about: dict) -> None:
         """Store the label-quality audit (``emotion.audit.Audit``): ids and scores, no text."""
-        audit.comments.to_parquet(self.path / AUDIT["comments"], index=False)
+        replace_atomically(self.path / AUDIT["comments"], lambda tmp: audit.comments.to_parquet(tmp, index=False),
+                           suffix=".parquet")
         replace_atomically(self.path / AUDIT["labels"], lambda tmp: write_csv(audit.labels, tmp))
         replace_atomically(self.path / AUDIT["pairs"], lambda tmp: write_csv(audit.pairs, tmp))
         write_json(self.path / AUDIT["about"], {**about, "weights_sha256": self.fingerprint})
