@@ -15,6 +15,10 @@ from emotion.thresholds import ThresholdError, Thresholds
 
 TEXTS = ["thanks so much for the help, legend", "ok", "why would anyone do that? i am so confused lol", "",
          "lol " * 100]
+# How far int8 may move a probability from torch's, on any CPU. Measured: the shipped model's int8 answers on
+# AVX-512 VNNI and on AVX2 (the same wheel under qemu -cpu Haswell) differ by up to 0.013, and the tiny
+# model's tests pass at this tolerance on both. A test never asserts int8 numerics tighter than this.
+INT8_TOLERANCE = 0.02
 
 
 @pytest.fixture(scope="module")
@@ -26,10 +30,10 @@ def test_every_backend_agrees_with_torch(classifiers):
     reference = classifiers["torch"].predict_probabilities(TEXTS)
     np.testing.assert_allclose(classifiers["onnx"].predict_probabilities(TEXTS), reference, atol=1e-5)
     int8 = classifiers["onnx-int8"].predict_probabilities(TEXTS)
-    np.testing.assert_allclose(int8, reference, atol=0.02)
+    np.testing.assert_allclose(int8, reference, atol=INT8_TOLERANCE)
     thresholds = classifiers["torch"].threshold_array()
     # int8 may flip a decision only where torch itself sits within its error of the threshold.
-    clear = np.abs(reference - thresholds) > 0.02
+    clear = np.abs(reference - thresholds) > INT8_TOLERANCE
     np.testing.assert_array_equal((int8 >= thresholds)[clear], (reference >= thresholds)[clear])
     expected = [p.labels for p in classifiers["torch"].predict(TEXTS)]
     assert [p.labels for p in classifiers["onnx"].predict(TEXTS)] == expected
@@ -42,7 +46,7 @@ def test_one_comment_and_batches_of_any_shape(classifiers):
         assert one.shape == (1, 28)
         classifier.batch_size = 2
         # int8 quantizes activations with one scale per batch, so companions move a result slightly.
-        tolerance = 1e-2 if name == "onnx-int8" else 1e-5
+        tolerance = INT8_TOLERANCE if name == "onnx-int8" else 1e-5
         try:
             np.testing.assert_allclose(classifier.predict_probabilities(TEXTS[:3])[1], one[0], atol=tolerance)
         finally:
@@ -122,8 +126,8 @@ def test_int8_keeps_the_chosen_products_in_fp32(copied):
     # What is derived from the graph (the neighbour index) is cached under its name too.
     assert checkpoint.derived_file("train-embeddings", "onnx-int8").name == f"train-embeddings-{stamp}-onnx-int8-first.npz"
     reference = EmotionClassifier(copied, backend="torch").predict_probabilities(TEXTS)
-    np.testing.assert_allclose(kept.predict_probabilities(TEXTS), reference, atol=0.02)
-    np.testing.assert_allclose(full.predict_probabilities(TEXTS), reference, atol=0.02)
+    np.testing.assert_allclose(kept.predict_probabilities(TEXTS), reference, atol=INT8_TOLERANCE)
+    np.testing.assert_allclose(full.predict_probabilities(TEXTS), reference, atol=INT8_TOLERANCE)
     # The setting survives a new backend choice, which rewrites the file.
     checkpoint.save_backend_choice({"default_backend": "onnx-int8", "weights_sha256": checkpoint.fingerprint})
     assert ckpt.Checkpoint(copied).int8_fp32 == ("first",)

@@ -61,7 +61,7 @@ def build(page: Page, tab: gr.Tab) -> None:
         upload = gr.File(label="Labelled comments (.csv / .jsonl / .parquet)",
                          file_types=[".csv", ".jsonl", ".parquet"], scale=2, elem_id="adapt-upload")
         covered = gr.Dropdown(page.ctx.model.labels, multiselect=True, scale=3,
-                              label="Labels the sample covers (needed with a `labels` column; "
+                              label="Labels the sample covers (needed with a 'labels' column; "
                                     "0/1 columns say it themselves)")
     run = gr.Button("Re-tune thresholds", variant="primary")
     summary = gr.HTML()

@@ -36,7 +36,7 @@ def quality_view(ctx: AppContext, split: str):
         texts_note = "Texts are shown as written on Reddit; some are offensive or explicit."
     except DataUnavailable:
         texts_note = ("Without the data folder the comments are shown by id only: start the app with "
-                      "`--data_dir` to read them.")
+                      "--data_dir to read them.")
     flagged = int(comments["issue"].sum())
     summary = (f"<p><b>{flagged:,}</b> of {len(comments):,} {split} comments ({flagged / max(len(comments), 1):.0%}) likely "
                f"carry a wrong or missing label, by cleanlab's multi-label audit on {html.escape(SOURCES[split])}. "
