@@ -125,31 +125,36 @@ def served(tiny_checkpoint, tmp_path_factory) -> Path:
     return folder
 
 
-@pytest.fixture(scope="module")
-def app_url(served, tiny_checkpoint):
-    port = free_port()
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "app.py", "--checkpoint", str(served), "--data_dir",
-         str(tiny_checkpoint.parent / "data"), "--port", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
+def start_app(command: list[str], cwd: Path, env: dict, port: int, seconds: float = 120) -> tuple[subprocess.Popen, str]:
+    """Start the app and wait until its page answers; a start that fails shows the app's own output."""
+    proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 120
+    deadline = time.time() + seconds
     while time.time() < deadline:
         if proc.poll() is not None:
             pytest.fail(f"app exited early:\n{proc.stdout.read()}")
         try:
             urllib.request.urlopen(url, timeout=2)
-            break
+            return proc, url
         except OSError:
             time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("app did not come up within 120 s")
-    yield url
+    proc.kill()
+    pytest.fail(f"the app did not come up within {seconds:.0f} s")
+
+
+def stop_app(proc: subprocess.Popen) -> None:
     proc.terminate()
     try:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@pytest.fixture(scope="module")
+def app_url(served, tiny_checkpoint):
+    port = free_port()
+    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
+    proc, url = start_app([sys.executable, "app.py", "--checkpoint", str(served), "--data_dir",
+                           str(tiny_checkpoint.parent / "data"), "--port", str(port)], ROOT, env, port)
+    yield url
+    stop_app(proc)

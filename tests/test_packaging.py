@@ -7,13 +7,11 @@ import re
 import shutil
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, free_port
+from conftest import ROOT, free_port, start_app, stop_app
 
 MODEL = "checkpoints/minilm-l4-goemotions"
 
@@ -55,28 +53,7 @@ def serve(python: Path, folder: Path, args: list[str], extra: dict) -> tuple[sub
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("GOEMOTIONS_DIR", "PYTHONPATH", "VIRTUAL_ENV")}
     env.update({"GRADIO_SERVER_PORT": str(port), "HF_HUB_OFFLINE": "1", **extra})
-    proc = subprocess.Popen([str(python), "app.py", *args], cwd=folder, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 180
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"app exited early:\n{proc.stdout.read()}")
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return proc, url
-        except OSError:
-            time.sleep(0.5)
-    proc.kill()
-    pytest.fail("the app did not come up within 180 s")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    return start_app([str(python), "app.py", *args], folder, env, port, seconds=180)
 
 
 def test_the_wheel_holds_the_package_data_and_serves_a_checkpoint_path(venv, tmp_path):
@@ -95,7 +72,7 @@ def test_the_wheel_holds_the_package_data_and_serves_a_checkpoint_path(venv, tmp
         answer = Client(url, verbose=False).predict("thank you so much, you made my day", None, api_name="/predict")
         assert "gratitude" in answer["labels"]
     finally:
-        stop(proc)
+        stop_app(proc)
 
 
 def test_the_space_upload_is_small_and_starts_as_a_space_does(venv, tmp_path):
@@ -121,4 +98,4 @@ def test_the_space_upload_is_small_and_starts_as_a_space_does(venv, tmp_path):
         with pytest.raises(AppError, match="data folder|--data_dir"):
             client.predict("thanks a lot", 3, api_name="/similar")
     finally:
-        stop(proc)
+        stop_app(proc)
