@@ -19,7 +19,7 @@ from .backends import AUTO, names
 from .errors import EmotionError
 from .logs import setup_logging
 
-USAGE, FAILED, INTERRUPTED = 2, 1, 130
+FAILED, INTERRUPTED = 1, 130  # a usage error is argparse's own exit status 2
 
 
 def positive(kind: type = int) -> Callable[[str], int | float]:

@@ -132,8 +132,9 @@ def check_readable(path: Path) -> None:
 
 
 def read_table(path: str | os.PathLike, allowed: tuple[str, ...] | None = None, chunk_size: int | None = None):
-    """A user's table as text cells: one frame, or an iterator of frames of ``chunk_size`` rows (memory
-    stays flat). ``allowed``: the formats this use takes. A .txt file is one ``text`` cell a line."""
+    """A user's table: one frame, or an iterator of frames of ``chunk_size`` rows (memory stays flat).
+    ``allowed``: the formats this use takes. CSV and TSV cells are text (escaped formulas restored); a .txt
+    file is one ``text`` cell a line; JSONL and parquet keep their own types."""
     path = Path(path)
     check_readable(path)
     fmt = table_format(path, allowed)
