@@ -103,3 +103,13 @@ def test_bad_input_at_a_command_is_one_line(tiny_checkpoint, tmp_path, command, 
     lines = [line for line in done.stderr.splitlines() if line.strip() and not line.startswith(("Scoring", "usage", " "))]
     assert done.returncode == status and "Traceback" not in done.stderr, done.stderr[-2000:]
     assert words in done.stderr and len([line for line in lines if "error" in line]) == 1, done.stderr[-2000:]
+
+
+def test_an_upload_over_the_limit_is_refused_before_it_is_stored(app_url, tmp_path):
+    import httpx
+
+    big = b"text\n" + b"x" * 3_000_000
+    refused = httpx.post(app_url + "gradio_api/upload", files={"files": ("big.csv", big, "text/csv")}, timeout=60)
+    assert refused.status_code == 413, refused.text[:300]
+    small = httpx.post(app_url + "gradio_api/upload", files={"files": ("ok.csv", b"text\nhi\n", "text/csv")}, timeout=60)
+    assert small.status_code == 200
