@@ -45,9 +45,10 @@ def serve_app(args: argparse.Namespace) -> None:
     context = AppContext(args.checkpoint or DEFAULT_CHECKPOINT, args.data_dir, backend=args.backend,
                          thresholds=args.profile, index_at_start=True)
     context.load()
-    demo = build_app(context)
+    serving, limits = Serving(), Limits()
+    demo = build_app(context, limits, serving)
     try:
-        serve(demo, Serving(), Limits(), server_name=args.host, server_port=args.port, share=args.share, css=CSS, js=JS,
+        serve(demo, serving, limits, server_name=args.host, server_port=args.port, share=args.share, css=CSS, js=JS,
               theme=THEME)
     except OSError as err:  # taken between the check and the start
         raise EmotionError(f"Cannot serve on {args.host}:{args.port} ({str(err).splitlines()[0]}). "

@@ -45,13 +45,8 @@ def audit_split(split: str, ids: list[str], label_lists: list[list[int]], probs:
                 names: list[str]) -> Audit:
     """cleanlab's verdicts for one split. ``label_lists``: integer label ids (cleanlab sorts string
     classes, so names would scramble the columns)."""
-    from cleanlab.multilabel_classification.dataset import (
-        rank_classes_by_multilabel_quality,
-    )
-    from cleanlab.multilabel_classification.filter import (
-        find_label_issues,
-        find_multilabel_issues_per_class,
-    )
+    from cleanlab.multilabel_classification.dataset import rank_classes_by_multilabel_quality
+    from cleanlab.multilabel_classification.filter import find_label_issues, find_multilabel_issues_per_class
     from cleanlab.multilabel_classification.rank import get_label_quality_scores
 
     probs = np.clip(probs.astype(np.float64), 1e-6, 1 - 1e-6)
@@ -85,7 +80,6 @@ def combine(parts: list[Audit]) -> Audit:
 
 def build(classifier, data_dir: str | None, splits: tuple[str, ...] = ("train", "dev", "test")) -> tuple[Audit, dict]:
     """The audit of ``splits`` for ``classifier``'s checkpoint, and how long each part took (seconds)."""
-
     parts, seconds = [], {}
     for split in splits:
         data = load_split(split, data_dir)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .checkpoint import Checkpoint, CheckpointError
+from .checkpoint import ONNX_GRAPHS, Checkpoint, CheckpointError
 from .errors import EmotionError
 from .files import replace_atomically
 
@@ -27,8 +27,6 @@ AUTO = "auto"
 # int8 loses a little accuracy; a backend is a fair default only within this of torch.
 F1_TOLERANCE = 0.005
 TRAINING_EXTRAS = "`pip install -r requirements-train.txt`"
-
-# Matrix products an int8 graph may keep in fp32 (``Checkpoint.int8_fp32``), by their role in a BERT-family encoder.
 
 # (input_ids, attention_mask) -> logits, all numpy: what every backend runs.
 Runner = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -209,11 +207,10 @@ def _torch(classifier, threads: int | None) -> Runner:
 
 
 def _graph(classifier, threads: int | None) -> Runner:
-    """The runner of the classifier's ONNX graph (``classifier.graph``), built or found on first use."""
+    """The runner of the backend's ONNX graph (``EmotionClassifier.load_graph``), found, cached or exported."""
     return classifier.load_graph(threads)
 
 
-ONNX_GRAPHS = ("onnx", "onnx-int8")  # the graphs a checkpoint can hold (Checkpoint.onnx_file)
 register(Backend("torch", "PyTorch, fp32", _torch, needs=f"PyTorch ({TRAINING_EXTRAS})", cpu_only=False, pooled="torch"))
 register(Backend("onnx", "ONNX Runtime, fp32", _graph, needs="onnxruntime", graph="onnx"))
 register(Backend("onnx-int8", "ONNX Runtime, int8 weights and activations", _graph, needs="onnxruntime",

@@ -59,6 +59,7 @@ def probabilities_file(split: str) -> str:
     return f"{split}_probabilities.parquet"
 
 
+ONNX_GRAPHS = ("onnx", "onnx-int8")  # the graphs a checkpoint can hold: fp32, and int8 (which ships)
 # The roles of matrix products an int8 graph may keep in fp32 (``inference.json``'s ``int8_fp32``).
 FP32_ROLES = {"first": "the first layer's six products", "ffn_out": "every layer's feed-forward output"}
 
@@ -394,8 +395,8 @@ class Checkpoint:
         carries the fp32 roles, so changing them never runs the old graph."""
         stamp = self.fingerprint[:16]
         names = {"onnx": f"model-{stamp}.onnx", "onnx-int8": f"model-{stamp}-int8{self._fp32_suffix}.onnx"}
-        if backend not in names:
-            raise CheckpointError(f"A checkpoint holds ONNX graphs for {', '.join(names)}, not {backend!r}.")
+        if backend not in ONNX_GRAPHS:
+            raise CheckpointError(f"A checkpoint holds ONNX graphs for {', '.join(ONNX_GRAPHS)}, not {backend!r}.")
         name = names[backend]
         shipped = self.path / ONNX_FOLDER / name
         return shipped if shipped.is_file() else self.onnx_cache() / name
@@ -432,7 +433,7 @@ class Checkpoint:
             return folder
 
     def remove_stale_onnx(self, folder: Path) -> None:
-        current = {self.onnx_file(backend).name for backend in ("onnx", "onnx-int8")}
+        current = {self.onnx_file(backend).name for backend in ONNX_GRAPHS}
         for old in folder.glob("model-*.onnx"):  # made from earlier weights, or other fp32 roles
             if old.name not in current:
                 old.unlink(missing_ok=True)

@@ -61,9 +61,7 @@ class ShardScorer:
     """A Ray worker: one classifier, any number of shards."""
 
     def __init__(self, job: Job, threads: int) -> None:
-        from .predict import (
-            EmotionClassifier,  # in the worker: the driver need not load a model
-        )
+        from .predict import EmotionClassifier  # in the worker: the driver need not load a model
 
         self.job = job
         self.classifier = EmotionClassifier(job.checkpoint, batch_size=job.batch_size, backend=job.backend,

@@ -218,15 +218,10 @@ class IndexBuild:
         line = f"The {total:,} training comments are being indexed, once (cached afterwards): {done:,} done ({done / total:.0%})"
         if done:
             left = (time.time() - float(state.get("started", time.time()))) * (total - done) / done
-            line += f", about {max(left / 60, 0.5):.0f} min left" if left >= 60 else f", about {left:.0f} s left"
+            line += f", about {left / 60:.0f} min left" if left >= 60 else f", about {left:.0f} s left"
         else:
             line += ", starting"
         return line + ". Ask again then; predictions and explanations go on meanwhile."
-
-    def stop(self) -> None:
-        if self._process is not None and self._process.is_alive():
-            self._process.terminate()
-            self._process.join(5)
 
 
 def label_agreement(labels: Sequence[int], neighbour_labels: Sequence[Sequence[int]], weights: Sequence[float]) -> float:

@@ -134,9 +134,9 @@ def api_similar(ctx: AppContext, limits: Limits, text: str, k: int = 5) -> list[
         raise refuse(err) from None
 
 
-def build_app(ctx: AppContext, limits: Limits | None = None) -> gr.Blocks:
+def build_app(ctx: AppContext, limits: Limits | None = None, serving: Serving | None = None) -> gr.Blocks:
     page = Page(ctx, limits or Limits())
-    with gr.Blocks(title=TITLE, delete_cache=Serving().sweep,
+    with gr.Blocks(title=TITLE, delete_cache=(serving or Serving()).sweep,
                    analytics_enabled=os.environ.get("GRADIO_ANALYTICS_ENABLED", "").lower() == "true") as demo:
         gr.Markdown(f"# {TITLE}\n27 emotions + neutral, fine-tuned on GoEmotions. Drag a threshold to see "
                     "the predictions change; the test-set tabs recompute everything from stored probabilities.")

@@ -101,6 +101,11 @@ def reliability(table: pd.DataFrame, ece: float, macro_ece: float) -> go.Figure:
     return fig
 
 
+def no_test_data() -> go.Figure:
+    """What a chart of the test set shows while there is none (``common.needs_test_set``)."""
+    return message("No test data loaded.")
+
+
 def message(text: str) -> go.Figure:
     """An empty figure that says why there is nothing to draw."""
     fig = _fig("", height=200, xaxis=dict(visible=False), yaxis=dict(visible=False))

@@ -42,8 +42,7 @@ class ClassCharts(NamedTuple):
 
     @classmethod
     def missing(cls, why: str) -> "ClassCharts":
-        empty = charts.message("No test data loaded.")
-        return cls(why, empty, empty, empty, "")
+        return cls(why, charts.no_test_data(), charts.no_test_data(), charts.no_test_data(), "")
 
 
 @needs_test_set(ClassCharts.missing)

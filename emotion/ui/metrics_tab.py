@@ -63,7 +63,7 @@ class MetricsView(NamedTuple):
 
     @classmethod
     def missing(cls, why: str) -> "MetricsView":
-        empty = charts.message("No test data loaded.")
+        empty = charts.no_test_data()
         return cls(why, pd.DataFrame(), empty, empty, empty, empty, "")
 
 
@@ -74,8 +74,7 @@ class CurvesView(NamedTuple):
 
     @classmethod
     def missing(cls, why: str) -> "CurvesView":
-        empty = charts.message("No test data loaded.")
-        return cls(empty, empty, "")
+        return cls(charts.no_test_data(), charts.no_test_data(), "")
 
 
 @needs_test_set(MetricsView.missing)

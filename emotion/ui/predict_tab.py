@@ -17,7 +17,8 @@ import pandas as pd
 from ..predict import labels_above
 from ..files import write_csv
 from ..thresholds import CHECKPOINT, PER_CLASS, ThresholdError
-from .common import Page, download_file, backend_note, clamp_js, policy_controls, probabilities_payload, profile_thresholds, render_js
+from .common import (Page, backend_note, clamp_js, download_file, policy_controls, probabilities_payload,
+                     profile_thresholds, render_js)
 from .inputs import InputError, read_batch, read_comment
 from .why import build_why, explain_view, refused
 
