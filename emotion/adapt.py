@@ -1,5 +1,6 @@
-"""Carry the model to another platform: re-tune the thresholds of the labels a small labelled sample
-covers, nothing retrained, and keep the result as a threshold profile.
+"""Carry the model to another platform and its own labels: from a small labelled sample, re-tune the
+thresholds of the labels of ours it covers, fit a head for a label of its own (or for one of ours
+where a head serves better), nothing retrained, and keep the result as a profile.
 
 Emotions rare on Reddit can be common elsewhere (anger in a third of tweets), so the thresholds tuned
 on Reddit sit too high there. Each covered label's best threshold on the sample is shrunk toward the
@@ -7,29 +8,43 @@ checkpoint's, ``t = (n * t_sample + k * t_checkpoint) / (n + k)`` with ``n`` the
 the sample and ``k`` chosen by cross-validation on the sample, as the checkpoint's own thresholds are
 on dev. The F1 before and after is estimated by cross-validation too (the whole procedure refitted on
 each fold), with bootstrap intervals: the sample that tunes the thresholds never grades them.
+
+A head (``heads.Head``) is a logistic regression on the model's features (its logits and pooled
+embedding). Its regularisation and threshold are chosen by cross-validation on the sample, and it is
+graded by cross-validation of that whole procedure. For a label of ours, the profile keeps whichever
+of threshold and head grades better (ties: the threshold); a new label has only a head. A sample drawn
+with known inclusion probabilities (``sampling``) carries a ``weight`` per comment, and every count
+here is weighted by it, so the figures estimate the whole file's.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import warnings
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 
 from .errors import EmotionError
+from .heads import Head, rounded
+from .sampling import WEIGHT
 from .metrics import bootstrap_f1, confusion_counts, f1_from_counts
 from .files import TableError, read_table, write_json
-from .thresholds import Thresholds, cross_validate_strength, resolve, shrink, tune_per_class_raw
+from .thresholds import (MAX_HEADS, Thresholds, check_new_label, cross_validate_strength, resolve, shrink,
+                         tune_per_class_raw)
 
 MIN_ROWS = 20  # fewer rows cannot tune, nor grade, anything
 MIN_POSITIVES = 3  # a label with fewer positives keeps the checkpoint's threshold
 FEW_POSITIVES = 10  # a label with fewer positives is tuned, with a warning
+HEAD_POSITIVES = 5  # a label with fewer positives (or negatives) gets no head
+STRENGTHS = (0.01, 0.1, 1.0)  # a head's C (inverse regularisation), chosen by CV per label
 FOLDS = 5
-READERS = {".csv": "csv", ".jsonl": "jsonl", ".parquet": "parquet"}
+NOT_LABELS = {"text", WEIGHT, "id", "labels"}
 
 
 class AdaptError(EmotionError, ValueError):
@@ -38,12 +53,15 @@ class AdaptError(EmotionError, ValueError):
 
 @dataclass(frozen=True)
 class Sample:
-    """A labelled sample from the new platform: ``y_true`` (N, C) over the ``covered`` labels only."""
+    """A labelled sample from the new platform: ``y_true`` (N, C) over the ``covered`` labels only (the
+    model's, in its order, then the new ones); ``weights``: one per comment, or None (equal)."""
 
     texts: list[str]
     y_true: np.ndarray
     covered: list[str]
     name: str
+    weights: np.ndarray | None = None
+    new: tuple[str, ...] = ()
 
 
 def read_labelled(path: Path) -> pd.DataFrame:
@@ -55,75 +73,182 @@ def read_labelled(path: Path) -> pd.DataFrame:
 
 
 def read_sample(path: str | os.PathLike, labels: list[str], covered: list[str] | None = None) -> Sample:
-    """A labelled file: a ``text`` column and either one 0/1 column per covered label (named as our
-    labels) or a ``labels`` column of comma-separated names plus ``covered``, the labels the sample
-    was labelled for (a label it does not cover is unknown there, not absent)."""
+    """A labelled file: a ``text`` column and either one 0/1 column per covered label or a ``labels``
+    column of comma-separated names plus ``covered``, the labels the sample was labelled for (a label it
+    does not cover is unknown there, not absent). A 0/1 column or a covered name that is not one of the
+    model's ``labels`` is a new label. Rows whose label cells are all empty are unlabelled and skipped
+    (a labelling session's download); an optional ``weight`` column weighs each comment."""
     path = Path(path)
     frame = read_labelled(path)
     if "text" not in frame.columns:
         raise AdaptError(f"{path.name} has no `text` column; its columns are: {', '.join(map(str, frame.columns))}.")
-    unknown = sorted(set(covered or []) - set(labels))
-    if unknown:
-        raise AdaptError(f"Unknown label names: {', '.join(unknown)}. The model's labels are: {', '.join(labels)}.")
+    for name in covered or []:
+        why = check_new_label(name, labels)
+        if why:
+            raise AdaptError(why)
     if "labels" in frame.columns:
         if not covered:
             raise AdaptError("A `labels` column needs the labels the sample covers (--labels anger,joy,...): a "
                              "label nobody looked for is unknown in the sample, not absent.")
-        names = [[n.strip() for n in str(cell).split(",") if n.strip()] for cell in frame["labels"]]
+        names = [[n.strip() for n in str(cell).split(",") if n.strip()] for cell in frame["labels"].fillna("")]
         outside = sorted({n for row in names for n in row} - set(covered))
         if outside:
             raise AdaptError(f"The `labels` column names labels the sample does not cover: {', '.join(outside)}. "
                              f"Add them to the covered labels, or remove them (covered: {', '.join(covered)}).")
-        y = np.array([[name in row for name in covered] for row in names], dtype=int).reshape(len(frame), len(covered))
+        values = pd.DataFrame([[int(name in row) for name in covered] for row in names], columns=covered,
+                              index=frame.index).astype(str)
     else:
-        columns = [c for c in frame.columns if c in labels and (not covered or c in covered)]
-        if not columns:
-            raise AdaptError(f"{path.name} has neither a `labels` column nor a 0/1 column named as one of the "
-                             f"model's labels ({', '.join(labels)}).")
-        values = frame[columns].astype(str).apply(lambda col: col.str.strip())
-        bad = [c for c in columns if not values[c].isin(["0", "1"]).all()]
-        if bad:
-            raise AdaptError(f"Label columns must hold 0 or 1; these hold other values: {', '.join(bad)}.")
-        covered = [label for label in labels if label in columns]  # the model's order
-        y = values[covered].astype(int).to_numpy()
-    texts = frame["text"].astype(str).tolist()
+        values = _label_columns(frame, labels, covered, path.name)
+    answered = values.ne("").any(axis=1).to_numpy()
+    partial = values[answered].eq("").any(axis=1)
+    if partial.any():
+        raise AdaptError(f"Row {int(np.flatnonzero(partial)[0]) + 2} of {path.name} has some label cells empty and "
+                         "others filled; give every label of a labelled row 0 or 1.")
+    frame, values = frame[answered], values[answered]
+    ours = [name for name in labels if name in values.columns]
+    new = [name for name in values.columns if name not in labels]
+    if len(new) > MAX_HEADS:
+        raise AdaptError(f"{len(new)} new labels; a profile holds at most {MAX_HEADS}.")
+    covered = ours + new
+    y = values[covered].astype(int).to_numpy()
+    texts = frame["text"].fillna("").astype(str).tolist()
     empty = sum(not t.strip() for t in texts)
     if empty:
         raise AdaptError(f"{empty} row(s) of {path.name} have an empty `text`; remove them and try again.")
     if len(texts) < MIN_ROWS:
-        raise AdaptError(f"{path.name} has {len(texts)} rows; at least {MIN_ROWS} labelled comments are needed "
-                         "(about 100 give most of the gain).")
-    return Sample(texts, y, list(covered), path.stem)
+        raise AdaptError(f"{path.name} has {len(texts)} labelled rows; at least {MIN_ROWS} labelled comments are "
+                         "needed (about 100 give most of the gain).")
+    return Sample(texts, y, covered, path.stem, _weights(frame, path.name), tuple(new))
 
 
-def _fit(probs: np.ndarray, y: np.ndarray, prior: np.ndarray) -> np.ndarray:
+def _label_columns(frame: pd.DataFrame, labels: list[str], covered: list[str] | None, name: str) -> pd.DataFrame:
+    """The 0/1 label columns as text ("" where unanswered): those named in ``covered``, else every column
+    named as one of ours and every other column that holds only 0, 1 or nothing (a new label)."""
+    values = frame.drop(columns=[c for c in frame.columns if c in NOT_LABELS]).astype(str)
+    values = values.apply(lambda col: col.str.strip().replace({"nan": "", "None": "", "1.0": "1", "0.0": "0"}))
+    binary = [c for c in values.columns if values[c].isin(["0", "1", ""]).all() and values[c].ne("").any()]
+    if covered:
+        missing = [c for c in covered if c not in values.columns]
+        if missing:
+            raise AdaptError(f"{name} has no column for: {', '.join(missing)}.")
+        columns = list(covered)
+    else:
+        columns = [c for c in values.columns if c in labels or c in binary]
+    if not columns:
+        raise AdaptError(f"{name} has neither a `labels` column nor a 0/1 label column (one per label: the "
+                         f"model's, e.g. {', '.join(labels[:3])}, or your own).")
+    bad = [c for c in columns if c not in binary]
+    if bad:
+        raise AdaptError(f"Label columns must hold 0 or 1; these hold other values: {', '.join(map(str, bad))}.")
+    named = [why for why in (check_new_label(str(c), labels) for c in columns) if why]
+    if named:
+        raise AdaptError(named[0])
+    return values[columns].rename(columns=str)
+
+
+def _weights(frame: pd.DataFrame, name: str) -> np.ndarray | None:
+    if WEIGHT not in frame.columns:
+        return None
+    weights = pd.to_numeric(frame[WEIGHT], errors="coerce").to_numpy(dtype=np.float64)
+    if not (np.isfinite(weights).all() and (weights > 0).all()):
+        raise AdaptError(f"The `{WEIGHT}` column of {name} must hold positive numbers (a comment's inverse "
+                         "inclusion probability, as `adapt.py --choose` writes it); remove it for equal weights.")
+    return weights
+
+
+def _fit(probs: np.ndarray, y: np.ndarray, prior: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
     """The shrunk thresholds of one fit: labels with too few positives keep ``prior``."""
     folds = min(FOLDS, len(probs))
-    cv = cross_validate_strength(probs, y, folds=folds, prior=prior)
+    cv = cross_validate_strength(probs, y, folds=folds, prior=prior, weights=weights)
     strength = max(cv, key=lambda k: (cv[k], k))  # ties go to the stronger shrinkage
     support = y.sum(0)
-    tuned = shrink(tune_per_class_raw(probs, y), support, prior, strength)
+    tuned = shrink(tune_per_class_raw(probs, y, weights=weights), support, prior, strength)
     return np.where(support >= MIN_POSITIVES, tuned, prior)
 
 
-def out_of_sample_predictions(probs: np.ndarray, y: np.ndarray, prior: np.ndarray, seed: int = 1) -> np.ndarray:
+def _held_out(n: int, seed: int) -> list[np.ndarray]:
+    return np.array_split(np.random.default_rng(seed).permutation(n), FOLDS)
+
+
+def out_of_sample_predictions(probs: np.ndarray, y: np.ndarray, prior: np.ndarray, seed: int = 1,
+                              weights: np.ndarray | None = None) -> np.ndarray:
     """Each row's decisions from thresholds fitted without it (the whole procedure, per fold)."""
-    order = np.random.default_rng(seed).permutation(len(probs))
     pred = np.zeros_like(y, dtype=bool)
-    for held in np.array_split(order, FOLDS):
-        fit = np.setdiff1d(order, held)
-        pred[held] = probs[held] >= _fit(probs[fit], y[fit], prior)
+    everything = np.arange(len(probs))
+    for held in _held_out(len(probs), seed):
+        fit = np.setdiff1d(everything, held)
+        pred[held] = probs[held] >= _fit(probs[fit], y[fit], prior, None if weights is None else weights[fit])
     return pred
+
+
+def _folds(y: np.ndarray, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Stratified folds (positives spread over them), as many as the rarer class allows (none below 2)."""
+    from sklearn.model_selection import StratifiedKFold
+
+    k = int(min(FOLDS, y.sum(), (~y).sum()))
+    if k < 2:
+        return []
+    return list(StratifiedKFold(k, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
+
+
+def _logistic(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None, strength: float) -> tuple[np.ndarray, float]:
+    """Weights and intercept, on the raw features, of a balanced logistic regression fitted on standardised ones."""
+    from sklearn.linear_model import LogisticRegression
+
+    mean, scale = x.mean(0), x.std(0)
+    scale[scale < 1e-8] = 1.0
+    model = LogisticRegression(C=strength, class_weight="balanced", max_iter=2000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # convergence warnings on tiny folds: cross-validation judges the result
+        model.fit((x - mean) / scale, y, sample_weight=weights)
+    w = model.coef_[0] / scale
+    return w, float(model.intercept_[0] - w @ mean)
+
+
+def fit_head(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None, seed: int = 0) -> Head | None:
+    """One label's head: C and threshold chosen by CV (the best F1 of out-of-fold probabilities), then
+    refitted on every row. None when the label has too few positives or negatives to cross-validate."""
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=bool)
+    splits = _folds(y, seed)
+    if y.sum() < HEAD_POSITIVES or not splits:
+        return None
+    best = None
+    for strength in STRENGTHS:
+        oof = np.zeros(len(y))
+        for train, held in splits:
+            w, b = _logistic(x[train], y[train], None if weights is None else weights[train], strength)
+            oof[held] = expit(x[held] @ w + b)
+        threshold = float(tune_per_class_raw(oof[:, None], y[:, None], weights=weights)[0])
+        f1 = float(f1_from_counts(*confusion_counts(oof >= threshold, y, weights=weights)))
+        if best is None or f1 > best[0]:  # ties keep the stronger regularisation (the smaller C)
+            best = (f1, strength, threshold)
+    _, strength, threshold = best
+    w, b = _logistic(x, y, weights, strength)
+    return rounded(Head(w, b, threshold, strength))
+
+
+def head_predictions(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None, seed: int = 1) -> np.ndarray:
+    """Each row's decision by a head fitted (C and threshold chosen too) without it, on the same folds as
+    the thresholds' (``_held_out``); all False where a fold's rows leave too few positives for a head."""
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=bool)
+    decisions = np.zeros(len(y), dtype=bool)
+    everything = np.arange(len(y))
+    for held in _held_out(len(y), seed):
+        fit = np.setdiff1d(everything, held)
+        head = fit_head(x[fit], y[fit], None if weights is None else weights[fit])
+        if head is not None:
+            decisions[held] = head.probability(x[held]) >= head.threshold
+    return decisions
 
 
 @dataclass(frozen=True)
 class Profile:
-    """Per-label thresholds tuned for a platform, what they came from and what they gained."""
+    """Per-label thresholds and heads fitted for a platform, what they came from and what they gained."""
 
     name: str
-    thresholds: Thresholds  # every label: the covered ones re-tuned, the others the checkpoint's
+    thresholds: Thresholds  # every label: ours (the covered ones re-tuned or served by a head), then new ones
     covered: list[str]
-    report: pd.DataFrame  # per covered label: positives, thresholds and cross-validated F1 before / after
+    report: pd.DataFrame  # per covered label: positives, what serves it, cross-validated F1 of each option
     summary: dict  # macro F1 before / after with 95% intervals, sample size and hash, warnings, date
 
     def to_dict(self) -> dict:
@@ -135,48 +260,120 @@ class Profile:
         return Path(path)
 
 
-def adapt(probs: np.ndarray, sample: Sample, labels: list[str], checkpoint: Thresholds | None,
-          source: str = "") -> Profile:
+def fit_profile(classifier, sample: Sample) -> Profile:
+    """A profile for ``classifier`` (an ``EmotionClassifier`` without a profile) from a labelled sample: one
+    forward pass gives the probabilities and, for a single model, the features its heads read."""
+    labels = classifier.checkpoint.labels
+    if classifier.members:
+        features, probs = None, classifier.predict_probabilities(sample.texts)
+    else:
+        features = classifier.features(sample.texts)
+        probs = expit(features[:, : len(labels)])
+    return adapt(probs, sample, labels, classifier.thresholds, source=f"{classifier.name} ({classifier.backend})",
+                 features=features, fitted_on=classifier.feature_stamp if features is not None else None)
+
+
+def interval(samples: np.ndarray) -> np.ndarray:
+    """(2,) or (2, labels): the 95% bootstrap interval of ``samples`` (resamples first)."""
+    return np.percentile(samples, [2.5, 97.5], axis=0).round(4)
+
+
+def adapt(probs: np.ndarray, sample: Sample, labels: list[str], checkpoint: Thresholds | None, source: str = "",
+          features: np.ndarray | None = None, fitted_on: dict | None = None) -> Profile:
     """A profile from the sample's probabilities (N, L over all ``labels``) and the checkpoint's thresholds
-    (None: it has none, so 0.5 for every label, as ``thresholds.resolve`` answers)."""
-    columns = [labels.index(name) for name in sample.covered]
-    p, y = np.asarray(probs)[:, columns], sample.y_true.astype(bool)
+    (None: it has none, so 0.5 for every label, as ``thresholds.resolve`` answers). ``features``: the
+    model's (N, L + H) features of the sample, for heads (``EmotionClassifier.features``); without them
+    only thresholds are tuned. ``fitted_on``: the checkpoint the features are of (``Thresholds.features``)."""
+    ours = [name for name in sample.covered if name in labels]
+    if sample.new and features is None:
+        raise AdaptError(f"New labels ({', '.join(sample.new)}) need the model's features for their heads; "
+                         "an ensemble has none of its own: adapt on one of its members.")
+    columns = [labels.index(name) for name in ours]
+    y, w = sample.y_true.astype(bool), sample.weights
     current = resolve(None, checkpoint, labels)
     prior = current[columns]
-    tuned = _fit(p, y, prior)
-    before, after = p >= prior, out_of_sample_predictions(p, y, prior)
-    f1_before, f1_after = (f1_from_counts(*confusion_counts(pred, y)) for pred in (before, after))
-    boot_before, boot_after = bootstrap_f1(y, [before, after])
-
-    def interval(samples: np.ndarray) -> np.ndarray:  # (2,) or (2, labels): the 95% bootstrap interval
-        return np.percentile(samples, [2.5, 97.5], axis=0).round(4)
-
+    p = np.asarray(probs)[:, columns]
+    n_ours = len(ours)
+    tuned = _fit(p, y[:, :n_ours], prior, w)
+    before = np.zeros_like(y)
+    before[:, :n_ours] = p >= prior
+    by_threshold = np.zeros_like(y)
+    by_threshold[:, :n_ours] = out_of_sample_predictions(p, y[:, :n_ours], prior, weights=w)
     support = y.sum(0)
+    warnings_ = [f"{name}: {n} positive(s), fewer than {MIN_POSITIVES}; kept the checkpoint's threshold"
+                 if n < MIN_POSITIVES else f"{name}: only {n} positives; its threshold is uncertain"
+                 for name, n in zip(ours, support) if n < FEW_POSITIVES]
+    by_head, fitted = np.zeros_like(y), {}
+    for j, name in enumerate(sample.covered):
+        if features is None:
+            break
+        if min(support[j], len(y) - support[j]) < HEAD_POSITIVES:
+            if name in sample.new:
+                warnings_.append(f"{name} (new): {support[j]} positive(s) of {len(y)}; at least {HEAD_POSITIVES} "
+                                 "positives and negatives are needed for a head, so it is left out")
+            continue
+        by_head[:, j] = head_predictions(features, y[:, j], w)
+        fitted[name] = fit_head(features, y[:, j], w)
+    counts = {key: f1_from_counts(*confusion_counts(pred, y, weights=w))
+              for key, pred in (("before", before), ("threshold", by_threshold), ("head", by_head))}
+    served_by = ["head" if name in fitted and (name in sample.new or counts["head"][j] > counts["threshold"][j])
+                 else "threshold" if name in labels else "none" for j, name in enumerate(sample.covered)]
+    served = np.where(np.array(served_by) == "head", by_head, by_threshold)
+    kept = np.array([s != "none" for s in served_by])
+    boot = dict(zip(("before", "threshold", "head", "served"),
+                    bootstrap_f1(y, [before, by_threshold, by_head, served], sample_weights=w)))
+    f1_served = f1_from_counts(*confusion_counts(served, y, weights=w))
+
+    def band(key: str) -> list[str]:
+        return [f"{lo:.2f}-{hi:.2f}" for lo, hi in zip(*interval(boot[key]))]
+
+    blank = ["" if name in sample.new else None for name in sample.covered]
     report = pd.DataFrame({"label": sample.covered,  # adapt_tab.REPORT_COLUMNS
+                           "new": ["yes" if name in sample.new else "" for name in sample.covered],
                            "positives": support.astype(int),
-                           "threshold_before": prior.round(4), "threshold_after": tuned.round(4),
-                           "f1_before": f1_before.round(4),
-                           "f1_before_95": [f"{lo:.2f}-{hi:.2f}" for lo, hi in zip(*interval(boot_before))],
-                           "f1_after_cv": f1_after.round(4),
-                           "f1_after_95": [f"{lo:.2f}-{hi:.2f}" for lo, hi in zip(*interval(boot_after))]})
-    (low_b, high_b), (low_a, high_a) = interval(boot_before.mean(1)).tolist(), interval(boot_after.mean(1)).tolist()
-    low_d, high_d = interval(boot_after.mean(1) - boot_before.mean(1)).tolist()
-    warnings = [f"{name}: {n} positive(s), fewer than {MIN_POSITIVES}; kept the checkpoint's threshold"
-                if n < MIN_POSITIVES else f"{name}: only {n} positives; its threshold is uncertain"
-                for name, n in zip(sample.covered, support) if n < FEW_POSITIVES]
+                           "served_by": served_by,
+                           "threshold_before": [*prior.round(4), *[np.nan] * len(sample.new)],
+                           "threshold_after": [*[float(fitted[n].threshold) if served_by[j] == "head" else float(t)
+                                                  for j, (n, t) in enumerate(zip(ours, tuned.round(4)))],
+                                               *[fitted[n].threshold if n in fitted else np.nan for n in sample.new]],
+                           "f1_before": [b if x is None else np.nan for b, x in zip(counts["before"].round(4), blank)],
+                           "f1_before_95": [b if x is None else "" for b, x in zip(band("before"), blank)],
+                           "f1_threshold_cv": [t if x is None else np.nan for t, x in zip(counts["threshold"].round(4), blank)],
+                           "f1_threshold_95": [t if x is None else "" for t, x in zip(band("threshold"), blank)],
+                           "f1_head_cv": [h if n in fitted else np.nan for h, n in zip(counts["head"].round(4), sample.covered)],
+                           "f1_head_95": [h if n in fitted else "" for h, n in zip(band("head"), sample.covered)],
+                           "f1_after_cv": f1_served.round(4),
+                           "f1_after_95": band("served")})
+    mine = np.arange(n_ours)
+    (low_b, high_b), (low_a, high_a) = (interval(boot[k][:, mine].mean(1)).tolist() for k in ("before", "served"))
+    low_d, high_d = interval(boot["served"][:, mine].mean(1) - boot["before"][:, mine].mean(1)).tolist()
+    every = np.flatnonzero(kept)
+    low_all, high_all = interval(boot["served"][:, every].mean(1)).tolist() if every.size else (np.nan, np.nan)
+    heads = {name: fitted[name] for name, by in zip(sample.covered, served_by) if by == "head"}
     per_class = {**dict(zip(labels, current.tolist())),
-                 **{name: float(t) for name, t in zip(sample.covered, tuned.round(4))}}
+                 **{name: float(t) for name, t in zip(ours, tuned.round(4))},
+                 **{name: head.threshold for name, head in heads.items()}}
     summary = {
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"), "checkpoint": source,
         "sample": {"rows": len(sample.texts), "positives": dict(zip(sample.covered, support.astype(int).tolist())),
+                   "weighted": w is not None,
                    "texts_sha256": hashlib.sha256("\n".join(sample.texts).encode()).hexdigest()},
-        "macro_f1_before": round(float(f1_before.mean()), 4), "macro_f1_before_95": [round(low_b, 4), round(high_b, 4)],
-        "macro_f1_after_cv": round(float(f1_after.mean()), 4), "macro_f1_after_95": [round(low_a, 4), round(high_a, 4)],
+        "macro_f1_before": round(float(counts["before"][mine].mean()), 4) if n_ours else None,
+        "macro_f1_before_95": [round(low_b, 4), round(high_b, 4)],
+        "macro_f1_after_cv": round(float(f1_served[mine].mean()), 4) if n_ours else None,
+        "macro_f1_after_95": [round(low_a, 4), round(high_a, 4)],
         "gain_95": [round(low_d, 4), round(high_d, 4)],
-        "method": f"per covered label, the sample's best-F1 threshold shrunk toward the checkpoint's by n/(n+k), "
-                  f"k by {FOLDS}-fold CV on the sample; F1 after by {FOLDS}-fold CV of the whole procedure",
-        "warnings": warnings,
+        "new_labels": [name for name in sample.new if name in heads],
+        "macro_f1_all_cv": round(float(f1_served[every].mean()), 4) if every.size else None,
+        "macro_f1_all_95": [round(low_all, 4), round(high_all, 4)],
+        "method": f"per covered label of ours, the sample's best-F1 threshold shrunk toward the checkpoint's by "
+                  f"n/(n+k), k by {FOLDS}-fold CV on the sample; per label with {HEAD_POSITIVES}+ positives, a "
+                  f"balanced logistic head on the model's logits and pooled embedding, C and threshold by "
+                  f"{FOLDS}-fold CV; a label of ours keeps whichever grades better. F1 by {FOLDS}-fold CV of the "
+                  "whole procedure" + ("; every count weighted by the sample's `weight`" if w is not None else ""),
+        "warnings": warnings_,
     }
     base = checkpoint.global_threshold if checkpoint is not None else 0.5
-    return Profile(sample.name, Thresholds(base, per_class, sample.name), sample.covered,
-                   report, summary)
+    thresholds = Thresholds(base, per_class, sample.name, heads=heads,
+                            features=dict(fitted_on or {}) if heads else {})
+    return Profile(sample.name, thresholds, sample.covered, report, summary)

@@ -30,6 +30,7 @@ TRAINING_EXTRAS = "`pip install -r requirements-train.txt`"
 
 # (input_ids, attention_mask) -> logits, all numpy: what every backend runs.
 Runner = Callable[[np.ndarray, np.ndarray], np.ndarray]
+POOLER = "Tanh"  # BERT's pooler ends in the graph's only tanh; its output is what the classifier head reads
 
 
 class BackendError(EmotionError, RuntimeError):
@@ -127,6 +128,28 @@ def torch_runner(model) -> Runner:
     return run
 
 
+def torch_outputs(model) -> dict[str, Runner]:
+    """The runners of a BERT-style classifier's "pooled" embedding (what its classifier reads) and its
+    "features" (logits, then pooled, from one pass)."""
+    import torch
+
+    if not hasattr(model, "classifier"):
+        raise BackendError(f"{type(model).__name__} has no `classifier` reading a pooled embedding.")
+
+    @torch.inference_mode()
+    def pooled(input_ids: np.ndarray, attention_mask: np.ndarray):
+        out = model.base_model(input_ids=torch.from_numpy(input_ids).to(model.device),
+                               attention_mask=torch.from_numpy(attention_mask).to(model.device))
+        return out.pooler_output if out.pooler_output is not None else out.last_hidden_state[:, 0]
+
+    @torch.inference_mode()
+    def both(input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+        vector = pooled(input_ids, attention_mask)
+        return torch.cat([model.classifier(vector), vector], dim=1).float().cpu().numpy()
+
+    return {"pooled": lambda ids, mask: pooled(ids, mask).float().cpu().numpy(), "features": both}
+
+
 def onnx_session(model: str | os.PathLike | bytes, threads: int | None = None):
     """An ONNX Runtime CPU session of a graph file (or its bytes), set up as every runner here wants it."""
     try:
@@ -144,18 +167,20 @@ def onnx_session(model: str | os.PathLike | bytes, threads: int | None = None):
 
 def onnx_runner(model: str | os.PathLike | bytes, threads: int | None = None, outputs: int = 1) -> list[Runner]:
     """Runners of one session of a graph (a file, or its bytes): the first returns its first output, the
-    next its second, and so on. Sharing the session keeps one thread pool: on a few cores, the spinning
-    threads of a second session slowed every call that followed one of the other's."""
+    next its second, and so on; with several outputs, a last one returns all of them side by side from
+    one pass. Sharing the session keeps one thread pool: on a few cores, the spinning threads of a
+    second session slowed every call that followed one of the other's."""
     session = onnx_session(model, threads)
     names = [output.name for output in session.get_outputs()[:outputs]]
 
-    def runner(name: str) -> Runner:
+    def runner(chosen: list[str]) -> Runner:
         def run(input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
-            return session.run([name], {"input_ids": input_ids, "attention_mask": attention_mask})[0]
+            found = session.run(chosen, {"input_ids": input_ids, "attention_mask": attention_mask})
+            return found[0] if len(found) == 1 else np.concatenate(found, axis=1)
 
         return run
 
-    return [runner(name) for name in names]
+    return [runner([name]) for name in names] + ([runner(names)] if outputs > 1 else [])
 
 
 def with_output(path: str | os.PathLike, op_type: str) -> bytes:

@@ -35,11 +35,18 @@ def binarize(probs: np.ndarray, thresholds: ThresholdValues) -> np.ndarray:
     return (probs >= t).astype(int)
 
 
-def confusion_counts(pred: np.ndarray, gold: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def confusion_counts(pred: np.ndarray, gold: np.ndarray, axis: int = 0,
+                     weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """True positives, false positives and false negatives of boolean decisions, summed over ``axis``:
-    the one place the project counts them (threshold tuning, sweeps, bootstrap intervals)."""
+    the one place the project counts them (threshold tuning, sweeps, bootstrap intervals). ``weights``:
+    one per comment (along ``axis``), e.g. inverse inclusion probabilities of a stratified sample."""
     pred, gold = np.asarray(pred, dtype=bool), np.asarray(gold, dtype=bool)
-    return (pred & gold).sum(axis), (pred & ~gold).sum(axis), (~pred & gold).sum(axis)
+    if weights is None:
+        return (pred & gold).sum(axis), (pred & ~gold).sum(axis), (~pred & gold).sum(axis)
+    shape = [1] * np.broadcast(pred, gold).ndim
+    shape[axis] = -1
+    w = np.asarray(weights, dtype=np.float64).reshape(shape)
+    return ((pred & gold) * w).sum(axis), ((pred & ~gold) * w).sum(axis), ((~pred & gold) * w).sum(axis)
 
 
 def f1_from_counts(tp, fp, fn) -> np.ndarray:
@@ -104,15 +111,19 @@ def micro_f1_difference_interval(
     return float(low), float(high)
 
 
-def bootstrap_f1(y_true: np.ndarray, preds: list[np.ndarray], resamples: int = 2000, seed: int = 0) -> list[np.ndarray]:
+def bootstrap_f1(y_true: np.ndarray, preds: list[np.ndarray], resamples: int = 2000, seed: int = 0,
+                 sample_weights: np.ndarray | None = None) -> list[np.ndarray]:
     """Per-label F1 of each set of decisions on the same resampled comments (paired): (resamples, L) each.
-    Percentiles of a column give a label's 95% interval; of the row means, macro F1's."""
+    Percentiles of a column give a label's 95% interval; of the row means, macro F1's. ``sample_weights``:
+    one per comment (a weighted sample's inverse inclusion probabilities)."""
     y_true = np.asarray(y_true, dtype=bool)
     weights = np.random.default_rng(seed).multinomial(len(y_true), np.full(len(y_true), 1 / len(y_true)), resamples)
+    if sample_weights is not None:
+        weights = weights * np.asarray(sample_weights, dtype=np.float64)[None, :]
 
     def f1(pred: np.ndarray) -> np.ndarray:  # each resample weighs each comment's tp, fp, fn
         pred = np.asarray(pred, dtype=bool)
         per_comment = (pred & y_true, pred & ~y_true, ~pred & y_true)
-        return f1_from_counts(*(weights @ c.astype(np.int64) for c in per_comment))
+        return f1_from_counts(*(weights @ c.astype(weights.dtype) for c in per_comment))
 
     return [f1(pred) for pred in preds]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import threading
 from itertools import chain
@@ -12,12 +13,12 @@ from pathlib import Path
 import numpy as np
 from scipy.special import expit
 
-from . import backends
+from . import backends, heads
 from .backends import BackendError, Runner
 from .checkpoint import DEFAULT_CHECKPOINT, DEFAULT_MAX_LENGTH, Checkpoint, CheckpointError
 from .errors import EmotionError
 from .text import normalizer
-from .thresholds import PROFILE, ThresholdChoice, Thresholds, describe, resolve
+from .thresholds import PROFILE, ThresholdChoice, ThresholdError, Thresholds, describe, resolve
 from .tokenizer import Tokenizer
 
 
@@ -127,7 +128,10 @@ class EmotionClassifier:
         self.batch_size = batch_size
         self._lock = threading.Lock()
         self._model = None
-        self.labels: list[str] = self.checkpoint.labels
+        # The runners of this model's outputs ("logits"; "pooled" and "features" once asked), shared with its
+        # ``with_profile`` copies, so a person's profile never loads a second session.
+        self._outputs: dict[str, Runner] = {}
+        self.labels: list[str] = self.checkpoint.labels  # with a profile's heads, its new labels follow
         # An ensemble answers with the mean of its members' probabilities, each member run as asked.
         self.members = [EmotionClassifier(m, device, batch_size, max_length, backend, threads)
                         for m in self.checkpoint.members]
@@ -156,7 +160,7 @@ class EmotionClassifier:
         self.torch_thresholds: Thresholds | None = (
             self.thresholds if backend == "torch" else self.checkpoint.thresholds("torch"))
         self._onnx, self._threads = None, threads
-        self._run: Runner = entry.load(self, threads)
+        self._outputs["logits"] = entry.load(self, threads)
         self._use_profile(thresholds)
 
     def load_graph(self, threads: int | None) -> Runner:
@@ -165,9 +169,41 @@ class EmotionClassifier:
         return _load_part(self._onnx, f"the {self.backend} model", backends.onnx_runner, threads=threads)[0]
 
     def _use_profile(self, profile: str | os.PathLike | Thresholds | None) -> None:
-        if profile is not None:
-            loaded = profile if isinstance(profile, Thresholds) else Thresholds.load(profile, self.labels)
-            self.thresholds = loaded.from_origin(PROFILE)
+        if profile is None:
+            return
+        model_labels = self.checkpoint.labels
+        loaded = profile if isinstance(profile, Thresholds) else Thresholds.load(profile, model_labels)
+        if loaded.heads:
+            if self.members:
+                raise ThresholdError(f"{self.path} is an ensemble; a profile with heads reads one model's features. "
+                                     "Fit it on one of its members.")
+            loaded.check_features(self.name, self.checkpoint.fingerprint, self.feature_width)
+        self.thresholds = loaded.from_origin(PROFILE)
+        self.labels = loaded.labels(model_labels)
+
+    def with_profile(self, profile: Thresholds | None) -> "EmotionClassifier":
+        """This classifier answering with ``profile`` (a person's, in the app): the same loaded model and
+        runners, its own thresholds and labels."""
+        if profile is None:
+            return self
+        twin = copy.copy(self)
+        twin.labels = self.checkpoint.labels
+        twin._use_profile(profile)
+        return twin
+
+    @property
+    def heads(self) -> dict:
+        return self.thresholds.heads if self.thresholds is not None else {}
+
+    @property
+    def feature_stamp(self) -> dict:
+        """Whose features a head fitted on this model's reads (``Thresholds.features``)."""
+        return {"checkpoint": self.name, "weights_sha256": self.checkpoint.fingerprint, "width": self.feature_width}
+
+    @property
+    def feature_width(self) -> int:
+        """What a head reads: the model's logits, then its pooled embedding."""
+        return len(self.checkpoint.labels) + int(self.checkpoint.config["hidden_size"])
 
     def describe_thresholds(self, threshold: ThresholdChoice = None) -> str:
         """Which thresholds ``predict(..., threshold)`` applies, in words (``thresholds.describe``)."""
@@ -197,27 +233,47 @@ class EmotionClassifier:
         int8 graph scales activations per batch, so texts compared with each other share one."""
         if self.members:
             return np.mean([m.predict_probabilities(texts, together) for m in self.members], axis=0, dtype=np.float32)
+        if self.heads:  # the same one forward pass, read a little further
+            return heads.apply(self.heads, self.features(texts, together), self.checkpoint.labels, self.labels)
         return expit(self.run_texts(self._run, texts, len(self.labels), max(len(texts), 1) if together else None))
+
+    @property
+    def _run(self) -> Runner:
+        return self._outputs["logits"]
+
+    def features(self, texts: Sequence[str], together: bool = False) -> np.ndarray:
+        """What heads read, (N, labels + hidden): the model's logits, then its pooled embedding."""
+        return self.run_texts(self.output_runner("features"), texts, self.feature_width,
+                              max(len(texts), 1) if together else None)
 
     def run_texts(self, run: Runner, texts: Sequence[str], width: int, batch_size: int | None = None) -> np.ndarray:
         """``run``'s (N, width) outputs for ``texts`` as this model reads them (normalised, truncated),
-        batched by length; ``run`` is this model's runner or another output of it (``onnx_output``)."""
+        batched by length; ``run`` is this model's runner or another output of it (``output_runner``)."""
         # The Rust tokenizer is not safe to reconfigure from several threads (the app serves
         # requests on a thread pool), and two cores gain nothing from parallel forward passes.
         with self._lock:
             return run_batches(run, self.tokenizer, list(map(self.normalize, texts)), width, self.max_length,
                                batch_size or self.batch_size)
 
-    def onnx_output(self, op_type: str) -> Runner:
-        """A runner of the output of this ONNX graph's first ``op_type`` node (e.g. the pooler's tanh). The
-        classifier's own runner moves to the same session, so one thread pool serves both."""
-        if self.members or self._onnx is None:
-            raise BackendError(f"{self.path} on {self.backend} has no ONNX graph of its own.")
-        graph = backends.with_output(self._onnx, op_type)
-        run, extra = backends.onnx_runner(graph, self._threads, outputs=2)
+    def output_runner(self, output: str) -> Runner:
+        """A runner of ``"pooled"`` (the pooled embedding the classifier reads) or ``"features"`` (logits, then
+        pooled, from one pass), made once. On ONNX both come from one session with the classifier's own
+        runner, so one thread pool serves all three."""
+        if self.members:
+            raise BackendError(f"{self.path} is an ensemble: it has no embedding of its own, only its members'.")
         with self._lock:
-            self._run = run
-        return extra
+            if output not in self._outputs:
+                self._outputs.update(self._output_runners())
+            return self._outputs[output]
+
+    def _output_runners(self) -> dict[str, Runner]:
+        if backends.get(self.backend).pooled == "torch":
+            return backends.torch_outputs(self.model)
+        if self._onnx is None:
+            raise BackendError(f"{self.path} on {self.backend} has no ONNX graph of its own.")
+        logits, pooled, both = backends.onnx_runner(backends.with_output(self._onnx, backends.POOLER), self._threads,
+                                                    outputs=2)
+        return {"logits": logits, "pooled": pooled, "features": both}
 
     def count_pieces(self, texts: Sequence[str]) -> list[int]:
         """Word pieces of each text as the model reads it (normalised, no special tokens, not truncated)."""

@@ -22,7 +22,6 @@ from pathlib import Path
 
 import numpy as np
 
-from . import backends
 from .backends import BackendError
 from .data import load_split
 from .errors import EmotionError
@@ -31,33 +30,9 @@ from .logs import setup_logging
 from .predict import EmotionClassifier
 
 log = logging.getLogger(__name__)
-POOLER = "Tanh"  # BERT's pooler ends in the graph's only tanh; its output is what the classifier head reads
 KIND = "train-embeddings"  # the cache's kind (Checkpoint.derived_file)
 CHUNK = 1024  # comments embedded between two progress reports
 RETRY_AFTER_S = 60  # a failed build is tried again by a request no sooner than this
-
-
-def pooled_runner(classifier: EmotionClassifier):
-    """(input_ids, attention_mask) -> pooled embeddings, on the classifier's own backend."""
-    if classifier.members:
-        return pooled_runner(classifier.members[0])
-    if backends.get(classifier.backend).pooled == "torch":
-        import torch
-
-        model = classifier.model
-
-        @torch.inference_mode()
-        def run(input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
-            out = model.base_model(input_ids=torch.from_numpy(input_ids).to(model.device),
-                                   attention_mask=torch.from_numpy(attention_mask).to(model.device))
-            pooled = out.pooler_output if out.pooler_output is not None else out.last_hidden_state[:, 0]
-            return pooled.float().cpu().numpy()
-
-        return run
-    try:
-        return classifier.onnx_output(POOLER)
-    except BackendError as err:
-        raise BackendError(f"{err} Use --backend torch for similar comments.") from err
 
 
 class Embedder:
@@ -65,7 +40,10 @@ class Embedder:
 
     def __init__(self, classifier: EmotionClassifier) -> None:
         self.classifier = classifier.members[0] if classifier.members else classifier
-        self._run = pooled_runner(self.classifier)
+        try:
+            self._run = self.classifier.output_runner("pooled")
+        except BackendError as err:
+            raise BackendError(f"{err} Use --backend torch for similar comments.") from err
         self.width = int(self.classifier.checkpoint.config["hidden_size"])
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:

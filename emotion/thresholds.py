@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,12 +19,17 @@ import numpy as np
 
 from .errors import EmotionError
 from .files import write_json
+from .heads import Head
 from .metrics import check_shapes, confusion_counts, f1_from_counts
 
 GRID = np.round(np.arange(0.01, 0.991, 0.01), 2)
 MAX_NAME = 80  # characters of a profile's name kept: it is echoed in every answer
 EXPECTED = '{"global": 0.3, "per_class": {"admiration": 0.35, ...}}'
 SHRINK_STRENGTHS = (0.0, 5.0, 10.0, 20.0, 50.0, 100.0, float("inf"))  # inf = always the global
+# A new label's name becomes a column (prob_<name>) and a key of every answer: plain and short.
+NEW_LABEL = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,39}")
+MAX_HEADS = 64
+MAX_FEATURES = 8192
 
 
 class ThresholdError(EmotionError, ValueError):
@@ -51,6 +57,10 @@ class Thresholds:
     name: str = ""  # a threshold profile's name (``adapt``); empty for a checkpoint's own thresholds
     origin: str = field(default=CHECKPOINT, compare=False)  # CHECKPOINT, BACKEND or PROFILE
     backend: str = field(default="", compare=False)  # with BACKEND: whose dev answers they were tuned on
+    # A profile's heads (label -> heads.Head): for a label of ours they replace the model's probability,
+    # for a new label they are its only one. ``features`` names the checkpoint whose features they read.
+    heads: dict = field(default_factory=dict, compare=False)
+    features: dict = field(default_factory=dict, compare=False)  # {"checkpoint", "weights_sha256", "width"}
 
     def from_origin(self, origin: str, backend: str = "") -> "Thresholds":
         return replace(self, origin=origin, backend=backend)
@@ -63,6 +73,20 @@ class Thresholds:
         if self.origin == BACKEND:
             return f"the checkpoint's, tuned on {self.backend}'s dev answers"
         return "the checkpoint's, tuned on dev"
+
+    def labels(self, model_labels: Sequence[str]) -> list[str]:
+        """The labels these thresholds answer: the model's, then a profile's new ones (each has a head)."""
+        return [*model_labels, *(name for name in self.per_class if name not in model_labels)]
+
+    def check_features(self, checkpoint: str, fingerprint: str, width: int) -> None:
+        """Heads read one checkpoint's features: refuse them on another."""
+        if not self.heads:
+            return
+        if self.features.get("weights_sha256") != fingerprint or self.features.get("width") != width:
+            raise ThresholdError(
+                f"The profile {self.name or ''} was fitted on the features of {self.features.get('checkpoint', 'another checkpoint')}"
+                f", not of {checkpoint} (its weights differ). Fit it again on this checkpoint: "
+                f"`python adapt.py LABELLED.csv --out PROFILE.json --checkpoint {checkpoint}`.")
 
     def array(self, label_names: Sequence[str]) -> np.ndarray:
         missing = [n for n in label_names if n not in self.per_class]
@@ -77,6 +101,8 @@ class Thresholds:
     def to_dict(self) -> dict:
         out = {"global": round(float(self.global_threshold), 4),
                "per_class": {k: round(float(v), 4) for k, v in self.per_class.items()}}
+        if self.heads:
+            out |= {"features": self.features, "heads": {k: head.to_dict() for k, head in self.heads.items()}}
         return {**out, "name": self.name} if self.name else out
 
     def save(self, path: str | os.PathLike) -> None:
@@ -97,7 +123,8 @@ class Thresholds:
         try:
             # The name is echoed in every answer: a long one is cut, not carried.
             thresholds = cls(float(raw["global"]), {str(k): float(v) for k, v in raw["per_class"].items()},
-                             str(raw.get("name") or "")[:MAX_NAME])
+                             str(raw.get("name") or "")[:MAX_NAME], heads=_read_heads(raw),
+                             features=dict(raw.get("features") or {}))
         except KeyError as err:
             raise ThresholdError(f"{source} is not a valid thresholds file (it has no {err.args[0]!r}); "
                                  f"expected {EXPECTED}.") from err
@@ -108,10 +135,42 @@ class Thresholds:
             raise ThresholdError(f"{source}: thresholds must lie in [0, 1].")
         if label_names is not None:
             try:
-                thresholds.array(label_names)
+                thresholds.array(thresholds.labels(label_names))
             except ThresholdError as err:
                 raise ThresholdError(f"{source}: {err}") from err
+            new = thresholds.labels(label_names)[len(label_names):]
+            named = [why for why in (check_new_label(n, label_names) for n in new) if why]
+            if named:
+                raise ThresholdError(f"{source}: {named[0]}")
+            headless = [n for n in new if n not in thresholds.heads]
+            if headless:
+                raise ThresholdError(f"{source}: {', '.join(headless[:5])} are not the model's labels and have no "
+                                     f"head; the model's labels are: {', '.join(label_names)}.")
         return thresholds
+
+
+def _read_heads(raw: dict) -> dict[str, Head]:
+    """A profile's heads, checked as input from a stranger: names, counts, sizes and numbers."""
+    heads = raw.get("heads") or {}
+    if not heads:
+        return {}
+    width = int((raw.get("features") or {}).get("width", 0))
+    if not isinstance(heads, dict) or len(heads) > MAX_HEADS or not 0 < width <= MAX_FEATURES:
+        raise ValueError(f"a profile holds at most {MAX_HEADS} heads over a stated feature width (features.width)")
+    bad = [name for name in heads if name not in raw["per_class"]]
+    if bad:
+        raise ValueError(f"heads without a threshold in per_class: {', '.join(map(str, bad[:5]))}")
+    return {str(name): Head.from_dict(head, width) for name, head in heads.items()}
+
+
+def check_new_label(name: str, model_labels: Sequence[str]) -> str | None:
+    """Why ``name`` cannot be a new label (None when it can)."""
+    if name in model_labels:
+        return None
+    if not NEW_LABEL.fullmatch(name):
+        return (f"{name[:50]!r} cannot name a label: use a letter, then up to 39 letters, digits, '_' or '-' "
+                "(it becomes the column prob_<label>).")
+    return None
 
 
 def describe(choice: ThresholdChoice, tuned: Thresholds | None) -> str:
@@ -153,9 +212,10 @@ def policy_thresholds(tuned: Thresholds, label_names: Sequence[str]) -> dict[str
     return {policy: resolve(choice, tuned, label_names) for policy, choice in POLICIES.items()}
 
 
-def _grid_counts(probs: np.ndarray, y_true: np.ndarray, grid: np.ndarray = GRID) -> tuple[np.ndarray, ...]:
+def _grid_counts(probs: np.ndarray, y_true: np.ndarray, grid: np.ndarray = GRID,
+                 weights: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
     """Per-class tp, fp, fn for every threshold in the grid: each (G, L)."""
-    return confusion_counts(probs[None, :, :] >= grid[:, None, None], y_true[None], axis=1)
+    return confusion_counts(probs[None, :, :] >= grid[:, None, None], y_true[None], axis=1, weights=weights)
 
 
 def tune_global(probs: np.ndarray, y_true: np.ndarray, grid: np.ndarray = GRID) -> float:
@@ -166,10 +226,11 @@ def tune_global(probs: np.ndarray, y_true: np.ndarray, grid: np.ndarray = GRID) 
     return float(grid[int(np.argmax(micro))])
 
 
-def tune_per_class_raw(probs: np.ndarray, y_true: np.ndarray, grid: np.ndarray = GRID) -> np.ndarray:
-    """Each class's own F1-maximising threshold (no shrinkage)."""
+def tune_per_class_raw(probs: np.ndarray, y_true: np.ndarray, grid: np.ndarray = GRID,
+                       weights: np.ndarray | None = None) -> np.ndarray:
+    """Each class's own F1-maximising threshold (no shrinkage); ``weights``: one per comment."""
     probs, y_true = check_shapes(probs, y_true, min_labels=1)
-    return grid[np.argmax(f1_from_counts(*_grid_counts(probs, y_true, grid)), axis=0)]
+    return grid[np.argmax(f1_from_counts(*_grid_counts(probs, y_true, grid, weights)), axis=0)]
 
 
 def shrink(raw: np.ndarray, support: np.ndarray, prior: float | np.ndarray, strength: float) -> np.ndarray:
@@ -182,10 +243,12 @@ def shrink(raw: np.ndarray, support: np.ndarray, prior: float | np.ndarray, stre
 
 def cross_validate_strength(
     probs: np.ndarray, y_true: np.ndarray, strengths: Sequence[float] = SHRINK_STRENGTHS,
-    folds: int = 5, seed: int = 0, prior: np.ndarray | None = None,
+    folds: int = 5, seed: int = 0, prior: np.ndarray | None = None, weights: np.ndarray | None = None,
 ) -> dict[float, float]:
     """Held-out macro F1 of each shrinkage strength, by K-fold cross-validation within dev.
-    ``prior``: the thresholds to shrink toward (default: the global one tuned on each fold)."""
+    ``prior``: the thresholds to shrink toward (default: the global one tuned on each fold);
+    ``weights``: one per comment (a weighted sample's)."""
+    w = None if weights is None else np.asarray(weights, dtype=np.float64)
     probs, y_true = check_shapes(probs, y_true, min_labels=1)
     order = np.random.default_rng(seed).permutation(len(probs))
     parts = np.array_split(order, folds)
@@ -194,10 +257,11 @@ def cross_validate_strength(
     for held in parts:
         fit = np.setdiff1d(order, held)
         g = tune_global(probs[fit], y_true[fit]) if prior is None else prior
-        raw = tune_per_class_raw(probs[fit], y_true[fit])
+        raw = tune_per_class_raw(probs[fit], y_true[fit], weights=None if w is None else w[fit])
         support = y_true[fit].sum(0)
         for s, strength in enumerate(strengths):
-            counts = confusion_counts(probs[held] >= shrink(raw, support, g, strength), y_true[held])
+            counts = confusion_counts(probs[held] >= shrink(raw, support, g, strength), y_true[held],
+                                      weights=None if w is None else w[held])
             for total, count in zip((tp, fp, fn), counts):
                 total[s] += count
     # Pool counts over folds: folds hold too few positives of rare classes for a per-fold F1.

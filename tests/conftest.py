@@ -158,3 +158,36 @@ def app_url(served, tiny_checkpoint):
                            str(tiny_checkpoint.parent / "data"), "--port", str(port)], ROOT, env, port)
     yield url
     stop_app(proc)
+
+
+# A team's labels for the tests of profiles with heads: eight of ours and three of its own.
+OURS = ["anger", "annoyance", "disgust", "fear", "joy", "love", "sadness", "surprise"]
+NEW = {"thankful": "thanks", "puzzled": "why", "hyped": "wait"}  # a new label: the comment has this word
+
+
+def labelled_comments(n: int, seed: int):
+    """``n`` made-up comments (two templates each) with 0/1 columns for OURS (from the templates' labels)
+    and for each new label of NEW (from a word of the text)."""
+    import pandas as pd
+
+    rng = random.Random(seed)
+    rows = []
+    for _ in range(n):
+        parts = rng.sample(TEMPLATES[:-1], 2)
+        text = " ".join(t for t, _ in parts)
+        names = {name for _, labels in parts for name in labels}
+        rows.append({"text": text, **{name: int(name in names) for name in OURS},
+                     **{label: int(word in re.findall(r"\w+", text)) for label, word in NEW.items()}})
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="session")
+def head_profile(tiny_checkpoint, tmp_path_factory) -> Path:
+    """A profile with heads for the three new labels, fitted on the tiny checkpoint by adapt.py."""
+    folder = tmp_path_factory.mktemp("profile")
+    labelled_comments(120, 0).to_csv(folder / "team.csv", index=False)
+    done = subprocess.run([sys.executable, "adapt.py", str(folder / "team.csv"), "--out", str(folder / "team.json"),
+                           "--checkpoint", str(tiny_checkpoint), "--backend", "onnx"],  # fp32: no batch-dependent scales
+                          cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return folder / "team.json"

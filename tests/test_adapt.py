@@ -82,18 +82,21 @@ def test_a_labels_column_needs_the_covered_labels(tmp_path):
     with pytest.raises(AdaptError, match="not absent"):
         read_sample(path, LABELS)
     sample = read_sample(path, LABELS, ["joy", "anger", "fear"])
-    assert sample.covered == ["joy", "anger", "fear"] and sample.y_true[:3].tolist() == [[1, 1, 0], [0, 0, 0], [1, 0, 0]]
+    # Ours in the model's order (then new labels, in the order given).
+    assert sample.covered == ["anger", "fear", "joy"] and sample.y_true[:3].tolist() == [[1, 0, 1], [0, 0, 0], [0, 0, 1]]
     with pytest.raises(AdaptError, match="does not cover: anger"):
         read_sample(path, LABELS, ["joy"])
-    with pytest.raises(AdaptError, match="Unknown label names: happiness"):
-        read_sample(path, LABELS, ["joy", "happiness"])
+    # A covered name that is not ours is a new label (test_heads); one that cannot name a column is refused.
+    assert read_sample(path, LABELS, ["joy", "anger", "happiness"]).new == ("happiness",)
+    with pytest.raises(AdaptError, match="cannot name a label"):
+        read_sample(path, LABELS, ["joy", "anger", "=HYPERLINK(1)"])
 
 
 @pytest.mark.parametrize("content, message", [
     (b"text,joy\n" + b"a,1\n" * 5, "at least 20"),
     (b"body,joy\n" + b"a,1\n" * 30, "no `text` column"),
     (b"text,joy\n" + b"a,yes\n" * 30, "0 or 1"),
-    (b"text,happy\n" + b"a,1\n" * 30, "neither a `labels` column"),
+    (b"text,author\n" + b"a,bob\n" * 30, "neither a `labels` column"),
     (b"text,joy\n" + b"caf\xe9,1\n" * 30, "not UTF-8"),
     (b"text,joy\n" + b" ,1\n" * 30, "empty `text`"),
 ])

@@ -238,4 +238,4 @@ def test_a_registered_backend_serves_predictions_everywhere(tiny_checkpoint, fak
     add_model_options(parser)
     assert parser.parse_args(["--backend", "fake"]).backend == "fake"  # every command offers it
     with pytest.raises(backends.BackendError, match="no ONNX graph"):
-        classifier.onnx_output("Tanh")  # what it does not have is said, not guessed
+        classifier.output_runner("pooled")  # what it does not have is said, not guessed

@@ -67,6 +67,18 @@ def test_ray_output_equals_score_py(tiny_checkpoint, tmp_path, local_ray):
     assert (again.scored, again.skipped) == (0, 4)
 
 
+def test_the_ray_engine_writes_the_new_labels(tiny_checkpoint, head_profile, tmp_path, local_ray):
+    from conftest import NEW, labelled_comments
+
+    (tmp_path / "in").mkdir()
+    labelled_comments(40, 5)[["text"]].to_parquet(tmp_path / "in" / "part-0.parquet")
+    job = Job(str(tiny_checkpoint), str(tmp_path / "out"), backend="onnx", thresholds=str(head_profile))
+    report = score_shards(str(tmp_path / "in"), job, workers=1)
+    assert report.failed == [] and report.rows == 40
+    got = pd.read_parquet(tmp_path / "out" / "part-0.parquet")
+    assert all(f"prob_{n}" in got.columns for n in NEW)
+
+
 def test_bad_shards_fail_alone_with_a_clear_message(tiny_checkpoint, tmp_path, local_ray):
     write_shards(tmp_path / "in", parquet=1, jsonl=0, zst=0)
     comments(10, 9).rename(columns={"text": "body"}).to_parquet(tmp_path / "in" / "no-text.parquet")
