@@ -178,16 +178,20 @@ class EmotionClassifier:
                 raise ThresholdError(f"{self.path} is an ensemble; a profile with heads reads one model's features. "
                                      "Fit it on one of its members.")
             loaded.check_features(self.name, self.checkpoint.fingerprint, self.feature_width)
+        self._own = self.without_profile()
         self.thresholds = loaded.from_origin(PROFILE)
         self.labels = loaded.labels(model_labels)
+
+    def without_profile(self) -> "EmotionClassifier":
+        """This classifier answering with the checkpoint's own thresholds (a profile fits on these)."""
+        return getattr(self, "_own", self)
 
     def with_profile(self, profile: Thresholds | None) -> "EmotionClassifier":
         """This classifier answering with ``profile`` (a person's, in the app): the same loaded model and
         runners, its own thresholds and labels."""
         if profile is None:
             return self
-        twin = copy.copy(self)
-        twin.labels = self.checkpoint.labels
+        twin = copy.copy(self.without_profile())
         twin._use_profile(profile)
         return twin
 

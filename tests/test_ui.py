@@ -300,10 +300,12 @@ def test_adapt_tab_tunes_a_profile_that_the_batch_answers_with(ctx, tmp_path):
     assert Path(download.value["path"]).name == "forum_profile.json" and chosen["name"] == "forum"
     table, *_ = predict_tab.predict_many(page, "ok sure", None, "per_class", 0.5, chosen)
     probs = ctx.model.score(["ok sure"])[0]  # unrounded, as the batch scores it
-    assert set(table["emotions"][0].split(", ")) - {""} == {ctx.model.labels[j] for j in range(len(ctx.model.labels))
-                                                             if probs[j] >= chosen["thresholds"][j]}
-    bad = predict_tab.predict_many(page, "ok sure", None, "per_class", 0.5, {"name": "x", "thresholds": [2.0] * 28})
+    assert set(table["emotions"][0].split(", ")) - {""} == {name for name, p in zip(ctx.model.labels, probs)
+                                                             if p >= chosen["per_class"][name]}
+    hostile = {**chosen, "per_class": {**chosen["per_class"], "joy": 2.0}}
+    bad = predict_tab.predict_many(page, "ok sure", None, "per_class", 0.5, hostile)
     assert "must lie in [0, 1]" in bad[2]
+    assert "not a valid" in predict_tab.predict_many(page, "ok sure", None, "per_class", 0.5, {"name": "x", "per_class": 3})[2]
     error, *_ = adapt_tab.tune(page, None, [])
     assert "Upload a labelled" in error
     (tmp_path / "few.csv").write_text("text,joy\na,1\n")
@@ -316,7 +318,7 @@ def test_the_why_view_explains_every_label_and_refuses_empty_text(ctx):
     page = Page(ctx, LIMITS)
     explanation, first, note, neighbours = predict_tab.explain_one(page, "i love this so much")
     assert explanation["words"] == ["i", "love", "this", "so", "much"] and set(explanation["effects"]) == set(ctx.model.labels)
-    assert first in ctx.model.labels and "masked in turn" in note
+    assert first.value in ctx.model.labels and first.choices[0][0] == ctx.model.labels[0] and "masked in turn" in note
     deadline = time.time() + 60
     while "being indexed" in neighbours and time.time() < deadline:  # the first call starts the index
         time.sleep(0.5)
@@ -351,4 +353,4 @@ def test_adapt_tab_tunes_a_sample_of_one_label(ctx, tmp_path):
     rows = ["text,joy"] + [f"{'so happy for you' if i % 2 else 'ok sure'} {i},{i % 2}" for i in range(40)]
     (tmp_path / "one.csv").write_text("\n".join(rows) + "\n")
     summary, report, _, chosen = adapt_tab.tune(page, str(tmp_path / "one.csv"), [])
-    assert "1 labels" in summary and report["label"].tolist() == ["joy"] and len(chosen["thresholds"]) == 28
+    assert "1 labels" in summary and report["label"].tolist() == ["joy"] and len(chosen["per_class"]) == 28

@@ -1,4 +1,6 @@
-"""Adapt: re-tune the thresholds from a labelled sample of the user's platform, then predict with them."""
+"""Adapt: carry the model to your platform and your labels. Label a sample here (``label_view``) or upload a
+labelled one; a profile re-tunes the thresholds of our labels and fits a head for each of yours, then
+answers on the Predict tab for this visitor only."""
 
 from __future__ import annotations
 
@@ -9,72 +11,108 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
-from ..adapt import AdaptError, Profile, adapt, read_sample
+from ..adapt import AdaptError, Profile, Sample, fit_profile, read_sample
+from ..labelling import LabellingError
+from . import label_view
 from .common import Page, download_file
 from .inputs import InputError, check_batch, check_upload_size
 
 TITLE = "Adapt"
-REPORT_COLUMNS = ["label", "positives", "threshold_before", "threshold_after", "f1_before", "f1_before_95",
-                  "f1_after_cv", "f1_after_95"]
+REPORT_COLUMNS = ["label", "new", "positives", "served_by", "threshold_before", "threshold_after", "f1_before",
+                  "f1_before_95", "f1_threshold_cv", "f1_threshold_95", "f1_head_cv", "f1_head_95", "f1_after_cv",
+                  "f1_after_95"]
 log = logging.getLogger(__name__)
 INTRO = (
-    "Emotions rare on Reddit can be common elsewhere, so thresholds tuned on Reddit may sit too high for your "
-    "comments. Upload about 100 comments from your platform, labelled for the emotions you care about: a `text` "
-    "column and one 0/1 column per label (named as the model's labels), or a `labels` column of comma-separated "
-    "names with the covered labels chosen below. Each covered label's threshold is re-tuned on your sample, "
-    "nothing retrained; F1 before and after is estimated by cross-validation on it. Details: `docs/adapt.md`.")
+    "Emotions rare on Reddit can be common elsewhere, and your team may have labels of its own. From about 100 "
+    "comments of your platform, labelled for the labels you care about, a **profile** re-tunes the thresholds of "
+    "our labels and learns each label of yours (a small head on what the model already computes), nothing retrained. "
+    "Every figure is cross-validated on your sample. Details: `docs/adapt.md`.")
+
+
+def fit(page: Page, sample: Sample) -> tuple:
+    """The profile's summary, per-label table, download, and the profile for this visitor's Predict tab."""
+    check_batch(sample.texts, page.limits)
+    profile = fit_profile(page.ctx.model.plain, sample)
+    path = profile.save(download_file(f"{sample.name}_profile.json"))
+    return (summary_html(profile), profile.report[REPORT_COLUMNS], gr.DownloadButton(value=str(path), visible=True),
+            profile.thresholds.to_dict())
+
+
+def refused(err: Exception) -> tuple:
+    log.info("adapt refused: %s", err)
+    return (f"<p class='error'>{html.escape(str(err))}</p>", pd.DataFrame(columns=REPORT_COLUMNS),
+            gr.DownloadButton(visible=False), None)
 
 
 def tune(page: Page, upload: str | None, covered: list[str]):
-    """The profile's summary, per-label table, download, and what the browser needs to use it."""
-    ctx = page.ctx
+    """A profile from an uploaded labelled file."""
     try:
         if not upload:
             raise InputError("Upload a labelled .csv, .jsonl or .parquet file first.")
         check_upload_size(Path(upload), page.limits)
-        sample = read_sample(upload, ctx.model.labels, covered or None)
-        check_batch(sample.texts, page.limits)
+        return fit(page, read_sample(upload, page.ctx.model.labels, covered or None))
     except (InputError, AdaptError) as err:
-        log.info("adapt refused: %s", err)
-        return (f"<p class='error'>{html.escape(str(err))}</p>", pd.DataFrame(columns=REPORT_COLUMNS),
-                gr.DownloadButton(visible=False), None)
-    profile = adapt(ctx.model.score(sample.texts), sample, ctx.model.labels, ctx.model.thresholds, source=ctx.model.classifier.name)
-    path = profile.save(download_file(f"{sample.name}_profile.json"))
-    chosen = {"name": profile.name, "thresholds": profile.thresholds.array(ctx.model.labels).round(4).tolist()}
-    return summary_html(profile), profile.report, gr.DownloadButton(value=str(path), visible=True), chosen
+        return refused(err)
+
+
+def tune_session(page: Page, key: str, session: str | None):
+    """A profile from the answers of a labelling session so far."""
+    try:
+        return fit(page, label_view.fit_session(page, key, session))
+    except (InputError, AdaptError, LabellingError) as err:
+        return refused(err)
 
 
 def summary_html(profile: Profile) -> str:
     s = profile.summary
-    lines = [f"<p><b>{s['sample']['rows']}</b> comments, {len(profile.covered)} labels. Macro F1 over them, "
-             f"cross-validated on your sample: <b>{s['macro_f1_before']:.3f}</b> with the current thresholds "
-             f"(95% interval {s['macro_f1_before_95'][0]:.3f}–{s['macro_f1_before_95'][1]:.3f}) → "
-             f"<b>{s['macro_f1_after_cv']:.3f}</b> re-tuned ({s['macro_f1_after_95'][0]:.3f}–"
-             f"{s['macro_f1_after_95'][1]:.3f}); gain {s['gain_95'][0]:+.3f} to {s['gain_95'][1]:+.3f}.</p>"]
+    lines = [f"<p><b>{s['sample']['rows']}</b> comments, {len(profile.covered)} labels"
+             + (" (weighted by how they were drawn)" if s["sample"]["weighted"] else "") + ".</p>"]
+    if s["macro_f1_before"] is not None:
+        lines.append(f"<p>Macro F1 over our labels, cross-validated on your sample: <b>{s['macro_f1_before']:.3f}</b> "
+                     f"with the current thresholds ({s['macro_f1_before_95'][0]:.3f}–{s['macro_f1_before_95'][1]:.3f}) → "
+                     f"<b>{s['macro_f1_after_cv']:.3f}</b> adapted ({s['macro_f1_after_95'][0]:.3f}–"
+                     f"{s['macro_f1_after_95'][1]:.3f}); gain {s['gain_95'][0]:+.3f} to {s['gain_95'][1]:+.3f}.</p>")
+    if s["new_labels"]:
+        weakest = profile.report.sort_values("f1_after_cv").iloc[0]
+        lines.append(f"<p>Your new labels: <b>{html.escape(', '.join(s['new_labels']))}</b>. Macro F1 over every label "
+                     f"served: <b>{s['macro_f1_all_cv']:.3f}</b> ({s['macro_f1_all_95'][0]:.3f}–"
+                     f"{s['macro_f1_all_95'][1]:.3f}). Weakest: {html.escape(str(weakest['label']))} "
+                     f"({weakest['f1_after_cv']:.2f}, {int(weakest['positives'])} positives): label more comments "
+                     "that carry it.</p>")
     lines += [f"<p class='note'>{html.escape(w)}</p>" for w in s["warnings"]]
     return "".join(lines)
 
 
 def build(page: Page, tab: gr.Tab) -> None:
     gr.Markdown(INTRO)
-    with gr.Row():
-        upload = gr.File(label="Labelled comments (.csv / .jsonl / .parquet)",
-                         file_types=[".csv", ".jsonl", ".parquet"], scale=2, elem_id="adapt-upload")
-        covered = gr.Dropdown(page.ctx.model.labels, multiselect=True, scale=3,
-                              label="Labels the sample covers (needed with a 'labels' column; "
-                                    "0/1 columns say it themselves)")
-    run = gr.Button("Re-tune thresholds", variant="primary")
-    summary = gr.HTML()
+    key, sessions = label_view.build(page)
+    from_session = gr.Button("Fit a profile from the answers so far", variant="primary", elem_id="label-fit")
+    with gr.Accordion("…or upload a file you labelled elsewhere", open=False):
+        gr.Markdown("A `text` column and one 0/1 column per label (ours by name, any other name is a new label), or a "
+                    "`labels` column of comma-separated names with the labels it covers chosen here.")
+        with gr.Row():
+            upload = gr.File(label="Labelled comments (.csv / .jsonl / .parquet)",
+                             file_types=[".csv", ".jsonl", ".parquet"], scale=2, elem_id="adapt-upload")
+            covered = gr.Dropdown(page.ctx.model.labels, multiselect=True, scale=3, allow_custom_value=True,
+                                  label="Labels the sample covers (needed with a 'labels' column; "
+                                        "0/1 columns say it themselves)")
+        run = gr.Button("Fit a profile from this file")
+    gr.Markdown("**2. Your profile**")
+    summary = gr.HTML(elem_id="adapt-summary")
     report = gr.Dataframe(pd.DataFrame(columns=REPORT_COLUMNS), interactive=False, elem_id="adapt-report",
-                          label="Per covered label: positives in the sample, thresholds, F1 before and after "
-                                "(after: cross-validated), each with its 95% bootstrap interval")
+                          label="Per label: positives in the sample, what serves it (threshold or head), F1 with the "
+                                "current thresholds, cross-validated F1 of each option and of the one kept, with 95% "
+                                "bootstrap intervals")
     proposed = gr.JSON(None, visible=False)
     with gr.Row():
         download = gr.DownloadButton("Download the profile (JSON)", visible=False)
-        use = gr.Button("Predict with this profile", interactive=False)
+        use = gr.Button("Predict with this profile", interactive=False, elem_id="adapt-use")
         back = gr.Button("Back to the checkpoint's thresholds")
-    run.click(lambda u, c: tune(page, u, c), [upload, covered], [summary, report, download, proposed],
-              api_visibility="undocumented")
+    outputs = [summary, report, download, proposed]
+    run.click(lambda u, c: tune(page, u, c), [upload, covered], outputs, api_visibility="undocumented")
+    from_session.click(lambda k, s: tune_session(page, k, s), [key, sessions], outputs, api_visibility="undocumented")
+    tab.select(lambda k: label_view.refresh_sessions(page, k), [key], [key, sessions], api_visibility="undocumented",
+               show_progress="hidden")
     proposed.change(None, [proposed], [use], js="(p) => ({__type__: 'update', interactive: !!p})")
     # The profile is this person's: it lives in their page (page.profile), not in the server.
     use.click(None, [proposed], [page.profile], js="(p) => p")

@@ -113,12 +113,13 @@ def api_explain(ctx: AppContext, limits: Limits, text: str, label: str | None = 
     """Each word's effect on each label's probability (or one label's), with the faithfulness check."""
     try:
         text, notices = read_comment(ctx.model.classifier, text, limits)
-        if label is not None and (not isinstance(label, str) or label not in ctx.model.labels):
-            raise InputError(f"Unknown label {label!r}; the labels are {', '.join(ctx.model.labels)}.")
+        labels = ctx.model.classifier.labels
+        if label is not None and (not isinstance(label, str) or label not in labels):
+            raise InputError(f"Unknown label {label!r}; the labels are {', '.join(labels)}.")
     except InputError as err:
         raise refuse(err) from None
     found = explain(ctx.model.classifier, text)
-    return {**found.to_dict(None if label is None else ctx.model.labels.index(label)), "notices": notices}
+    return {**found.to_dict(None if label is None else labels.index(label)), "notices": notices}
 
 
 def api_similar(ctx: AppContext, limits: Limits, text: str, k: int = 5) -> list[dict]:

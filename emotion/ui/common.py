@@ -170,12 +170,18 @@ def profile_thresholds(ctx: AppContext, profile: dict | None) -> Thresholds | No
     """The thresholds live answers use: the person's profile from the Adapt tab, else the app's."""
     if not profile:
         return ctx.model.thresholds
-    base = ctx.model.thresholds.global_threshold if ctx.model.thresholds else 0.5
     try:  # it comes from the browser: checked like a file
-        raw = {"global": base, "per_class": dict(zip(ctx.model.labels, profile["thresholds"])), "name": profile["name"]}
-    except (KeyError, TypeError) as err:
-        raise ThresholdError(f"The threshold profile is malformed ({err}); tune it again on the Adapt tab.") from None
-    return Thresholds.from_dict(raw, ctx.model.labels, source="the threshold profile")
+        found = Thresholds.from_dict(profile, ctx.model.labels, source="the profile")
+        classifier = ctx.model.plain
+        found.check_features(classifier.name, classifier.checkpoint.fingerprint, classifier.feature_width)
+    except (TypeError, AttributeError) as err:
+        raise ThresholdError(f"The profile is malformed ({err}); fit it again on the Adapt tab.") from None
+    return found
+
+
+def visitor_classifier(ctx: AppContext, profile: dict | None):
+    """The classifier that answers this visitor: the app's, or a copy with their profile (same runners)."""
+    return ctx.model.classifier.with_profile(profile_thresholds(ctx, profile)) if profile else ctx.model.classifier
 
 
 def render_js(*names: str) -> str:

@@ -13,6 +13,7 @@ import numpy as np
 from ..backends import torch_available
 from ..checkpoint import Checkpoint, CheckpointError
 from ..data import DataError, load_split, multi_hot
+from ..labelling import Store
 from ..predict import EmotionClassifier
 from ..similar import Embedder, IndexBuild, IndexBuildError
 from ..thresholds import PER_CLASS, Thresholds, resolve
@@ -62,7 +63,13 @@ class Model:
 
     @property
     def labels(self) -> list[str]:
-        return self.classifier.labels
+        """The model's labels (a profile's new labels are on ``classifier.labels``)."""
+        return self.checkpoint.labels
+
+    @property
+    def plain(self) -> EmotionClassifier:
+        """The classifier with the checkpoint's own thresholds: what a profile is fitted on."""
+        return self.classifier.without_profile()
 
     @property
     def thresholds(self) -> Thresholds | None:
@@ -78,12 +85,14 @@ class Model:
         """One threshold per label for a control's setting: "per_class" (the tuned ones, when there are) or a number."""
         return resolve(PER_CLASS if setting == PER_CLASS and tuned is not None else float(setting), tuned, self.labels)
 
-    def score(self, texts: list[str]) -> np.ndarray:
+    def score(self, texts: list[str], classifier: EmotionClassifier | None = None) -> np.ndarray:
         """Probabilities of each comment scored on its own: int8 graphs scale activations per batch,
-        so a comment gets the same answer here whether it came alone or in a batch."""
+        so a comment gets the same answer here whether it came alone or in a batch. ``classifier``: a
+        visitor's (``with_profile``), else the app's."""
+        classifier = classifier or self.classifier
         if not texts:
-            return np.zeros((0, len(self.labels)), dtype=np.float32)
-        return np.vstack([self.classifier.predict_probabilities([text]) for text in texts])
+            return np.zeros((0, len(classifier.labels)), dtype=np.float32)
+        return np.vstack([classifier.predict_probabilities([text]) for text in texts])
 
     @cached_property
     def audit(self):
@@ -222,6 +231,7 @@ class AppContext:
         self.model = Model(Checkpoint.open(checkpoint), device, backend, thresholds)
         self.data = Data(self.model, data_dir)
         self.neighbours = Neighbours(self.model, self.data)
+        self.labelling = Store()  # labelling sessions, under $EMOTION_LABELLING_DIR or the user's cache
         self.index_at_start = index_at_start  # build the index in the background at start-up, not on first use
 
     def load(self) -> None:

@@ -16,9 +16,9 @@ import pandas as pd
 
 from ..predict import labels_above
 from ..files import write_csv
-from ..thresholds import CHECKPOINT, PER_CLASS, ThresholdError
+from ..thresholds import CHECKPOINT, PER_CLASS, ThresholdError, resolve
 from .common import (Page, backend_note, clamp_js, download_file, policy_controls, probabilities_payload,
-                     profile_thresholds, render_js)
+                     render_js, visitor_classifier)
 from .inputs import InputError, read_batch, read_comment
 from .why import build_why, explain_view, refused
 
@@ -37,43 +37,46 @@ EXAMPLES = [
 ]
 
 
-def score_comment(page: Page, text: str) -> tuple[np.ndarray, list[str]]:
-    """Probabilities for one comment, and notices about what was cleaned, cut or unreadable."""
-    text, notices = read_comment(page.ctx.model.classifier, text, page.limits)
-    return page.ctx.model.classifier.predict_probabilities([text])[0], notices
-
-
-def predict_one(page: Page, text: str) -> tuple[dict | None, str]:
-    """The comment's payload and notices; an input error replaces the old result with its message."""
+def predict_one(page: Page, text: str, profile: dict | None = None) -> tuple[dict | None, str]:
+    """The comment's payload and notices; an input error replaces the old result with its message.
+    ``profile``: the visitor's from the Adapt tab (its new labels come back in their own group)."""
     try:
-        probs, notices = score_comment(page, text)
-    except InputError as err:
+        classifier = visitor_classifier(page.ctx, profile)
+        text, notices = read_comment(classifier, text, page.limits)
+    except (InputError, ThresholdError) as err:
         log.info("input refused: %s", err)
         return None, f"<p class='error'>{html.escape(str(err))}</p>"
-    tuned = page.ctx.model.thresholds
+    probs = classifier.predict_probabilities([text])[0]
+    tuned = classifier.thresholds
     notes = "".join(f"<p class='note'>{html.escape(n)}</p>" for n in notices)
-    return probabilities_payload(page.ctx.model.labels, probs, None if tuned is None else tuned.array(page.ctx.model.labels)), notes
+    payload = probabilities_payload(classifier.labels, probs, None if tuned is None else tuned.array(classifier.labels))
+    new = list(range(len(page.ctx.model.labels), len(classifier.labels)))
+    return ({**payload, "new": new, "profile": tuned.name} if new else payload), notes
 
 
-def explain_one(page: Page, text: str):
+def explain_one(page: Page, text: str, profile: dict | None = None):
     """The Why view of the comment in the box: neighbours judged against its predicted labels."""
     try:
-        text, _ = read_comment(page.ctx.model.classifier, text, page.limits)
-    except InputError as err:
+        classifier = visitor_classifier(page.ctx, profile)
+        text, _ = read_comment(classifier, text, page.limits)
+    except (InputError, ThresholdError) as err:
         log.info("input refused: %s", err)
         return refused(err)
-    return explain_view(page.ctx, text, page.ctx.model.classifier.predict(text).labels, "predicted")
+    return explain_view(page.ctx, text, classifier.predict(text).labels, "predicted", classifier)
 
 
 def batch_table(page: Page, texts: list[str], rows: pd.DataFrame, policy: str, value: float,
                 profile: dict | None = None, top_k: int = 3) -> pd.DataFrame:
     """Emotions and the top three, then the input rows (every column, in order), then all probabilities.
     Each comment is scored alone, so it gets the same probabilities it gets on its own."""
-    ctx, labels = page.ctx, page.ctx.model.labels
-    thresholds = ctx.model.thresholds_for(policy if policy == PER_CLASS else value, profile_thresholds(ctx, profile))
+    ctx = page.ctx
+    classifier = visitor_classifier(ctx, profile)
+    labels = classifier.labels
+    thresholds = resolve(PER_CLASS if policy == PER_CLASS and classifier.thresholds is not None else float(value),
+                         classifier.thresholds, labels)
     probs = np.full((len(texts), len(labels)), np.nan)
     filled = [i for i, text in enumerate(texts) if text.strip()]
-    probs[filled] = ctx.model.score([texts[i] for i in filled])
+    probs[filled] = ctx.model.score([texts[i] for i in filled], classifier)
     results = [{"emotions": ", ".join(labels_above(p, thresholds, labels)),
                 "top": ", ".join(f"{labels[i]} {p[i]:.2f}" for i in np.argsort(-p, kind="stable")[:top_k])}
                if np.isfinite(p).all() else {"emotions": "(empty text, not scored)", "top": ""} for p in probs]
@@ -112,29 +115,29 @@ def build(page: Page, tab: gr.Tab) -> None:
             notice = gr.HTML(padding=False)
             summary = gr.HTML(label="Predicted emotions")
             groups = gr.HTML()
-            gr.Examples(EXAMPLES, inputs=[text], outputs=[result, notice], fn=partial(predict_one, page),
-                        run_on_click=True, cache_examples=False, label="Examples (written for this demo; a click predicts)")
+            examples = gr.Examples(EXAMPLES, inputs=[text], label="Examples (written for this demo; a click predicts)")
             gr.Markdown(f"Model: `{ctx.model.classifier.name}` on {backend_note(ctx, detail=False)}.", elem_id="backend-note")
         with gr.Column(scale=3):
             bars = gr.HTML(elem_id="probability-bars")
     drawn = [summary, bars, groups]
-    for event in (button.click, text.submit):
-        event(partial(predict_one, page), [text], [result, notice], api_visibility="undocumented")
+    for event in (button.click, text.submit, examples.load_input_event.then):
+        event(partial(predict_one, page), [text, page.profile], [result, notice], api_visibility="undocumented")
     text.input(None, [result], [result], js="(r) => r && r.probabilities ? {stale: true} : r")
-    # A profile from the Adapt tab replaces the per-class thresholds, in the browser.
-    view = render_js("result", "policy", "value", "profile") + (
-        "if (profile && result && result.probabilities) result = {...result, thresholds: profile.thresholds};\n")
-    for event in (result.change, policy.change, page.profile.change):
-        event(None, [result, policy, slider, page.profile], drawn, js=view + "return render(result, policy, value); }")
+    # A profile from the Adapt tab answers with its thresholds and heads: the comment is predicted again.
+    page.profile.change(lambda t, p: predict_one(page, t, p) if (t or "").strip() else (gr.skip(), gr.skip()),
+                        [text, page.profile], [result, notice], api_visibility="undocumented")
+    view = render_js("result", "policy", "value")
+    for event in (result.change, policy.change):
+        event(None, [result, policy, slider], drawn, js=view + "return render(result, policy, value); }")
     # Dragging the slider, typing a number (the slider keeps it in range) or resetting it means "use this global value".
-    slider.change(None, [result, policy, slider, page.profile], [policy, *drawn],
+    slider.change(None, [result, policy, slider], [policy, *drawn],
                   js=view + f"const v = {clamp_js('value')}; return ['global', ...render(result, 'global', v)]; }}")
     page.profile.change(None, [page.profile], [active], js=(
         "(p) => p ? `<p class='note'>Per-class thresholds: your profile <b>${String(p.name).replace(/[&<>]/g, '')}"
-        "</b> from the Adapt tab.</p>` : ''"))
+        "</b> from the Adapt tab${p.heads && Object.keys(p.heads).length ? ', with its own labels' : ''}.</p>` : ''"))
 
     why = build_why(page, "Why? The words behind each label, and similar training comments",
-                    partial(explain_one, page), [text], "why")
+                    partial(explain_one, page), [text, page.profile], "why")
     text.input(None, [why], [why], js="(e) => e && e.effects ? {stale: true} : e")
 
     with gr.Accordion("Batch mode: many comments at once", open=False):

@@ -1,6 +1,7 @@
 // A comment's labels, probability chart and groups, drawn in the browser from the probabilities the
 // server sent once: moving the threshold needs no round trip. Returns [summary, bars, groups] as HTML.
-// payload: {labels, probabilities, thresholds (per class, or null), groups, gold (label indices, optional)}.
+// payload: {labels, probabilities, thresholds (per class, or null), groups, gold (label indices, optional),
+// new (indices of a profile's own labels, optional; shown in their own group), profile (its name)}.
 function render(payload, policy, value) {
   const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"})[c]);
   const chip = (name, p) => `<span class="chip">${esc(name)} <small>${p.toFixed(2)}</small></span>`;
@@ -20,25 +21,31 @@ function render(payload, policy, value) {
   const summary = payload.gold ? `<b>Gold:</b> ${chips([...gold].sort((a, b) => probs[b] - probs[a]), "none")}<br>` +
                                  `<b>Predicted:</b> ${chips(on, "nothing above its threshold")}`
                                : chips(on, "nothing above its threshold");
-  const rows = order.map((i) => {
+  const isNew = new Set(payload.new || []);
+  const row = (i) => {
     const p = probs[i], t = threshold[i], hit = p >= t;
     return `<tr class="${hit ? "hit" : ""}"><th scope="row">${gold.has(i) ? "★ " : ""}${esc(labels[i])}</th>` +
       `<td class="track" aria-hidden="true"><span class="fill" style="width:${(100 * p).toFixed(1)}%"></span>` +
       `<span class="tick" style="left:${(100 * t).toFixed(1)}%"></span></td>` +
       `<td>${p.toFixed(2)}</td><td>${t.toFixed(2)}</td><td>${hit ? "yes" : ""}</td></tr>`;
-  }).join("");
+  };
+  const rows = order.filter((i) => !isNew.has(i)).map(row).join("");
+  // A profile's own labels come after ours, in a group of their own, each with its threshold.
+  const mine = order.filter((i) => isNew.has(i));
+  const own = mine.length ? `<tbody class="new-labels"><tr><th scope="rowgroup" colspan="5">Your labels ` +
+    `(profile ${esc(payload.profile || "")})</th></tr>${mine.map(row).join("")}</tbody>` : "";
   // A phone shows the short name of a column; a screen reader reads the long one.
   const head = (wide, narrow) => `<th scope="col" aria-label="${wide}"><span class="wide">${wide}</span>` +
     `<span class="narrow" aria-hidden="true">${narrow}</span></th>`;
   const bars = `<div class="bars-wrap"><table class="bars"><caption>Probability of each emotion, most probable first; ` +
     `the tick marks its threshold${payload.gold ? "; ★ marks a gold label" : ""}</caption><thead><tr><th scope="col">emotion</th><th scope="col" aria-hidden="true"></th>` +
     `${head("probability", "p")}${head("threshold", "thr.")}${head("predicted", "✓")}</tr></thead>` +
-    `<tbody>${rows}</tbody></table></div>`;
+    `<tbody>${rows}</tbody>${own}</table></div>`;
   const groups = Object.entries(payload.groups).map(([title, grouping]) => {
     const scored = Object.entries(grouping).filter(([, ids]) => ids.some((i) => probs[i] >= threshold[i]))
       .map(([name, ids]) => [name, Math.max(...ids.map((i) => probs[i]))]).sort((a, b) => b[1] - a[1]);
     return `<b>${esc(title)}:</b> ` + (scored.length ? scored.map(([n, p]) => chip(n, p)).join(" ")
                                                     : `<span class="muted">none</span>`);
-  }).join("<br>");
+  }).join("<br>") + (mine.length ? `<br><b>Your labels:</b> ${chips(mine.filter((i) => probs[i] >= threshold[i]), "none")}` : "");
   return [summary, bars, groups];
 }

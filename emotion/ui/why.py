@@ -52,7 +52,7 @@ def similar_html(ctx: AppContext, text: str, labels: list[str], whose: str) -> s
         rows = similar(ctx, text)
     except (DataUnavailable, IndexNotReady) as err:
         return f"<p class='note'>{html.escape(str(err))}</p>"
-    agreement = label_agreement([ctx.model.labels.index(x) for x in labels],
+    agreement = label_agreement([ctx.model.labels.index(x) for x in labels if x in ctx.model.labels],  # not new ones
                                 [[ctx.model.labels.index(x) for x in r["labels"]] for r in rows], [r["similarity"] for r in rows])
     verdict = ("its neighbours mostly carry the same labels" if agreement >= 0.5 else
                "its neighbours carry other labels: a sign of a wrong label, or of a comment unlike the training data"
@@ -73,16 +73,17 @@ class WhyView(NamedTuple):
     neighbours: str
 
 
-def explain_view(ctx: AppContext, text: str, labels: list[str], whose: str) -> WhyView:
+def explain_view(ctx: AppContext, text: str, labels: list[str], whose: str, classifier=None) -> WhyView:
     """The Why view's outputs: every label's word effects, the label to show first (the most
-    probable), a note, and the nearest training comments judged against ``labels`` (``whose``)."""
-    found = explain(ctx.model.classifier, text)
+    probable), a note, and the nearest training comments judged against ``labels`` (``whose``).
+    ``classifier``: a visitor's (with their profile's labels), else the app's."""
+    found = explain(classifier or ctx.model.classifier, text)
     neighbours = similar_html(ctx, text, labels, whose)
     if not found.spans:
         return WhyView(None, gr.skip(), "<p class='note'>This comment has no words to take away one at a time.</p>",
                        neighbours)
-    first = ctx.model.labels[int(np.argmax(found.probabilities))]
-    return WhyView(found.to_dict(), first, f"<p class='muted'>{html.escape(explanation_note(ctx, found))}</p>", neighbours)
+    first = found.labels[int(np.argmax(found.probabilities))]
+    return WhyView(found.to_dict(), gr.Dropdown(choices=found.labels, value=first), f"<p class='muted'>{html.escape(explanation_note(ctx, found))}</p>", neighbours)
 
 
 def refused(err: Exception) -> WhyView:
