@@ -151,9 +151,10 @@ def stop_app(proc: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="module")
-def app_url(served, tiny_checkpoint):
+def app_url(served, tiny_checkpoint, tmp_path_factory):
     port = free_port()
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
+    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1",
+           "EMOTION_LABELLING_DIR": str(tmp_path_factory.mktemp("labelling"))}
     proc, url = start_app([sys.executable, "app.py", "--checkpoint", str(served), "--data_dir",
                            str(tiny_checkpoint.parent / "data"), "--port", str(port)], ROOT, env, port)
     yield url

@@ -418,6 +418,17 @@ def test_browser_confusion_matrix_cell_filters_to_its_count(app_url, tiny_checkp
         browser.close()
 
 
+def report_cells(page, label: str, columns: list[str]) -> list[str]:
+    """The cells of ``columns`` in the profile report's row of ``label``, read by their headers."""
+    return page.evaluate("""([label, columns]) => {
+      const heads = [...document.querySelectorAll('#adapt-report thead th')].map((th) => th.innerText.trim());
+      const row = [...document.querySelectorAll('#adapt-report .virtual-row')]
+        .map((r) => [...r.querySelectorAll('[role=gridcell]')].map((cell) => cell.innerText.trim()))
+        .find((cells) => cells[heads.indexOf('label')] === label);
+      return columns.map((c) => row[heads.indexOf(c)]);
+    }""", [label, columns])
+
+
 @pytest.mark.browser
 @browser_test
 def test_browser_adapt_view_tunes_and_the_predict_tab_uses_the_profile(app_url, tmp_path):
@@ -434,13 +445,13 @@ def test_browser_adapt_view_tunes_and_the_predict_tab_uses_the_profile(app_url, 
         page.goto(app_url)
         predict(page, "i am so proud of you")
         page.get_by_role("tab", name="Adapt").click()
+        page.get_by_text("…or upload a file you labelled elsewhere").click()
         page.locator("#adapt-upload input[type=file]").set_input_files(str(tmp_path / "forum.csv"))
         expect(page.locator("#adapt-upload").get_by_text("forum.csv")).to_be_visible(timeout=30_000)
-        page.get_by_role("button", name="Re-tune thresholds").click()
+        page.get_by_role("button", name="Fit a profile from this file").click()
         expect(page.get_by_text("40 comments, 2 labels")).to_be_visible(timeout=60_000)
         expect(page.locator("#adapt-report")).to_contain_text("pride")
-        report = {row.split()[0]: row.split() for row in page.locator("#adapt-report .virtual-row").all_inner_texts()}
-        before, after = (f"{float(report['pride'][i]):.2f}" for i in (-6, -5))  # the thresholds before the F1s and their intervals
+        before, after = (f"{float(x):.2f}" for x in report_cells(page, "pride", ["threshold_before", "threshold_after"]))
         use = page.get_by_role("button", name="Predict with this profile")
         expect(use).to_be_enabled()
         use.click()
@@ -454,4 +465,60 @@ def test_browser_adapt_view_tunes_and_the_predict_tab_uses_the_profile(app_url, 
         page.get_by_role("tab", name="Predict").click()
         expect(page.locator("#active-profile")).to_have_text("")
         expect(pride).to_have_text(before)
+        browser.close()
+
+
+@pytest.mark.browser
+@browser_test
+def test_browser_labels_with_the_keyboard_survives_a_reload_and_predicts_a_new_label(app_url, tmp_path):
+    """Label 10 comments with the keyboard, reload, label 12 more, fit a profile, see the new label predicted."""
+    import re
+
+    from playwright.sync_api import expect, sync_playwright
+
+    from conftest import labelled_comments
+
+    labelled_comments(60, 6)[["text"]].to_csv(tmp_path / "team.csv", index=False)
+    with sync_playwright() as p:
+        browser, page = launch(p)
+        page.goto(app_url)
+        page.get_by_role("tab", name="Adapt").click()
+        page.locator("#label-upload input[type=file]").set_input_files(str(tmp_path / "team.csv"))
+        expect(page.locator("#label-upload").get_by_text("team.csv")).to_be_visible(timeout=30_000)
+        page.get_by_label("Labels, comma-separated").fill("joy, intense")
+        page.get_by_label("How many to label").fill("40")
+        page.get_by_role("button", name="Propose a sample to label").click()
+        progress = page.locator(".labeller .progress")
+        expect(progress).to_contain_text("0 of 40 labelled", timeout=30_000)
+
+        def label(count: int, start: int) -> None:
+            for i in range(start, start + count):
+                text = page.locator(".labeller blockquote").inner_text()
+                if re.search(r"\bso\b", text):
+                    page.keyboard.press("2")  # intense: a label of this team's own
+                if "wait" in text or i % 7 == 0:
+                    page.keyboard.press("1")  # joy
+                page.keyboard.press("Enter")
+                expect(progress).to_contain_text(f"{i + 1} of 40 labelled")
+
+        label(10, 0)
+        page.keyboard.press("Backspace")  # back to the tenth, answered
+        expect(progress).to_contain_text("comment 10 (answered)")
+        page.reload()
+        page.get_by_role("tab", name="Adapt").click()
+        expect(page.get_by_label("Your labelling sessions")).to_have_value("team: 10 of 40 labelled (joy, intense)",
+                                                                             timeout=30_000)
+        expect(progress).to_contain_text("10 of 40 labelled · comment 11 (not answered yet)", timeout=30_000)
+        label(12, 10)
+        page.get_by_role("button", name="Fit a profile from the answers so far").click()
+        expect(page.locator("#adapt-summary")).to_contain_text("Your new labels: intense", timeout=60_000)
+        page.get_by_role("button", name="Predict with this profile").click()
+        page.get_by_role("tab", name="Predict").click()
+        expect(page.locator("#active-profile")).to_contain_text("with its own labels")
+        page.get_by_label("Comment").fill("i am so proud of you ok sure")
+        page.get_by_label("Comment").press("Enter")
+        own = page.locator("table.bars tbody.new-labels")
+        expect(own).to_contain_text("Your labels (profile team)", timeout=30_000)
+        expect(own.locator("tr", has=page.locator("th", has_text="intense"))).to_have_count(1)
+        page.screenshot(path=str(tmp_path / "new-label.png"))
         browser.close()
