@@ -95,35 +95,37 @@ def per_class_table(
     )
 
 
+def bootstrap_counts(y_true: np.ndarray, preds: list[np.ndarray], resamples: int = 2000, seed: int = 0,
+                     sample_weights: np.ndarray | None = None) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Per-label (tp, fp, fn) of each set of decisions on the same resampled comments (paired): (resamples,
+    L) each. The one bootstrap of the project: F1 per label, macro (row means) and micro (row sums) come
+    from these. ``sample_weights``: one per comment (a weighted sample's inverse inclusion probabilities)."""
+    y_true = np.asarray(y_true, dtype=bool)
+    weights = np.random.default_rng(seed).multinomial(len(y_true), np.full(len(y_true), 1 / len(y_true)), resamples)
+    if sample_weights is not None:
+        weights = weights * np.asarray(sample_weights, dtype=np.float64)[None, :]
+
+    def counts(pred: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # each resample weighs each comment
+        pred = np.asarray(pred, dtype=bool)
+        per_comment = (pred & y_true, pred & ~y_true, ~pred & y_true)
+        return tuple(weights @ c.astype(weights.dtype) for c in per_comment)
+
+    return [counts(pred) for pred in preds]
+
+
 def micro_f1_difference_interval(
     y_true: np.ndarray, pred_a: np.ndarray, pred_b: np.ndarray, resamples: int = 2000, seed: int = 0,
 ) -> tuple[float, float]:
     """95% paired-bootstrap interval of micro F1(a) - micro F1(b): both models are scored on the
     same resampled comments, so the interval reflects how much the split's sample can tell them apart."""
-    # Per comment: true positives, false positives, false negatives; micro F1 sums them.
-    counts = [np.stack(confusion_counts(pred, y_true, axis=1), 1).astype(np.int32) for pred in (pred_a, pred_b)]
-    rows = np.random.default_rng(seed).integers(0, len(y_true), (resamples, len(y_true)), dtype=np.int32)
-
-    def micro(c: np.ndarray) -> np.ndarray:
-        return f1_from_counts(*c[rows].sum(1).T)
-
-    low, high = np.percentile(micro(counts[0]) - micro(counts[1]), [2.5, 97.5])
+    (ta, fa, na), (tb, fb, nb) = bootstrap_counts(y_true, [pred_a, pred_b], resamples, seed)
+    low, high = np.percentile(f1_from_counts(ta.sum(1), fa.sum(1), na.sum(1)) - f1_from_counts(tb.sum(1), fb.sum(1), nb.sum(1)),
+                              [2.5, 97.5])
     return float(low), float(high)
 
 
 def bootstrap_f1(y_true: np.ndarray, preds: list[np.ndarray], resamples: int = 2000, seed: int = 0,
                  sample_weights: np.ndarray | None = None) -> list[np.ndarray]:
     """Per-label F1 of each set of decisions on the same resampled comments (paired): (resamples, L) each.
-    Percentiles of a column give a label's 95% interval; of the row means, macro F1's. ``sample_weights``:
-    one per comment (a weighted sample's inverse inclusion probabilities)."""
-    y_true = np.asarray(y_true, dtype=bool)
-    weights = np.random.default_rng(seed).multinomial(len(y_true), np.full(len(y_true), 1 / len(y_true)), resamples)
-    if sample_weights is not None:
-        weights = weights * np.asarray(sample_weights, dtype=np.float64)[None, :]
-
-    def f1(pred: np.ndarray) -> np.ndarray:  # each resample weighs each comment's tp, fp, fn
-        pred = np.asarray(pred, dtype=bool)
-        per_comment = (pred & y_true, pred & ~y_true, ~pred & y_true)
-        return f1_from_counts(*(weights @ c.astype(weights.dtype) for c in per_comment))
-
-    return [f1(pred) for pred in preds]
+    Percentiles of a column give a label's 95% interval; of the row means, macro F1's."""
+    return [f1_from_counts(*c) for c in bootstrap_counts(y_true, preds, resamples, seed, sample_weights)]

@@ -1,0 +1,126 @@
+"""Two models side by side on one labelled set, from stored probabilities (no model run): per-label F1 of
+each, the difference with a paired bootstrap 95% interval, and the comments where they disagree.
+
+"Paired": both models are scored on the same resampled comments in each bootstrap round, so the
+interval of the difference reflects how far this test set can tell them apart, not how noisy each
+figure is alone. A label whose interval excludes zero is flagged; with 28 labels, about one in twenty
+flags is expected by chance alone when the two models do not differ.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .checkpoint import DEFAULT_CHECKPOINT, Checkpoint
+from .data import load_split, multi_hot
+from .errors import EmotionError
+from .metrics import bootstrap_counts, confusion_counts, f1_from_counts
+from .thresholds import Thresholds
+
+RESAMPLES = 2000
+log = logging.getLogger(__name__)
+
+
+class CompareError(EmotionError, ValueError):
+    """The two models cannot be compared; the message says why."""
+
+
+@dataclass(frozen=True)
+class Side:
+    """One model's answers on the set: ``probs`` (N, L) and the thresholds (L,) that decide them."""
+
+    name: str
+    probs: np.ndarray
+    thresholds: np.ndarray
+    checkpoint: Checkpoint | None = None
+
+    @property
+    def pred(self) -> np.ndarray:
+        return np.asarray(self.probs) >= np.asarray(self.thresholds)[None, :]
+
+
+def load_side(spec: str | os.PathLike, checkpoint: str | os.PathLike | None, ids: Sequence[str]) -> Side:
+    """A checkpoint folder (its stored test probabilities, its own tuned thresholds), or a profile (.json)
+    over ``checkpoint`` (default: the shipped model). A profile's heads need a model run, so a profile is
+    compared on its thresholds alone, with a warning when it has heads."""
+    spec = Path(spec)
+    if spec.suffix.lower() == ".json":
+        folder = Checkpoint.open(checkpoint or DEFAULT_CHECKPOINT)
+        profile = Thresholds.load(spec, folder.labels)
+        if profile.heads:
+            log.warning("%s has heads; they need a model run, so it is compared on its thresholds alone", spec.name)
+        name = profile.name or spec.stem
+    else:
+        folder = Checkpoint.open(spec)
+        profile = folder.thresholds("torch")  # the stored probabilities are torch's
+        name = folder.name
+    _, probs = folder.probabilities("test", list(ids))
+    thresholds = profile.array(folder.labels) if profile is not None else np.full(len(folder.labels), 0.5)
+    return Side(name, probs, thresholds, folder)
+
+
+def test_set(data_dir: str | None, labels: Sequence[str]) -> tuple[list[str], list[str], np.ndarray]:
+    """The test split's ids, texts and multi-hot labels (read from the data folder, never stored)."""
+    test = load_split("test", data_dir)
+    return [str(i) for i in test["id"]], list(test["text"]), multi_hot(test["labels"], len(labels))
+
+
+def check_pair(a: Side, b: Side) -> None:
+    if a.checkpoint.labels != b.checkpoint.labels:
+        raise CompareError(f"{a.name} and {b.name} have different labels; only models of the same labels compare.")
+    if a.name == b.name:
+        raise CompareError(f"Both sides are {a.name}; give two different models or profiles.")
+
+
+def differences(y_true: np.ndarray, a: Side, b: Side, labels: Sequence[str], resamples: int = RESAMPLES,
+                seed: int = 0) -> pd.DataFrame:
+    """One row each for micro F1, macro F1 and every label: F1 of A and of B, B - A, its paired 95%
+    bootstrap interval, and whether the interval excludes zero."""
+    y = np.asarray(y_true, dtype=bool)
+    (ta, fa, na), (tb, fb, nb) = bootstrap_counts(y, [a.pred, b.pred], resamples, seed)
+    point = [confusion_counts(side.pred, y) for side in (a, b)]
+
+    def rows(name: str, f1_a, f1_b, boot_a, boot_b) -> dict:
+        low, high = np.percentile(boot_b - boot_a, [2.5, 97.5])
+        return {"label": name, a.name: round(float(f1_a), 4), b.name: round(float(f1_b), 4),
+                "difference": round(float(f1_b - f1_a), 4), "low": round(float(low), 4), "high": round(float(high), 4),
+                "significant": bool(low > 0 or high < 0)}
+
+    micro = [f1_from_counts(*(c.sum() for c in counts)) for counts in point]
+    per_label = [f1_from_counts(*counts) for counts in point]
+    boot_labels = [f1_from_counts(ta, fa, na), f1_from_counts(tb, fb, nb)]
+    out = [rows("micro F1", *micro, f1_from_counts(ta.sum(1), fa.sum(1), na.sum(1)),
+                f1_from_counts(tb.sum(1), fb.sum(1), nb.sum(1))),
+           rows("macro F1", per_label[0].mean(), per_label[1].mean(), boot_labels[0].mean(1), boot_labels[1].mean(1))]
+    out += [rows(name, per_label[0][j], per_label[1][j], boot_labels[0][:, j], boot_labels[1][:, j])
+            for j, name in enumerate(labels)]
+    return pd.DataFrame(out)
+
+
+def disagreements(y_true: np.ndarray, a: Side, b: Side, labels: Sequence[str]) -> pd.DataFrame:
+    """The comments where A and B decide differently, worst first: most labels in dispute, then the largest
+    gap in probability over them. ``winner`` says who got more of the disputed labels right."""
+    y = np.asarray(y_true, dtype=bool)
+    pa, pb = a.pred, b.pred
+    differ = pa != pb
+    rows = np.flatnonzero(differ.any(1))
+    gap = (np.abs(np.asarray(a.probs) - np.asarray(b.probs)) * differ).sum(1)
+    right_a = ((pa == y) & differ).sum(1)
+    right_b = ((pb == y) & differ).sum(1)
+
+    def names(matrix: np.ndarray, i: int) -> str:
+        return ", ".join(labels[j] for j in np.flatnonzero(matrix[i]))
+
+    table = pd.DataFrame({
+        "row": rows, "disputed": differ[rows].sum(1), "gap": gap[rows].round(3),
+        "gold": [names(y, i) for i in rows], a.name: [names(pa, i) for i in rows], b.name: [names(pb, i) for i in rows],
+        "winner": np.where(right_a[rows] > right_b[rows], a.name, np.where(right_b[rows] > right_a[rows], b.name, "tie")),
+    })
+    return table.sort_values(["disputed", "gap"], ascending=False, kind="stable").reset_index(drop=True)
