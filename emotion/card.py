@@ -15,6 +15,7 @@ from .model import MINILM_ALIAS, MINILM_HUB_ID
 from .thresholds import POLICY_NAMES
 
 TEMPLATE = Path(__file__).with_name("model_card.md")
+PROBE_COLUMNS = ["test", "kind", "cases", "failures", "failure_rate"]
 
 
 def markdown_table(frame: pd.DataFrame) -> str:
@@ -75,6 +76,7 @@ def write_model_card(checkpoint: Checkpoint, train_counts: np.ndarray | None = N
     per_class_table = per_class[["label", "threshold", "precision", "recall", "f1", "support"]].sort_values(
         "f1", ascending=False)
     experiments = checkpoint.experiments
+    probe = checkpoint.probe()
     card = ModelCard.from_template(
         data, template_path=str(TEMPLATE), name=checkpoint.name, origin=origin(config, base_id, members), members=members,
         max_length=checkpoint.max_length, global_threshold=checkpoint.thresholds().global_threshold,
@@ -83,5 +85,6 @@ def write_model_card(checkpoint: Checkpoint, train_counts: np.ndarray | None = N
         per_class_table=markdown_table(per_class_table), config=config, args=config.get("training_arguments", {}),
         recipe_table=markdown_table(experiments) if experiments is not None else "(not recorded)",
         int8_fp32="; ".join(f"`{role}` ({FP32_ROLES.get(role, 'unknown')})" for role in checkpoint.int8_fp32),
+        probe=probe, probe_table=markdown_table(pd.DataFrame(probe["table"])[PROBE_COLUMNS]) if probe else "",
     )
     return checkpoint.save_card(str(card).rstrip("\n") + "\n")

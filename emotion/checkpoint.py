@@ -42,6 +42,7 @@ INFERENCE = "inference.json"  # the backend chosen on dev, with what was measure
 AUDIT = {"comments": "audit_comments.parquet", "labels": "audit_labels.csv", "pairs": "audit_pairs.csv",
          "about": "audit.json"}  # the label-quality audit of the data, by comment id (audit.py)
 DISTILLATION = "distillation.json"  # a student's dev figures against its teacher's
+PROBE = "probe.json"  # the behavioural checks' figures (probe.py --save), for the model card
 EXPERIMENTS = "recipe_experiments.csv"  # optional: the dev table of recipes tried, kept beside the card
 MODEL_CARD = "README.md"
 ONNX_FOLDER = "onnx"
@@ -455,6 +456,15 @@ class Checkpoint:
             return None, f"The audit in {self.path} is of other weights: build it again with `python audit.py`."
         return Audit(pd.read_parquet(self.path / AUDIT["comments"]), restore(pd.read_csv(self.path / AUDIT["labels"])),
                      restore(pd.read_csv(self.path / AUDIT["pairs"]))), about
+
+    def save_probe(self, result: dict) -> None:
+        """Store the behavioural checks' figures and per-test table (``probe.py --save``), stamped with the weights."""
+        write_json(self.path / PROBE, {**result, "weights_sha256": self.fingerprint})
+
+    def probe(self) -> dict | None:
+        """The stored behavioural checks of these weights, or None."""
+        found = self._json(PROBE)
+        return found if found.get("weights_sha256") == self.fingerprint else None
 
     def save_distillation(self, result: dict) -> None:
         write_json(self.path / DISTILLATION, result)

@@ -17,6 +17,7 @@ handles the patterns users write.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -25,6 +26,7 @@ import pandas as pd
 
 SUITE = Path(__file__).with_name("data") / "probe.json"
 MFT, INV, DIR = "minimum functionality", "invariance", "directional"
+INTENSIFIED = re.compile(r"\b(I'm|is|that's) ")  # where an intensifier goes: "I'm so happy", "this is so annoying"
 SATURATED = 0.95  # a probability this close to 1 (or 0) cannot move much further: a change under 0.01 passes
 
 
@@ -81,8 +83,7 @@ def build_cases(suite: dict, labels: list[str]) -> list[Case]:
     intensifier = suite["intensifier"]
     for text in intensifier["texts"]:
         for word in intensifier["words"][:2]:
-            stronger = text.replace("I'm ", f"I'm {word} ").replace("is ", f"is {word} ", 1) \
-                if ("I'm " in text or "is " in text) else f"{word} {text}"
+            stronger = INTENSIFIED.sub(lambda m: f"{m.group(1)} {word} ", text, count=1)
             cases.append(Case("DIR intensifier raises the top label", DIR, "", stronger, text,
                               f'adding "{word}" raises the top label\'s probability'))
     laughing = suite["laughing"]

@@ -1,0 +1,132 @@
+"""Compare, slices and behavioural checks: figures that match an independent computation."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import f1_score
+
+from conftest import ROOT
+from emotion.compare import Side, differences, disagreements
+from emotion.labels import LABELS
+from emotion.probe import DIR, INV, MFT, build_cases, load_suite, run, summary, totals, typo
+from emotion.slices import headline, slice_table, text_slices
+
+
+def two_models(n: int = 600, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    y = rng.random((n, 5)) < 0.25
+    a = np.clip(0.35 * y + rng.normal(0.3, 0.15, y.shape), 0, 1)
+    b = a.copy()
+    b[:, 0] = np.clip(0.6 * y[:, 0] + rng.normal(0.2, 0.1, n), 0, 1)  # B is better at label 0 only
+    return y, Side("A", a, np.full(5, 0.5)), Side("B", b, np.full(5, 0.5))
+
+
+def test_paired_intervals_match_an_independent_bootstrap():
+    y, a, b = two_models()
+    names = ["l0", "l1", "l2", "l3", "l4"]
+    table = differences(y, a, b, names).set_index("label")
+    rng = np.random.default_rng(123)  # another generator, drawn the plain way
+    diffs = []
+    for _ in range(2000):
+        rows = rng.integers(0, len(y), len(y))
+        diffs.append([f1_score(y[rows, j], b.pred[rows, j], zero_division=0) - f1_score(y[rows, j], a.pred[rows, j], zero_division=0)
+                      for j in range(5)])
+    low, high = np.percentile(np.array(diffs), [2.5, 97.5], axis=0)
+    np.testing.assert_allclose(table.loc[names, "low"], low, atol=0.02)
+    np.testing.assert_allclose(table.loc[names, "high"], high, atol=0.02)
+    assert table.loc["l0", "significant"] and table.loc["l0", "difference"] > 0.1
+    assert not table.loc["l1", "significant"] and table.loc["l1", "difference"] == 0
+    micro = f1_score(y, b.pred, average="micro") - f1_score(y, a.pred, average="micro")
+    assert table.loc["micro F1", "difference"] == pytest.approx(micro, abs=1e-4)
+
+
+def test_disagreements_come_worst_first_with_both_answers():
+    y, a, b = two_models()
+    found = disagreements(y, a, b, ["l0", "l1", "l2", "l3", "l4"])
+    assert len(found) == int((a.pred != b.pred).any(1).sum())
+    assert found["disputed"].is_monotonic_decreasing and (found["disputed"] >= 1).all()
+    first = found.iloc[0]
+    assert set(first["A"].split(", ")) - {""} == {f"l{j}" for j in np.flatnonzero(a.pred[first["row"]])}
+    assert first["winner"] in {"A", "B", "tie"}
+
+
+def test_a_filters_metrics_equal_a_direct_computation():
+    y, a, _ = two_models()
+    rows = np.zeros(len(y), bool)
+    rows[::3] = True
+    found = headline(y, a.pred, rows)
+    assert found["comments"] == rows.sum()
+    assert found["micro_f1"] == pytest.approx(f1_score(y[rows], a.pred[rows], average="micro"))
+    present = (y[rows] | a.pred[rows]).any(0)
+    assert found["macro_f1"] == pytest.approx(f1_score(y[rows][:, present], a.pred[rows][:, present], average="macro"))
+    assert found["micro_95"][0] < found["micro_f1"] < found["micro_95"][1]
+
+
+def test_built_in_slices_read_the_text_alone():
+    texts = ["why though?", "this is NOT okay", "love it 😂", "[NAME] said hi", "see www.example.com or r/aww",
+             "you got this", "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+             "sixteen seventeen eighteen nineteen twenty twentyone", "what the hell", "the class ended"]
+    found = {name: [t for t, hit in zip(texts, mask) if hit] for name, mask in text_slices(texts).items()}
+    assert found["question"] == ["why though?"] and found["emoji"] == ["love it 😂"]
+    assert found["negation"] == ["this is NOT okay"] and found["all-caps word"] == ["this is NOT okay"]  # not [NAME]
+    assert found["link or subreddit"] == ["see www.example.com or r/aww"] and found["second person (you)"] == ["you got this"]
+    assert found["profanity"] == ["what the hell"]  # whole words: "class" is not "ass"
+    assert len(found["long (21+ words)"]) == 1 and "why though?" in found["short (1-5 words)"]
+    y, a, _ = two_models(n=9)
+    table = slice_table(y, a.pred, text_slices(texts))
+    assert table["slice"].iloc[0] == "all test comments" and table["note"].iloc[1:].str.contains("fewer than").all()
+
+
+def test_the_probe_suite_has_over_100_checks_over_20_labels_on_the_tiny_model(tiny_checkpoint):
+    from emotion.predict import EmotionClassifier
+
+    classifier = EmotionClassifier(tiny_checkpoint, backend="onnx")
+    cases = build_cases(load_suite(), classifier.labels)
+    results = run(classifier, cases)
+    figures = totals(results)
+    assert figures["cases"] >= 100 and figures["labels"] >= 20 and set(results["kind"]) == {MFT, INV, DIR}
+    table = summary(results)
+    assert table["failures"].sum() == (~results["passed"]).sum() and table["failure_rate"].is_monotonic_decreasing
+    assert all(c.expect for c in cases) and not any("{name}" in c.text for c in cases)
+    assert typo("thank you so much") == "tahnk you so much"  # two inner letters of the longest word
+
+
+def test_compare_and_slices_on_the_command_line(tiny_checkpoint, tmp_path):
+    from emotion.thresholds import Thresholds
+
+    for name, value in (("low", 0.2), ("high", 0.6)):
+        Thresholds(value, {n: value for n in LABELS}, name).save(tmp_path / f"{name}.json")
+    data = tiny_checkpoint.parent / "data"
+    done = subprocess.run([sys.executable, "compare.py", str(tmp_path / "low.json"), str(tmp_path / "high.json"),
+                           "--checkpoint", str(tiny_checkpoint), "--data_dir", str(data), "--out", str(tmp_path / "d.csv")],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "low (A) vs high (B)" in done.stdout and "micro F1" in done.stdout and "most disputed" in done.stdout
+    table = pd.read_csv(tmp_path / "d.csv")
+    assert list(table["label"][:2]) == ["micro F1", "macro F1"] and len(table) == 30
+    sliced = subprocess.run([sys.executable, "compare.py", str(tiny_checkpoint), "--slices", "--data_dir", str(data)],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert sliced.returncode == 0 and "all test comments" in sliced.stdout and "question" in sliced.stdout, sliced.stderr
+    same = subprocess.run([sys.executable, "compare.py", str(tiny_checkpoint), str(tiny_checkpoint), "--data_dir", str(data)],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert same.returncode == 1 and "two different" in same.stderr and "Traceback" not in same.stderr
+
+
+@pytest.mark.slow
+def test_the_shipped_models_card_holds_its_probe_figures():
+    """int8 numerics differ between CPUs, so the rates may move a little; the suite's shape may not."""
+    from emotion.checkpoint import DEFAULT_CHECKPOINT, Checkpoint
+    from emotion.predict import EmotionClassifier
+
+    stored = Checkpoint.open(DEFAULT_CHECKPOINT).probe()
+    classifier = EmotionClassifier(DEFAULT_CHECKPOINT, backend=stored["backend"])
+    figures = totals(run(classifier, build_cases(load_suite(), classifier.labels)))
+    assert (figures["cases"], figures["tests"], figures["labels"]) == (stored["cases"], stored["tests"], stored["labels"])
+    assert figures["failure_rate"] == pytest.approx(stored["failure_rate"], abs=0.03)
+    card = (DEFAULT_CHECKPOINT / "README.md").read_text()
+    assert f"{stored['cases']} cases in {stored['tests']} tests" in card and f"{stored['failure_rate']:.3f}" in card
+    assert json.loads((DEFAULT_CHECKPOINT / "probe.json").read_text())["weights_sha256"] == Checkpoint.open(DEFAULT_CHECKPOINT).fingerprint
