@@ -102,8 +102,9 @@ def bootstrap_counts(y_true: np.ndarray, preds: list[np.ndarray], resamples: int
     from these. ``sample_weights``: one per comment (a weighted sample's inverse inclusion probabilities)."""
     y_true = np.asarray(y_true, dtype=bool)
     weights = np.random.default_rng(seed).multinomial(len(y_true), np.full(len(y_true), 1 / len(y_true)), resamples)
-    if sample_weights is not None:
-        weights = weights * np.asarray(sample_weights, dtype=np.float64)[None, :]
+    # float32 sums counts exactly up to 2**24 and halves the matrix products' time against float64.
+    weights = weights.astype(np.float32) if sample_weights is None else \
+        weights * np.asarray(sample_weights, dtype=np.float64)[None, :]
 
     def counts(pred: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # each resample weighs each comment
         pred = np.asarray(pred, dtype=bool)
