@@ -10,7 +10,8 @@ from pathlib import Path
 
 import gradio as gr
 
-from . import about_tab, adapt_tab, classes_tab, errors_tab, metrics_tab, predict_tab, quality_tab
+from . import (about_tab, adapt_tab, checks_tab, classes_tab, compare_tab, errors_tab, metrics_tab, predict_tab, quality_tab,
+               slices_tab)
 from .common import Page, shared_threshold, wire_views
 from ..explain import explain
 from .context import AppContext, DataUnavailable
@@ -29,7 +30,7 @@ THEME = gr.themes.Soft().set(
     body_text_color_subdued="*neutral_600", checkbox_label_background_fill_selected="*primary_700",
     button_primary_background_fill="*primary_700", button_primary_background_fill_hover="*primary_800",
 )
-ANALYSIS_TABS = (classes_tab, metrics_tab, errors_tab)
+ANALYSIS_TABS = (classes_tab, metrics_tab, errors_tab, slices_tab, compare_tab)
 log = logging.getLogger(__name__)
 
 
@@ -143,8 +144,8 @@ def build_app(ctx: AppContext, limits: Limits | None = None, serving: Serving | 
                     "the predictions change; the test-set tabs recompute everything from stored probabilities.")
         page.profile = gr.JSON(None, visible=False)
         # On a phone the tabs wrap onto a second row instead of hiding behind a menu.
-        with gr.Tabs(overflow_behavior="wrap"):
-            with gr.Tab(predict_tab.TITLE) as tab:
+        with gr.Tabs(overflow_behavior="wrap") as page.tabs:
+            with gr.Tab(predict_tab.TITLE, id=predict_tab.TITLE) as tab:
                 predict_tab.build(page, tab)
             with gr.Tab("Test set") as test_tab:
                 shared_threshold(page)
@@ -157,6 +158,8 @@ def build_app(ctx: AppContext, limits: Limits | None = None, serving: Serving | 
                 wire_views(page)
             with gr.Tab(quality_tab.TITLE) as tab:
                 quality_tab.build(page, tab)
+            with gr.Tab(checks_tab.TITLE) as tab:
+                checks_tab.build(page, tab)
             with gr.Tab(adapt_tab.TITLE) as tab:
                 adapt_tab.build(page, tab)
             with gr.Tab(about_tab.TITLE) as tab:

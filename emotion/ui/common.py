@@ -42,7 +42,12 @@ class Page:
     shown: gr.Textbox | None = None  # which analysis tab is open
     opened: list = field(default_factory=list)  # events that show the analysis tabs again
     views: list = field(default_factory=list)  # the analysis views, for ``wire_views``
-    profile: gr.JSON | None = None  # this person's threshold profile from the Adapt tab: {name, thresholds}, or None
+    profile: gr.JSON | None = None  # this person's profile from the Adapt tab (Thresholds.to_dict()), or None
+    tabs: gr.Tabs | None = None  # the top-level tabs (``gr.Tabs(selected=...)`` opens one)
+    # The Predict tab's comment box, and its events to run on a comment put there from elsewhere (Checks):
+    # (fn, inputs, outputs, queue options) each, predicting then explaining.
+    predict_text: gr.Textbox | None = None
+    on_comment: list = field(default_factory=list)
 
 
 def policy_controls(thresholds: Thresholds | None, reset: bool = True) -> tuple[gr.Radio, gr.Slider]:

@@ -11,9 +11,11 @@ import pandas as pd
 from ..analysis import OUTCOME_HELP, OUTCOMES, confusion_matrix, error_table, matrix_pairs
 from ..files import write_csv
 from ..metrics import binarize
+from ..slices import MIN_ROWS, TEXT_SLICES, MISLABELLED, headline
 from .common import (Page, analysis_view, download_file, needs_test_set, parse_setting, pick_table,
                      probabilities_payload, render_js, shorten, table_html)
 from .context import AppContext
+from .slices_tab import built_in
 from .why import build_why, explain_view, refused
 
 TITLE = "Errors"
@@ -31,7 +33,7 @@ WORST, LABEL_ERRORS = "the model's worst mistakes first", "likely label errors f
 
 def filter_rows(
     ctx: AppContext, setting: str | float, gold: str, predicted: str, match: str, outcomes: list[str],
-    low: float, high: float, query: str, order: str = WORST,
+    low: float, high: float, query: str, order: str = WORST, slice_name: str = ANY,
 ) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
     """All rows matching the filters (worst first, or least label quality first), and the confused
     pairs and matrix over those rows. ``match`` CONFUSED keeps the rows a confused pair counts: gold
@@ -53,6 +55,8 @@ def filter_rows(
     mask &= (max_prob >= min(low, high)) & (max_prob <= max(low, high))
     if query and query.strip():
         mask &= np.array([query.strip().lower() in t.lower() for t in test.texts])
+    if slice_name and slice_name != ANY:
+        mask &= built_in(ctx).get(slice_name, np.zeros(len(mask), bool))
     rows = table[mask[table.index.to_numpy()]]
     rows = rows[rows["outcome"].isin(outcomes or OUTCOMES)]
     audit = label_audit(ctx)
@@ -114,16 +118,33 @@ class Explored(NamedTuple):
 NO_COMMENT = Comment("", None, "")
 
 
+def filter_metrics(ctx: AppContext, setting, rows: pd.DataFrame) -> str:
+    """The rows' micro and macro F1 with 95% intervals, next to the whole test set's."""
+    test = ctx.data.test_set()
+    pred = binarize(test.probs, ctx.model.thresholds_for(setting, ctx.model.test_thresholds)).astype(bool)
+    whole = ctx.data.memo(("headline", setting), lambda: headline(test.y_true, pred))
+    found = headline(test.y_true, pred, rows.index.to_numpy())
+
+    def figure(f: dict, key: str) -> str:
+        low, high = f[f"{key}_95"]
+        return "–" if np.isnan(f[f"{key}_f1"]) else f"{f[f'{key}_f1']:.3f} ({low:.3f}–{high:.3f})"
+
+    small = f" (under {MIN_ROWS} comments: not stable)" if found["comments"] < MIN_ROWS else ""
+    return (f"These comments: micro F1 {figure(found, 'micro')}, macro F1 {figure(found, 'macro')}{small}; "
+            f"whole test set: micro {figure(whole, 'micro')}, macro {figure(whole, 'macro')}.")
+
+
 @needs_test_set(Explored.missing)
-def explore(ctx: AppContext, setting, gold, predicted, match, outcomes, low, high, query, order=WORST) -> Explored:
+def explore(ctx: AppContext, setting, gold, predicted, match, outcomes, low, high, query, order=WORST,
+            slice_name=ANY) -> Explored:
     """The filtered rows (worst first) and their confused pairs as clickable tables, the matrix, a
     CSV of every row, and the worst row in detail."""
-    rows, pairs, matrix = filter_rows(ctx, setting, gold, predicted, match, outcomes, low, high, query, order)
+    rows, pairs, matrix = filter_rows(ctx, setting, gold, predicted, match, outcomes, low, high, query, order, slice_name)
     counts = rows["outcome"].value_counts()
     how = ("whose labels cleanlab doubts most (lowest label quality)" if order == LABEL_ERRORS and "label_quality" in rows
            else "the model got most wrong (highest per-comment cross-entropy)")
     summary = (f"**{len(rows):,}** comments match; showing the {min(len(rows), SHOWN_ROWS)} {how}. " +
-               " · ".join(f"{o}: {int(counts.get(o, 0))}" for o in OUTCOMES))
+               " · ".join(f"{o}: {int(counts.get(o, 0))}" for o in OUTCOMES) + "  \n" + filter_metrics(ctx, setting, rows))
     path = download_file("goemotions_test_errors.csv")
     write_csv(rows, path)
     first = str(rows.iloc[0]["id"]) if len(rows) else None
@@ -199,6 +220,7 @@ def build(page: Page, tab: gr.Tab) -> None:
         gold = gr.Dropdown([ANY, *ctx.model.labels], value=ANY, label="Gold label")
         predicted = gr.Dropdown([ANY, *ctx.model.labels], value=ANY, label="Predicted label")
         query = gr.Textbox(label="Text contains", placeholder="search the comments (Enter)")
+        slice_name = gr.Dropdown([ANY, *TEXT_SLICES, MISLABELLED], value=ANY, label="Slice", elem_id="error-slice")
     with gr.Row():
         match = gr.Radio([HAS, CONFUSED], value=HAS, label="Comments whose", scale=2)
         outcomes = gr.CheckboxGroup(list(OUTCOMES), value=list(OUTCOMES), label="Outcome",
@@ -227,11 +249,11 @@ def build(page: Page, tab: gr.Tab) -> None:
                               interactive=False, max_height=520, pinned_columns=1, elem_id="confusion-matrix")
     why = build_why(page, "Why? Word effects, similar training comments and label agreement for the selected comment",
                     partial(explain_selected, ctx), [comment, selected], "error-why")
-    filters = [gold, predicted, match, outcomes, low, high, query, order]
+    filters = [gold, predicted, match, outcomes, low, high, query, order, slice_name]
     analysis_view(page, tab, partial(explore, ctx), filters,
                   [summary, table, pairs, matrix, download, comment, selected, quality],
                   triggers=(gold.change, predicted.change, match.change, outcomes.change, low.release, high.release,
-                            query.submit, order.change))
+                            query.submit, order.change, slice_name.change))
     selected.change(None, [why], [why], js="(e) => e && e.effects ? {stale: true} : e")
 
     def on_pick(setting: str, evt: gr.EventData):

@@ -122,6 +122,8 @@ def build(page: Page, tab: gr.Tab) -> None:
     drawn = [summary, bars, groups]
     for event in (button.click, text.submit, examples.load_input_event.then):
         event(partial(predict_one, page), [text, page.profile], [result, notice], api_visibility="undocumented")
+    page.predict_text = text
+    page.on_comment.append((partial(predict_one, page), [text, page.profile], [result, notice], {}))
     text.input(None, [result], [result], js="(r) => r && r.probabilities ? {stale: true} : r")
     # A profile from the Adapt tab answers with its thresholds and heads: the comment is predicted again.
     page.profile.change(lambda t, p: predict_one(page, t, p) if (t or "").strip() else (gr.skip(), gr.skip()),

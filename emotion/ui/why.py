@@ -106,6 +106,8 @@ def build_why(page: Page, title: str, explain_fn, inputs: list, elem_prefix: str
         neighbours = gr.HTML(elem_id=f"{elem_prefix}-similar")
     button.click(explain_fn, inputs, [explanation, label, note, neighbours], api_visibility="undocumented",
                  **EXPLAIN_QUEUE)
+    if elem_prefix == "why":  # the Predict tab's: a comment put there from elsewhere is explained too
+        page.on_comment.append((explain_fn, inputs, [explanation, label, note, neighbours], EXPLAIN_QUEUE))
     explanation.change(None, [explanation, neighbours], [neighbours], js="(e, n) => e && e.stale ? '' : n")
     for event in (explanation.change, label.change, contrast.change):
         event(None, [explanation, label, contrast], [words], js=render_js("e", "label", "other") + (

@@ -1,0 +1,51 @@
+"""Checks: the behavioural checks (``emotion.probe``) of the model that answers, per test with its failure
+rate, and the failing cases; a click puts a case on the Predict tab, predicted and explained."""
+
+from __future__ import annotations
+
+import html
+
+import gradio as gr
+
+from ..probe import build_cases, load_suite, run, summary, totals
+from .common import Page, pick_table, table_html
+from .context import AppContext
+
+TITLE = "Checks"
+SHOWN = 60
+
+
+def checks(ctx: AppContext):
+    """The suite's results on the live classifier, computed once (about half a second on two cores)."""
+    classifier = ctx.model.classifier.without_profile()
+    return ctx.data.memo(("probe", classifier.backend), lambda: run(classifier, build_cases(load_suite(), classifier.labels)))
+
+
+def view(ctx: AppContext) -> tuple[str, str, str]:
+    results = checks(ctx)
+    figures, table = totals(results), summary(results)
+    kinds = "; ".join(f"{kind} {rate:.1%}" for kind, rate in figures["failure_rate_by_kind"].items())
+    note = (f"<p><b>{figures['cases']}</b> cases in {figures['tests']} tests over {figures['labels']} labels, on "
+            f"{html.escape(ctx.model.classifier.backend)}: <b>{figures['failure_rate']:.1%}</b> fail ({html.escape(kinds)}). "
+            "The templates are ours (emotion/data/probe.json), not users' comments: they test these patterns only.</p>")
+    failing = results[~results["passed"]].head(SHOWN)
+    return (note, table_html(table.drop(columns=["example", "got"]), None, "Each test's failure rate, worst first"),
+            table_html(failing[["test", "text", "expect", "got"]], [{"text": t} for t in failing["text"]],
+                       f"Failing cases (first {len(failing)}): select one to predict and explain it on the Predict tab"))
+
+
+def build(page: Page, tab: gr.Tab) -> None:
+    gr.Markdown("Behavioural checks in the CheckList style: short comments that must carry a label; a name, a typo, "
+                "punctuation or an emoji with no emotion that must not change the labels; \"not\", an intensifier or "
+                "😂 that must move a probability the right way. `python probe.py` prints the same.", elem_classes="muted")
+    note = gr.HTML(elem_id="checks-summary")
+    table = gr.HTML(elem_id="checks-table")
+    failing = pick_table("checks-failing")
+    tab.select(lambda: view(page.ctx), None, [note, table, failing], api_visibility="undocumented")
+
+    def open_case(evt: gr.EventData):
+        return gr.Tabs(selected="Predict"), str(evt.text)
+
+    event = failing.pick(open_case, None, [page.tabs, page.predict_text], api_visibility="undocumented")
+    for fn, inputs, outputs, queue in page.on_comment:
+        event = event.then(fn, inputs, outputs, api_visibility="undocumented", **queue)

@@ -1,0 +1,125 @@
+"""Compare: this checkpoint against another (or against a profile's thresholds) on the test set, per
+label with paired bootstrap intervals, and a browser of the comments where the two disagree."""
+
+from __future__ import annotations
+
+import html
+from typing import NamedTuple
+
+import gradio as gr
+
+from ..checkpoint import SHIPPED_FOLDER, CheckpointError
+from ..compare import CompareError, Side, check_pair, differences, disagreements, load_side
+from ..thresholds import ThresholdError, Thresholds
+from .common import Page, analysis_view, needs_test_set, pick_table, probabilities_payload, render_js, shorten, table_html
+from .context import AppContext
+
+TITLE = "Compare"
+SHOWN = 50
+NOTHING = "(choose a model to compare)"
+
+
+def candidates(ctx: AppContext) -> list[str]:
+    """Checkpoint folders beside this one and the shipped ones, with the same labels, this one left out."""
+    here = ctx.model.checkpoint.path.resolve()
+    found = []
+    for parent in dict.fromkeys([here.parent, SHIPPED_FOLDER]):
+        if not parent.is_dir():
+            continue
+        for folder in sorted(parent.iterdir()):
+            if folder.resolve() != here and (folder / "config.json").is_file() and (folder / "thresholds.json").is_file():
+                found.append(str(folder))
+    return found
+
+
+class Compared(NamedTuple):
+    summary: str
+    table: str
+    browser: str
+
+    @classmethod
+    def missing(cls, why: str) -> "Compared":
+        return cls(f"<p class='note'>{html.escape(why)}</p>", "", "")
+
+
+def sides(ctx: AppContext, other: str | None, profile: dict | None) -> tuple[Side, Side]:
+    """A: this checkpoint with its own tuned thresholds; B: the chosen checkpoint, or this visitor's profile."""
+    test = ctx.data.test_set()
+    labels = ctx.model.labels
+    a = Side(ctx.model.checkpoint.name, test.probs, ctx.model.test_thresholds.array(labels), ctx.model.checkpoint)
+    if profile and other == PROFILE:
+        found = Thresholds.from_dict(profile, labels, source="your profile")
+        b = Side(f"profile {found.name or 'yours'}", test.probs, found.array(labels), ctx.model.checkpoint)
+    else:
+        b = load_side(other, None, test.ids)
+    check_pair(a, b)
+    return a, b
+
+
+PROFILE = "your profile from the Adapt tab (its thresholds)"
+
+
+@needs_test_set(Compared.missing)
+def compare(ctx: AppContext, setting, other: str | None, profile: dict | None) -> Compared:
+    if not other or other == NOTHING:
+        return Compared("<p class='muted'>Choose a checkpoint (or your profile) to compare with this one.</p>", "", "")
+    try:
+        a, b = sides(ctx, other, profile)
+    except (CompareError, CheckpointError, ThresholdError, OSError) as err:
+        return Compared.missing(str(err))
+    test = ctx.data.test_set()
+    table = ctx.data.memo(("compare", a.name, b.name, tuple(b.thresholds)),
+                          lambda: differences(test.y_true, a, b, ctx.model.labels))
+    found = disagreements(test.y_true, a, b, ctx.model.labels)
+    flagged = table[table["significant"]]
+    summary = (f"<p><b>A</b> = {html.escape(a.name)}, <b>B</b> = {html.escape(b.name)}, on {len(test.ids):,} test comments, each "
+               f"with its own tuned thresholds. Micro F1 B − A: <b>{table['difference'][0]:+.4f}</b> "
+               f"({table['low'][0]:+.4f} to {table['high'][0]:+.4f}); {len(flagged)} rows of {len(table)} have an interval that "
+               "excludes zero (marked ◆; about one label in twenty would be by chance alone). They decide differently on "
+               f"<b>{len(found):,}</b> comments.</p>")
+    shown = table.assign(significant=table["significant"].map({True: "◆", False: ""}))
+    browser = found.head(SHOWN).copy()
+    browser.insert(0, "text", [shorten(test.texts[i], 90) for i in browser["row"]])
+    picks = [{"row": int(i)} for i in browser["row"]]
+    return Compared(summary, table_html(shown, None, "F1 of A and B, B − A and its paired bootstrap 95% interval; ◆ excludes zero"),
+                    table_html(browser.drop(columns=["row"]), picks,
+                               f"The {len(browser)} comments they dispute most (of {len(found):,}): select one to see both answers"))
+
+
+def open_comment(ctx: AppContext, other: str | None, profile: dict | None, row: int) -> tuple[str, dict, dict]:
+    """The comment, and what render.js needs to draw each model's bars (gold starred)."""
+    a, b = sides(ctx, other, profile)
+    test = ctx.data.test_set()
+    payloads = [probabilities_payload(ctx.model.labels, side.probs[row], side.thresholds, test.y_true[row]) for side in (a, b)]
+    return test.texts[row], *payloads
+
+
+def build(page: Page, tab: gr.Tab) -> None:
+    ctx = page.ctx
+    choices = [NOTHING, *candidates(ctx), PROFILE]
+    gr.Markdown("Two models on the same test comments, from stored probabilities (no model run). B − A per label with "
+                "a paired bootstrap interval: both are scored on the same resampled comments.", elem_classes="muted")
+    other = gr.Dropdown(choices, value=NOTHING, label="Compare this checkpoint (A) with (B)", elem_id="compare-with")
+    summary = gr.HTML(elem_id="compare-summary")
+    table = gr.HTML(elem_id="compare-table")
+    browser = pick_table("compare-browser")
+    comment = gr.Textbox(label="Disputed comment", interactive=False, lines=2, elem_id="compare-comment")
+    with gr.Row():
+        with gr.Column():
+            gr.Markdown("**A**")
+            bars_a = gr.HTML(elem_id="compare-bars-a")
+        with gr.Column():
+            gr.Markdown("**B**")
+            bars_b = gr.HTML(elem_id="compare-bars-b")
+    payload_a, payload_b = gr.JSON(None, visible=False), gr.JSON(None, visible=False)
+    analysis_view(page, tab, lambda setting, o, p: compare(ctx, setting, o, p), [other, page.profile],
+                  [summary, table, browser], triggers=(other.change,), threshold_free=True)
+
+    def on_pick(o: str, p: dict | None, evt: gr.EventData):
+        return open_comment(ctx, o, p, int(evt.row))
+
+    browser.pick(on_pick, [other, page.profile], [comment, payload_a, payload_b], api_visibility="undocumented",
+                 show_progress="hidden")
+    for payload, bars in ((payload_a, bars_a), (payload_b, bars_b)):
+        payload.change(None, [payload], [bars], js=render_js("p") + "return p ? render(p, 'per_class', 0)[1] : ''; }")
+
