@@ -522,3 +522,41 @@ def test_browser_labels_with_the_keyboard_survives_a_reload_and_predicts_a_new_l
         expect(own.locator("tr", has=page.locator("th", has_text="intense"))).to_have_count(1)
         page.screenshot(path=str(tmp_path / "new-label.png"))
         browser.close()
+
+
+@pytest.mark.browser
+@browser_test
+def test_browser_compare_view_opens_a_disputed_comment_and_checks_open_a_failing_case(app_url, served):
+    """Another checkpoint beside the served one (its thresholds changed) shows in Compare when the tab opens."""
+    import json
+
+    from playwright.sync_api import expect, sync_playwright
+
+    other = served.parent / "strict"
+    if not other.exists():
+        shutil.copytree(served, other)
+    thresholds = json.loads((other / "thresholds.json").read_text())
+    thresholds["per_class"] = {name: 0.99 for name in thresholds["per_class"]}
+    (other / "thresholds.json").write_text(json.dumps(thresholds))
+    with sync_playwright() as p:
+        browser, page = launch(p)
+        page.goto(app_url)
+        page.get_by_role("tab", name="Test set").click()
+        page.get_by_role("tab", name="Compare").click()
+        page.get_by_label("Compare this checkpoint (A) with (B)").click()
+        page.get_by_role("option", name=str(other)).click()
+        expect(page.locator("#compare-summary")).to_contain_text("B = strict", timeout=30_000)
+        expect(page.locator("#compare-table")).to_contain_text("macro F1")
+        page.locator("#compare-browser tbody tr").first.click()
+        expect(page.locator("#compare-bars-a table.bars")).to_be_visible(timeout=30_000)
+        expect(page.locator("#compare-bars-b table.bars")).to_be_visible()
+        assert page.locator("#compare-comment textarea").input_value()
+        page.get_by_role("tab", name="Checks").click()
+        expect(page.locator("#checks-summary")).to_contain_text("cases in", timeout=30_000)
+        case = page.locator("#checks-failing tbody tr").first
+        text = case.locator("td").nth(1).inner_text()
+        case.click()
+        expect(page.get_by_role("tab", name="Predict")).to_have_attribute("aria-selected", "true", timeout=30_000)
+        expect(page.get_by_label("Comment").first).to_have_value(text)
+        expect(page.locator("#probability-bars table.bars tbody tr")).to_have_count(28, timeout=30_000)
+        browser.close()

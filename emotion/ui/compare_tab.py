@@ -112,6 +112,9 @@ def build(page: Page, tab: gr.Tab) -> None:
             gr.Markdown("**B**")
             bars_b = gr.HTML(elem_id="compare-bars-b")
     payload_a, payload_b = gr.JSON(None, visible=False), gr.JSON(None, visible=False)
+    # A checkpoint trained while the app runs shows up the next time the tab opens.
+    tab.select(lambda o: gr.Dropdown(choices=[NOTHING, *candidates(ctx), PROFILE], value=o), [other], [other],
+               api_visibility="undocumented", show_progress="hidden")
     analysis_view(page, tab, lambda setting, o, p: compare(ctx, setting, o, p), [other, page.profile],
                   [summary, table, browser], triggers=(other.change,), threshold_free=True)
 

@@ -1,0 +1,56 @@
+"""The Compare, Slices and Checks views and the explorer's slice filter, on the tiny checkpoint."""
+
+import numpy as np
+import pytest
+
+from emotion.analysis import OUTCOMES
+from emotion.labels import LABELS
+from emotion.metrics import binarize
+from emotion.slices import headline
+from emotion.thresholds import Thresholds
+from emotion.ui import checks_tab, compare_tab, errors_tab, slices_tab
+from emotion.ui.context import AppContext
+
+
+@pytest.fixture(scope="module")
+def ctx(served, tiny_checkpoint):
+    return AppContext(served, str(tiny_checkpoint.parent / "data"))
+
+
+def test_a_slice_filters_the_explorer_and_its_metrics_equal_a_direct_computation(ctx):
+    test = ctx.data.test_set()
+    slices = slices_tab.built_in(ctx)
+    name = max(slices, key=lambda n: (0 < slices[n].sum() < len(test.ids), slices[n].sum()))  # a slice, not everything
+    rows, _, _ = errors_tab.filter_rows(ctx, 0.5, "(any)", "(any)", errors_tab.HAS, list(OUTCOMES), 0, 1, "",
+                                        errors_tab.WORST, name)
+    assert sorted(rows.index) == np.flatnonzero(slices[name]).tolist()
+    summary = errors_tab.explore(ctx, 0.5, "(any)", "(any)", errors_tab.HAS, list(OUTCOMES), 0, 1, "", errors_tab.WORST,
+                                 name).summary
+    direct = headline(test.y_true, binarize(test.probs, 0.5).astype(bool), rows.index.to_numpy())
+    assert f"These comments: micro F1 {direct['micro_f1']:.3f}" in summary and "whole test set: micro" in summary
+    assert "not stable" in summary  # the tiny test set has 24 comments
+
+
+def test_the_slices_view_lists_every_built_in_slice_worst_first(ctx):
+    table = slices_tab.view(ctx, "per_class").table
+    assert "all test comments" in table and "question" in table and "likely mislabelled" in table  # served has an audit
+
+
+def test_the_compare_view_against_a_profile_and_its_disputed_comment(ctx):
+    profile = Thresholds(0.99, {n: 0.99 for n in LABELS}, "strict").to_dict()  # predicts almost nothing
+    found = compare_tab.compare(ctx, "per_class", compare_tab.PROFILE, profile)
+    assert "Micro F1 B − A" in found.summary and "profile strict" in found.summary and "macro F1" in found.table
+    assert "data-pick" in found.browser
+    text, a, b = compare_tab.open_comment(ctx, compare_tab.PROFILE, profile, 0)
+    assert text == ctx.data.test_set().texts[0] and b["thresholds"] == [0.99] * 28 and a["thresholds"] != b["thresholds"]
+    assert "gold" in a
+    nothing = compare_tab.compare(ctx, "per_class", compare_tab.NOTHING, None)
+    assert "Choose a checkpoint" in nothing.summary
+    broken = compare_tab.compare(ctx, "per_class", "/no/such/checkpoint", None)
+    assert "no/such" in broken.summary or "not" in broken.summary
+
+
+def test_the_checks_view_lists_failing_cases_to_open(ctx):
+    note, table, failing = checks_tab.view(ctx)
+    assert "cases in" in note and "% fail (" in note and "failure_rate" in table
+    assert "data-pick" in failing  # the tiny model fails plenty of them
