@@ -294,11 +294,12 @@ def adapt(probs: np.ndarray, sample: Sample, labels: list[str], checkpoint: Thre
     prior = current[columns]
     p = np.asarray(probs)[:, columns]
     n_ours = len(ours)
-    tuned = _fit(p, y[:, :n_ours], prior, w)
+    tuned = _fit(p, y[:, :n_ours], prior, w) if n_ours else prior  # a sample of new labels only tunes no threshold
     before = np.zeros_like(y)
     before[:, :n_ours] = p >= prior
     by_threshold = np.zeros_like(y)
-    by_threshold[:, :n_ours] = out_of_sample_predictions(p, y[:, :n_ours], prior, weights=w)
+    if n_ours:
+        by_threshold[:, :n_ours] = out_of_sample_predictions(p, y[:, :n_ours], prior, weights=w)
     support = y.sum(0)
     warnings_ = [f"{name}: {n} positive(s), fewer than {MIN_POSITIVES}; kept the checkpoint's threshold"
                  if n < MIN_POSITIVES else f"{name}: only {n} positives; its threshold is uncertain"
@@ -345,10 +346,14 @@ def adapt(probs: np.ndarray, sample: Sample, labels: list[str], checkpoint: Thre
                            "f1_after_cv": f1_served.round(4),
                            "f1_after_95": band("served")})
     mine = np.arange(n_ours)
-    (low_b, high_b), (low_a, high_a) = (interval(boot[k][:, mine].mean(1)).tolist() for k in ("before", "served"))
-    low_d, high_d = interval(boot["served"][:, mine].mean(1) - boot["before"][:, mine].mean(1)).tolist()
+
+    def macro_interval(key: str, columns: np.ndarray, minus: str | None = None) -> list[float]:
+        if not columns.size:
+            return [None, None]
+        samples = boot[key][:, columns].mean(1) - (boot[minus][:, columns].mean(1) if minus else 0)
+        return [round(v, 4) for v in interval(samples).tolist()]
+
     every = np.flatnonzero(kept)
-    low_all, high_all = interval(boot["served"][:, every].mean(1)).tolist() if every.size else (np.nan, np.nan)
     heads = {name: fitted[name] for name, by in zip(sample.covered, served_by) if by == "head"}
     per_class = {**dict(zip(labels, current.tolist())),
                  **{name: float(t) for name, t in zip(ours, tuned.round(4))},
@@ -359,13 +364,13 @@ def adapt(probs: np.ndarray, sample: Sample, labels: list[str], checkpoint: Thre
                    "weighted": w is not None,
                    "texts_sha256": hashlib.sha256("\n".join(sample.texts).encode()).hexdigest()},
         "macro_f1_before": round(float(counts["before"][mine].mean()), 4) if n_ours else None,
-        "macro_f1_before_95": [round(low_b, 4), round(high_b, 4)],
+        "macro_f1_before_95": macro_interval("before", mine),
         "macro_f1_after_cv": round(float(f1_served[mine].mean()), 4) if n_ours else None,
-        "macro_f1_after_95": [round(low_a, 4), round(high_a, 4)],
-        "gain_95": [round(low_d, 4), round(high_d, 4)],
+        "macro_f1_after_95": macro_interval("served", mine),
+        "gain_95": macro_interval("served", mine, minus="before"),
         "new_labels": [name for name in sample.new if name in heads],
         "macro_f1_all_cv": round(float(f1_served[every].mean()), 4) if every.size else None,
-        "macro_f1_all_95": [round(low_all, 4), round(high_all, 4)],
+        "macro_f1_all_95": macro_interval("served", every),
         "method": f"per covered label of ours, the sample's best-F1 threshold shrunk toward the checkpoint's by "
                   f"n/(n+k), k by {FOLDS}-fold CV on the sample; per label with {HEAD_POSITIVES}+ positives, a "
                   f"balanced logistic head on the model's logits and pooled embedding, C and threshold by "

@@ -559,4 +559,5 @@ def test_browser_compare_view_opens_a_disputed_comment_and_checks_open_a_failing
         expect(page.get_by_role("tab", name="Predict")).to_have_attribute("aria-selected", "true", timeout=30_000)
         expect(page.get_by_label("Comment").first).to_have_value(text)
         expect(page.locator("#probability-bars table.bars tbody tr")).to_have_count(28, timeout=30_000)
+        expect(page.locator("#why-words")).to_contain_text("(p = ", timeout=60_000)  # explained, and shown
         browser.close()

@@ -65,6 +65,16 @@ def test_cross_validation_chooses_between_threshold_and_head_per_label():
     assert report.loc["anger", "f1_threshold_95"] and report.loc["anger", "f1_head_95"]
 
 
+def test_a_sample_of_new_labels_only_fits_their_heads():
+    features, sample = synthetic()
+    only = Sample(sample.texts, sample.y_true[:, 2:], ["trust"], "new only", None, ("trust",))
+    profile = adapt(1 / (1 + np.exp(-features[:, :28])), only, LABELS, None, features=features,
+                    fitted_on={"checkpoint": "synthetic", "weights_sha256": "x", "width": features.shape[1]})
+    s = profile.summary
+    assert s["macro_f1_before"] is None and s["macro_f1_before_95"] == [None, None] and s["new_labels"] == ["trust"]
+    assert s["macro_f1_all_cv"] > 0.8 and list(profile.thresholds.heads) == ["trust"]
+
+
 def test_weights_are_read_back_exactly(tmp_path):
     features, sample = synthetic()
     probs = 1 / (1 + np.exp(-features[:, :28]))

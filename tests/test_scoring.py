@@ -87,8 +87,10 @@ def test_a_stopped_run_leaves_no_partial_file_and_no_traceback(tiny_checkpoint, 
 
     source = tmp_path / "in.csv"
     pd.DataFrame({"text": [f"{TEXTS[i % len(TEXTS)]} {i}" for i in range(200_000)]}).to_csv(source, index=False)
+    # A suite started in the background (`pytest &`) ignores SIGINT, and a child inherits that: restore it.
     run = subprocess.Popen([sys.executable, "score.py", str(source), str(tmp_path / "out.csv"), "--checkpoint",
-                            str(tiny_checkpoint), "--chunk_size", "512"], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+                            str(tiny_checkpoint), "--chunk_size", "512"], cwd=ROOT, stderr=subprocess.PIPE, text=True,
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 120
     while time.time() < deadline and not (tmp_path / ".out.csv.partial").exists():
         time.sleep(0.1)

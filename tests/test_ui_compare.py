@@ -52,5 +52,5 @@ def test_the_compare_view_against_a_profile_and_its_disputed_comment(ctx):
 
 def test_the_checks_view_lists_failing_cases_to_open(ctx):
     note, table, failing = checks_tab.view(ctx)
-    assert "cases in" in note and "% fail (" in note and "failure_rate" in table
+    assert "cases in" in note and "</b> fail (" in note and "failure_rate" in table
     assert "data-pick" in failing  # the tiny model fails plenty of them

@@ -95,7 +95,7 @@ def build_why(page: Page, title: str, explain_fn, inputs: list, elem_prefix: str
     """The Why view in a closed accordion: "Explain" runs ``explain_fn(*inputs)`` (see ``explain_view``);
     choosing a label or a contrast redraws in the browser. Returns the explanation component, which
     the caller marks ``{stale: true}`` when its comment changes."""
-    with gr.Accordion(title, open=False):
+    with gr.Accordion(title, open=False) as box:
         explanation = gr.JSON(None, visible=False)
         with gr.Row():
             button = gr.Button("Explain this comment", scale=1)
@@ -107,6 +107,7 @@ def build_why(page: Page, title: str, explain_fn, inputs: list, elem_prefix: str
     button.click(explain_fn, inputs, [explanation, label, note, neighbours], api_visibility="undocumented",
                  **EXPLAIN_QUEUE)
     if elem_prefix == "why":  # the Predict tab's: a comment put there from elsewhere is explained too
+        page.on_comment.append((lambda: gr.Accordion(open=True), None, [box], {}))
         page.on_comment.append((explain_fn, inputs, [explanation, label, note, neighbours], EXPLAIN_QUEUE))
     explanation.change(None, [explanation, neighbours], [neighbours], js="(e, n) => e && e.stale ? '' : n")
     for event in (explanation.change, label.change, contrast.change):
