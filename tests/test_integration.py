@@ -47,3 +47,25 @@ def test_shipped_metrics_recompute_with_plain_transformers():
     done = subprocess.run([sys.executable, "scripts/verify_checkpoint.py", "--checkpoint", str(SHIPPED),
                            "--data_dir", str(DATA)], cwd=SHIPPED.parents[1], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_compare_on_the_two_shipped_checkpoints_matches_an_independent_bootstrap():
+    import numpy as np
+    from sklearn.metrics import f1_score
+
+    from emotion.checkpoint import ALTERNATIVE_CHECKPOINT
+    from emotion.compare import differences, load_side, test_set
+
+    a = load_side(ALTERNATIVE_CHECKPOINT, None, [])
+    ids, _, y = test_set(str(DATA), a.checkpoint.labels)
+    a, b = load_side(ALTERNATIVE_CHECKPOINT, None, ids), load_side(DEFAULT_CHECKPOINT, None, ids)
+    table = differences(y, a, b, a.checkpoint.labels).set_index("label")
+    rng = np.random.default_rng(7)
+    diffs = []
+    for _ in range(1000):
+        rows = rng.integers(0, len(y), len(y))
+        diffs.append(f1_score(y[rows], b.pred[rows], average="macro", zero_division=0)
+                     - f1_score(y[rows], a.pred[rows], average="macro", zero_division=0))
+    low, high = np.percentile(diffs, [2.5, 97.5])
+    assert table.loc["macro F1", "low"] == pytest.approx(low, abs=0.005)
+    assert table.loc["macro F1", "high"] == pytest.approx(high, abs=0.005)
