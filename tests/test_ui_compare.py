@@ -54,3 +54,14 @@ def test_the_checks_view_lists_failing_cases_to_open(ctx):
     note, table, failing = checks_tab.view(ctx)
     assert "cases in" in note and "</b> fail (" in note and "failure_rate" in table
     assert "data-pick" in failing  # the tiny model fails plenty of them
+
+
+def test_slow_work_has_one_worker_and_its_own_share_of_the_queue(ctx):
+    from emotion.ui.app import Serving, build_app
+
+    demo = build_app(ctx)
+    by_id = {}
+    for fn in demo.fns.values():
+        by_id.setdefault(fn.concurrency_id, set()).add(fn.concurrency_limit)
+    assert by_id["explain"] == {1} and by_id["adapt"] == {1}  # explanations; fitting and proposing a sample
+    assert dict(Serving().shares) == {"explain": 16, "adapt": 8}

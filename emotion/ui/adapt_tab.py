@@ -22,6 +22,9 @@ REPORT_COLUMNS = ["label", "new", "positives", "served_by", "threshold_before", 
                   "f1_before_95", "f1_threshold_cv", "f1_threshold_95", "f1_head_cv", "f1_head_95", "f1_after_cv",
                   "f1_after_95"]
 log = logging.getLogger(__name__)
+# Fitting a profile (seconds) and proposing a sample (scoring a file) share one worker and their own part of
+# the queue, so a burst of them never holds a prediction (emotion.ui.app.bound_queue).
+ADAPT_QUEUE = {"concurrency_limit": 1, "concurrency_id": "adapt"}
 INTRO = (
     "Emotions rare on Reddit can be common elsewhere, and your team may have labels of its own. From about 100 "
     "comments of your platform, labelled for the labels you care about, a **profile** re-tunes the thresholds of "
@@ -109,8 +112,9 @@ def build(page: Page, tab: gr.Tab) -> None:
         use = gr.Button("Predict with this profile", interactive=False, elem_id="adapt-use")
         back = gr.Button("Back to the checkpoint's thresholds")
     outputs = [summary, report, download, proposed]
-    run.click(lambda u, c: tune(page, u, c), [upload, covered], outputs, api_visibility="undocumented")
-    from_session.click(lambda k, s: tune_session(page, k, s), [key, sessions], outputs, api_visibility="undocumented")
+    run.click(lambda u, c: tune(page, u, c), [upload, covered], outputs, api_visibility="undocumented", **ADAPT_QUEUE)
+    from_session.click(lambda k, s: tune_session(page, k, s), [key, sessions], outputs, api_visibility="undocumented",
+                       **ADAPT_QUEUE)
     tab.select(lambda k: label_view.refresh_sessions(page, k), [key], [key, sessions], api_visibility="undocumented",
                show_progress="hidden")
     proposed.change(None, [proposed], [use], js="(p) => ({__type__: 'update', interactive: !!p})")

@@ -39,9 +39,9 @@ class Serving:
     """What one server holds for its visitors, whatever they send."""
 
     sessions: int = 200  # browser sessions whose state is kept (Gradio's default, 10,000, let memory grow ~290 KB each)
-    workers: int = 4  # requests run at once (explanations: one of them at most)
+    workers: int = 4  # requests run at once (explanations and profile fits: one of them each at most)
     queue: int = 256  # requests waiting, all endpoints together
-    shares: tuple[tuple[str, int], ...] = (("explain", 16),)  # at most this many waiting per concurrency id
+    shares: tuple[tuple[str, int], ...] = (("explain", 16), ("adapt", 8))  # at most this many waiting per concurrency id
     sweep: tuple[int, int] = (900, 3600)  # every 15 min, delete uploads and downloads older than an hour
 
 

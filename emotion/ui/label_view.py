@@ -247,7 +247,7 @@ def build(page: Page):
     note = gr.HTML(padding=False)
     labeller = gr.HTML(elem_id="labeller", js_on_load=LABELLER_JS, padding=False)
     begin.click(lambda k, u, n, s: start(page, k, u, n, s), [key, upload, names, size], [key, sessions, labeller, note],
-                api_visibility="undocumented")
+                api_visibility="undocumented", concurrency_limit=1, concurrency_id="adapt")  # adapt_tab.ADAPT_QUEUE
     sessions.change(lambda k, s: resume(page, k, s), [key, sessions], [labeller, note, get], api_visibility="undocumented")
 
     def on_answer(k: str, evt: gr.EventData):
