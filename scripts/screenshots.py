@@ -15,10 +15,17 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 # and the gold labels of a single comment (counts over the test set stay readable).
 BLUR_DATA = ("#error-table td, #error-comment textarea, #why-similar td:last-child, #why-similar td:nth-child(2), "
              "#error-why-words .why-text, #error-labels, #error-quality, #error-bars tbody th, "
-             "#quality-comments td:nth-child(4), #quality-comments td:nth-child(5) { filter: blur(12px); }")
+             "#quality-comments td:nth-child(4), #quality-comments td:nth-child(5), #compare-browser td, "
+             "#compare-comment textarea, #compare-bars-a tbody th, #compare-bars-b tbody th { filter: blur(12px); }")
+# The Label step shows comments of ours, written for the picture (not from any data set).
+OWN_COMMENTS = ["Thank you so much for this, you honestly made my whole week!", "Third time my package got 'lost'. I'm done.",
+                "Wait, so how does the second part work? I'm lost.", "Support fixed it in ten minutes, great job",
+                "Still waiting on a refund after a month...", "ok", "I trust these guys, they always deliver",
+                "lmao I can't believe he said that on live TV", "This update broke everything again", "Love the new design!"]
 # (tab, its parent tab or None, file name, what shows it is drawn)
 TABS = [("Per class", "Test set", "classes", ".js-plotly-plot"), ("Metrics", None, "metrics", ".js-plotly-plot"),
-        ("Errors", None, "errors", "#error-table td"), ("Label quality", None, "label-quality", "#quality-comments td"),
+        ("Errors", None, "errors", "#error-table td"), ("Slices", None, "slices", "#slice-table td"),
+        ("Label quality", None, "label-quality", "#quality-comments td"), ("Checks", None, "checks", "#checks-table td"),
         ("About", None, "about", None)]
 WIDTHS = {"": (1400, 1000), "-phone": (390, 844)}
 
@@ -62,8 +69,49 @@ def main() -> None:
                 page.wait_for_timeout(2500)
                 page.screenshot(path=out / f"{name}{suffix}.png", full_page=True)
                 print(f"saved {out / name}{suffix}.png")
+            compare(page, out / f"compare{suffix}.png")
+            label(page, out / f"adapt-label{suffix}.png", Path(args.out))
             page.close()
         browser.close()
+
+
+def compare(page, path: Path) -> None:
+    """Test set > Compare against the other shipped checkpoint, a disputed comment open."""
+    from playwright.sync_api import expect
+
+    page.get_by_role("tab", name="Test set").click()
+    page.get_by_role("tab", name="Compare").click()
+    page.get_by_label("Compare this checkpoint (A) with (B)").click()
+    page.get_by_role("option", name="minilm-goemotions", exact=True).click()
+    expect(page.locator("#compare-summary")).to_contain_text("Micro F1", timeout=60_000)
+    page.locator("#compare-browser tbody tr").first.click()
+    expect(page.locator("#compare-bars-b table.bars")).to_be_visible(timeout=60_000)
+    page.wait_for_timeout(1500)
+    page.screenshot(path=path, full_page=True)
+    print(f"saved {path}")
+
+
+def label(page, path: Path, out: Path) -> None:
+    """Adapt > Label: a proposed sample of our own comments, one label marked."""
+    import tempfile
+
+    from playwright.sync_api import expect
+
+    page.get_by_role("tab", name="Adapt").click()
+    with tempfile.TemporaryDirectory() as tmp:
+        comments = Path(tmp) / "support_comments.txt"
+        comments.write_text("\n".join(OWN_COMMENTS) + "\n")
+        page.locator("#label-upload input[type=file]").set_input_files(str(comments))
+        expect(page.locator("#label-upload").get_by_text("support_comments.txt")).to_be_visible(timeout=30_000)
+        page.get_by_label("Labels, comma-separated").fill("joy, frustration, trust, confusion")
+        page.get_by_label("How many to label").fill("10")
+        page.get_by_role("button", name="Propose a sample to label").click()
+        expect(page.locator(".labeller")).to_be_visible(timeout=60_000)
+    page.locator(".labeller button.choice").nth(1).click()
+    page.locator(".labeller").scroll_into_view_if_needed()
+    page.wait_for_timeout(800)
+    page.screenshot(path=path, full_page=True)
+    print(f"saved {path}")
 
 
 if __name__ == "__main__":

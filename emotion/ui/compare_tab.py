@@ -19,8 +19,9 @@ SHOWN = 50
 NOTHING = "(choose a model to compare)"
 
 
-def candidates(ctx: AppContext) -> list[str]:
-    """Checkpoint folders beside this one and the shipped ones, with the same labels, this one left out."""
+def candidates(ctx: AppContext) -> list[tuple[str, str]]:
+    """(name, folder) of the checkpoints beside this one and the shipped ones, this one left out: the only
+    folders the view opens (a path from the browser is never read)."""
     here = ctx.model.checkpoint.path.resolve()
     found = []
     for parent in dict.fromkeys([here.parent, SHIPPED_FOLDER]):
@@ -28,7 +29,7 @@ def candidates(ctx: AppContext) -> list[str]:
             continue
         for folder in sorted(parent.iterdir()):
             if folder.resolve() != here and (folder / "config.json").is_file() and (folder / "thresholds.json").is_file():
-                found.append(str(folder))
+                found.append((folder.name, str(folder)))
     return found
 
 
@@ -47,11 +48,15 @@ def sides(ctx: AppContext, other: str | None, profile: dict | None) -> tuple[Sid
     test = ctx.data.test_set()
     labels = ctx.model.labels
     a = Side(ctx.model.checkpoint.name, test.probs, ctx.model.test_thresholds.array(labels), ctx.model.checkpoint)
-    if profile and other == PROFILE:
+    if other == PROFILE:
+        if not profile:
+            raise CompareError("You have no profile yet: fit one on the Adapt tab and press \"Predict with this profile\".")
         found = Thresholds.from_dict(profile, labels, source="your profile")
         b = Side(f"profile {found.name or 'yours'}", test.probs, found.array(labels), ctx.model.checkpoint)
-    else:
+    elif other in dict(candidates(ctx)).values():
         b = load_side(other, None, test.ids)
+    else:
+        raise CompareError("Choose one of the listed checkpoints to compare with.")
     check_pair(a, b)
     return a, b
 
