@@ -178,7 +178,8 @@ class EmotionClassifier:
                 raise ThresholdError(f"{self.path} is an ensemble; a profile with heads reads one model's features. "
                                      "Fit it on one of its members.")
             loaded.check_features(self.name, self.checkpoint.fingerprint, self.feature_width)
-        self._own = self.without_profile()
+        if not hasattr(self, "_own"):
+            self._own = copy.copy(self)  # the checkpoint's own answers, on the same runners: what a profile fits on
         self.thresholds = loaded.from_origin(PROFILE)
         self.labels = loaded.labels(model_labels)
 

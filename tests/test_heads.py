@@ -152,6 +152,10 @@ def test_the_whole_profile_answers_one_comment_as_in_a_batch(tiny_checkpoint, he
     assert plain and len(plain) < 28
     np.testing.assert_allclose(mine.predict_probabilities(texts)[:, plain], served.predict_probabilities(texts)[:, plain],
                                atol=1e-6)
+    profiled = EmotionClassifier(tiny_checkpoint, backend="onnx", thresholds=head_profile)  # an app's --profile
+    plain = profiled.without_profile()
+    assert plain.labels == list(LABELS) and plain.thresholds == served.thresholds and not plain.heads
+    assert plain._outputs is profiled._outputs  # the same runners
     from emotion.explain import explain
 
     found = explain(mine, "thanks so much for the help")
