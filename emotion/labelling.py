@@ -63,6 +63,7 @@ class Session:
         except (OSError, ValueError) as err:
             raise LabellingError(f"The labelling session {folder.name} cannot be read ({err}).") from None
         self.labels: list[str] = list(self.meta["labels"])
+        self._answers: dict[int, list[str]] | None = None  # read once, then kept up to date by ``answer``
 
     @property
     def id(self) -> str:
@@ -73,8 +74,13 @@ class Session:
         return self.meta["name"]
 
     def answers(self) -> dict[int, list[str]]:
-        """Each answered comment's labels; the last answer for a comment counts. A torn last line (the
-        server stopped while writing it) is skipped."""
+        """Each answered comment's labels (read-only); the last answer for a comment counts."""
+        if self._answers is None:
+            self._answers = self._read_answers()
+        return self._answers
+
+    def _read_answers(self) -> dict[int, list[str]]:
+        """The answers file, line by line; a torn last line (the server stopped while writing it) is skipped."""
         found: dict[int, list[str]] = {}
         path = self.folder / "answers.jsonl"
         if not path.is_file():
@@ -94,20 +100,23 @@ class Session:
         unknown = [name for name in chosen if name not in self.labels]
         if unknown:
             raise LabellingError(f"{', '.join(map(str, unknown[:3]))} are not labels of this session.")
-        line = json.dumps({"index": index, "labels": sorted(set(chosen), key=self.labels.index), "at": time.time()})
+        labels = sorted(set(chosen), key=self.labels.index)
+        answers = self.answers()
         path = self.folder / "answers.jsonl"
         with open(path, "a", encoding="utf-8") as out:
-            out.write(line + "\n")
+            out.write(json.dumps({"index": index, "labels": labels, "at": time.time()}) + "\n")
             out.flush()
             os.fsync(out.fileno())
+        answers[index] = labels
         if path.stat().st_size > MAX_LOG_BYTES:  # answers changed back and forth: keep the last of each
-            self._write_answers(self.answers())
+            self._write_answers(answers)
 
     def _write_answers(self, answers: dict[int, list[str]]) -> None:
         lines = "".join(json.dumps({"index": i, "labels": chosen, "at": time.time()}) + "\n"
                         for i, chosen in sorted(answers.items()))
         replace_atomically(self.folder / "answers.jsonl", lambda tmp: Path(tmp).write_text(lines, encoding="utf-8"),
                            suffix=".jsonl")
+        self._answers = dict(answers)
 
     def item(self, index: int) -> Item:
         index = int(min(max(index, 0), len(self.items) - 1))
