@@ -28,6 +28,8 @@ def test_answers_are_on_disk_as_given_and_read_back_by_a_new_store(tmp_path):
     with open(again.folder / "answers.jsonl", "a") as torn:  # the server stopped mid-line
         torn.write('{"index": 2, "lab')
     assert Store(tmp_path).open(KEY, session.id).answers() == {0: ["joy", "trust"], 1: []}
+    Store(tmp_path).open(KEY, session.id).answer(2, ["joy"])  # the next answer is not glued to the torn line
+    assert Store(tmp_path).open(KEY, session.id).answers() == {0: ["joy", "trust"], 1: [], 2: ["joy"]}
     with pytest.raises(LabellingError, match="not labels of this session"):
         again.answer(3, ["anger"])
     with pytest.raises(LabellingError, match="no comment 31"):
