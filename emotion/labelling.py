@@ -103,10 +103,10 @@ class Session:
         labels = sorted(set(chosen), key=self.labels.index)
         answers = self.answers()
         path = self.folder / "answers.jsonl"
+        line = json.dumps({"index": index, "labels": labels, "at": time.time()}).encode() + b"\n"
         with open(path, "a+b") as out:  # after a line torn by a crash, a line of its own
             torn = out.tell() > 0 and (out.seek(-1, os.SEEK_END), out.read(1))[1] != b"\n"
-        with open(path, "a", encoding="utf-8") as out:
-            out.write(("\n" if torn else "") + json.dumps({"index": index, "labels": labels, "at": time.time()}) + "\n")
+            out.write(b"\n" + line if torn else line)
             out.flush()
             os.fsync(out.fileno())
         answers[index] = labels
