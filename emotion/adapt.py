@@ -121,11 +121,16 @@ def read_sample(path: str | os.PathLike, labels: list[str], covered: list[str] |
     return Sample(texts, y, covered, path.stem, _weights(frame, path.name), tuple(new))
 
 
+def label_cells(frame: pd.DataFrame, columns: list) -> pd.DataFrame:
+    """Label cells as "0", "1" or "" (not answered), whatever a reader made of them (1.0, nan, None)."""
+    return frame[columns].astype(str).apply(
+        lambda col: col.str.strip().replace({"nan": "", "None": "", "1.0": "1", "0.0": "0"}))
+
+
 def _label_columns(frame: pd.DataFrame, labels: list[str], covered: list[str] | None, name: str) -> pd.DataFrame:
     """The 0/1 label columns as text ("" where unanswered): those named in ``covered``, else every column
     named as one of ours and every other column that holds only 0, 1 or nothing (a new label)."""
-    values = frame.drop(columns=[c for c in frame.columns if c in NOT_LABELS]).astype(str)
-    values = values.apply(lambda col: col.str.strip().replace({"nan": "", "None": "", "1.0": "1", "0.0": "0"}))
+    values = label_cells(frame, [c for c in frame.columns if c not in NOT_LABELS])
     binary = [c for c in values.columns if values[c].isin(["0", "1", ""]).all() and values[c].ne("").any()]
     if covered:
         missing = [c for c in covered if c not in values.columns]

@@ -97,5 +97,8 @@ def test_the_app_resumes_a_session_after_a_restart(tiny_checkpoint, tmp_path, mo
     assert stranger != key and listed.choices == []
     refused, *_ = label_view.answer(restarted, stranger, SimpleNamespace(session=session, index=0, labels="[]"))
     assert "not among yours" in refused
+    downloaded = label_view.download(restarted, key, session)  # uploaded again, it continues where it was
+    _, continued, shown, note = label_view.start(restarted, key, downloaded, "joy, thankful", 30)
+    assert "10 of 30 comments already labelled" in note and continued.value != session and "comment 11" in shown
     error = label_view.start(restarted, key, str(tmp_path / "ours.csv"), "joy, =HYPERLINK(1)", 30)[3]
     assert "cannot name a label" in error

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from ..adapt import MIN_ROWS
+from ..adapt import MIN_ROWS, label_cells
 from ..labelling import KEY, MAX_ITEMS, LabellingError, Session
 from ..sampling import SamplingError, read_unlabelled, to_label
 from ..thresholds import check_new_label
@@ -148,8 +148,8 @@ def start(page: Page, key: str, upload: str | None, names: str, size: float):
 
 def labelled_rows(frame, labels: list[str]) -> dict[int, list[str]]:
     """The answers in a labelled file: rows whose label cells are all 0 or 1 (an empty cell: not answered)."""
-    cells = frame[labels].astype(str).apply(lambda col: col.str.strip().replace({"1.0": "1", "0.0": "0"}))
-    bad = [c for c in labels if not cells[c].isin(["0", "1", "", "nan", "None"]).all()]
+    cells = label_cells(frame, labels)
+    bad = [c for c in labels if not cells[c].isin(["0", "1", ""]).all()]
     if bad:
         raise InputError(f"Label columns must hold 0, 1 or nothing; these hold other values: {', '.join(bad)}.")
     done = cells.isin(["0", "1"]).all(axis=1)
