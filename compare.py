@@ -37,14 +37,13 @@ def main(argv: list[str] | None = None) -> None:
     def work() -> None:
         import pandas as pd
 
-        from emotion.compare import check_pair, differences, disagreements, load_side, test_set
+        from emotion.compare import check_pair, differences, disagreements, load_side, side_checkpoint, test_set
         from emotion.files import write_csv
         from emotion.slices import slice_table, test_slices
 
         pd.set_option("display.width", 220)
         pd.set_option("display.max_colwidth", 70)
-        first = load_side(args.a, args.checkpoint, [])  # names the checkpoint and its labels; no rows yet
-        ids, texts, y = test_set(args.data_dir, first.checkpoint.labels)
+        ids, texts, y = test_set(args.data_dir, side_checkpoint(args.a, args.checkpoint).labels)
         a = load_side(args.a, args.checkpoint, ids)
         if args.slices:
             table = slice_table(y, a.pred, test_slices(a.checkpoint, ids, texts))

@@ -46,19 +46,24 @@ class Side:
         return np.asarray(self.probs) >= np.asarray(self.thresholds)[None, :]
 
 
+def side_checkpoint(spec: str | os.PathLike, checkpoint: str | os.PathLike | None) -> Checkpoint:
+    """The checkpoint a side answers with: the folder itself, or a profile's ``checkpoint`` (default: the shipped one)."""
+    if Path(spec).suffix.lower() == ".json":
+        return Checkpoint.open(checkpoint or DEFAULT_CHECKPOINT)
+    return Checkpoint.open(spec)
+
+
 def load_side(spec: str | os.PathLike, checkpoint: str | os.PathLike | None, ids: Sequence[str]) -> Side:
     """A checkpoint folder (its stored test probabilities, its own tuned thresholds), or a profile (.json)
     over ``checkpoint`` (default: the shipped model). A profile's heads need a model run, so a profile is
     compared on its thresholds alone, with a warning when it has heads."""
-    spec = Path(spec)
+    spec, folder = Path(spec), side_checkpoint(spec, checkpoint)
     if spec.suffix.lower() == ".json":
-        folder = Checkpoint.open(checkpoint or DEFAULT_CHECKPOINT)
         profile = Thresholds.load(spec, folder.labels)
         if profile.heads:
             log.warning("%s has heads; they need a model run, so it is compared on its thresholds alone", spec.name)
         name = profile.name or spec.stem
     else:
-        folder = Checkpoint.open(spec)
         profile = folder.thresholds("torch")  # the stored probabilities are torch's
         name = folder.name
     _, probs = folder.probabilities("test", list(ids))
