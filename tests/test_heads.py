@@ -225,3 +225,18 @@ def test_bad_labelled_files_get_a_clear_error(tmp_path, content, message):
         return
     with pytest.raises(AdaptError, match=message):
         read_sample(path, LABELS)
+
+
+def test_a_visitors_profile_from_another_checkpoint_is_refused_on_the_predict_tab(tiny_checkpoint, head_profile):
+    from emotion.ui import predict_tab
+    from emotion.ui.common import Page
+    from emotion.ui.context import AppContext
+    from emotion.ui.inputs import Limits
+
+    page = Page(AppContext(tiny_checkpoint, backend="onnx"), Limits())
+    raw = json.loads(head_profile.read_text())
+    result, _ = predict_tab.predict_one(page, "thanks so much", raw)
+    assert result["labels"][-3:] == list(NEW) and result["new"] == [28, 29, 30]
+    raw["features"]["weights_sha256"] = "another checkpoint's"
+    result, error = predict_tab.predict_one(page, "thanks so much", raw)
+    assert result is None and "fitted on the features" in error

@@ -171,22 +171,16 @@ def probabilities_payload(labels: list[str], probs: np.ndarray, thresholds: np.n
     return payload if gold is None else {**payload, "gold": np.flatnonzero(gold).tolist()}
 
 
-def profile_thresholds(ctx: AppContext, profile: dict | None) -> Thresholds | None:
-    """The thresholds live answers use: the person's profile from the Adapt tab, else the app's."""
+def visitor_classifier(ctx: AppContext, profile: dict | None):
+    """The classifier that answers this visitor: the app's, or a copy with their profile from the Adapt tab
+    (same runners; ``with_profile`` refuses heads fitted on another checkpoint)."""
     if not profile:
-        return ctx.model.thresholds
+        return ctx.model.classifier
     try:  # it comes from the browser: checked like a file
         found = Thresholds.from_dict(profile, ctx.model.labels, source="the profile")
-        classifier = ctx.model.plain
-        found.check_features(classifier.name, classifier.checkpoint.fingerprint, classifier.feature_width)
     except (TypeError, AttributeError) as err:
         raise ThresholdError(f"The profile is malformed ({err}); fit it again on the Adapt tab.") from None
-    return found
-
-
-def visitor_classifier(ctx: AppContext, profile: dict | None):
-    """The classifier that answers this visitor: the app's, or a copy with their profile (same runners)."""
-    return ctx.model.classifier.with_profile(profile_thresholds(ctx, profile)) if profile else ctx.model.classifier
+    return ctx.model.classifier.with_profile(found)
 
 
 def render_js(*names: str) -> str:
