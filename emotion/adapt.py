@@ -33,7 +33,7 @@ from scipy.special import expit
 from .errors import EmotionError
 from .heads import Head, rounded
 from .sampling import WEIGHT
-from .metrics import bootstrap_f1, confusion_counts, f1_from_counts
+from .metrics import bootstrap_f1, confusion_counts, f1_from_counts, interval95
 from .files import TableError, read_table, write_json
 from .thresholds import (MAX_HEADS, Thresholds, check_new_label, cross_validate_strength, resolve, shrink,
                          tune_per_class_raw)
@@ -278,11 +278,6 @@ def fit_profile(classifier, sample: Sample) -> Profile:
                  features=features, fitted_on=classifier.feature_stamp if features is not None else None)
 
 
-def interval(samples: np.ndarray) -> np.ndarray:
-    """(2,) or (2, labels): the 95% bootstrap interval of ``samples`` (resamples first)."""
-    return np.percentile(samples, [2.5, 97.5], axis=0).round(4)
-
-
 def adapt(probs: np.ndarray, sample: Sample, labels: list[str], checkpoint: Thresholds | None, source: str = "",
           features: np.ndarray | None = None, fitted_on: dict | None = None) -> Profile:
     """A profile from the sample's probabilities (N, L over all ``labels``) and the checkpoint's thresholds
@@ -331,7 +326,7 @@ def adapt(probs: np.ndarray, sample: Sample, labels: list[str], checkpoint: Thre
     f1_served = f1_from_counts(*confusion_counts(served, y, weights=w))
 
     def band(key: str) -> list[str]:
-        return [f"{lo:.2f}-{hi:.2f}" for lo, hi in zip(*interval(boot[key]))]
+        return [f"{lo:.2f}-{hi:.2f}" for lo, hi in zip(*interval95(boot[key]))]
 
     blank = ["" if name in sample.new else None for name in sample.covered]
     report = pd.DataFrame({"label": sample.covered,  # adapt_tab.REPORT_COLUMNS
@@ -356,7 +351,7 @@ def adapt(probs: np.ndarray, sample: Sample, labels: list[str], checkpoint: Thre
         if not columns.size:
             return [None, None]
         samples = boot[key][:, columns].mean(1) - (boot[minus][:, columns].mean(1) if minus else 0)
-        return [round(v, 4) for v in interval(samples).tolist()]
+        return [round(v, 4) for v in interval95(samples).tolist()]
 
     every = np.flatnonzero(kept)
     heads = {name: fitted[name] for name, by in zip(sample.covered, served_by) if by == "head"}

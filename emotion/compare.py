@@ -21,7 +21,7 @@ import pandas as pd
 from .checkpoint import DEFAULT_CHECKPOINT, Checkpoint
 from .data import load_split, multi_hot
 from .errors import EmotionError
-from .metrics import bootstrap_counts, confusion_counts, f1_from_counts
+from .metrics import bootstrap_counts, confusion_counts, f1_from_counts, interval95
 from .thresholds import Thresholds
 
 RESAMPLES = 2000
@@ -93,7 +93,7 @@ def differences(y_true: np.ndarray, a: Side, b: Side, labels: Sequence[str], res
     point = [confusion_counts(side.pred, y) for side in (a, b)]
 
     def rows(name: str, f1_a, f1_b, boot_a, boot_b) -> dict:
-        low, high = np.percentile(boot_b - boot_a, [2.5, 97.5])
+        low, high = interval95(boot_b - boot_a)
         return {"label": name, a.name: round(float(f1_a), 4), b.name: round(float(f1_b), 4),
                 "difference": round(float(f1_b - f1_a), 4), "low": round(float(low), 4), "high": round(float(high), 4),
                 "significant": bool(low > 0 or high < 0)}

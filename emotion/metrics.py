@@ -95,6 +95,11 @@ def per_class_table(
     )
 
 
+def interval95(samples: np.ndarray) -> np.ndarray:
+    """The 95% percentile interval of bootstrap ``samples`` (resamples first): (2,) or (2, ...)."""
+    return np.percentile(samples, [2.5, 97.5], axis=0)
+
+
 def bootstrap_counts(y_true: np.ndarray, preds: list[np.ndarray], resamples: int = 2000, seed: int = 0,
                      sample_weights: np.ndarray | None = None) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Per-label (tp, fp, fn) of each set of decisions on the same resampled comments (paired): (resamples,
@@ -120,8 +125,7 @@ def micro_f1_difference_interval(
     """95% paired-bootstrap interval of micro F1(a) - micro F1(b): both models are scored on the
     same resampled comments, so the interval reflects how much the split's sample can tell them apart."""
     (ta, fa, na), (tb, fb, nb) = bootstrap_counts(y_true, [pred_a, pred_b], resamples, seed)
-    low, high = np.percentile(f1_from_counts(ta.sum(1), fa.sum(1), na.sum(1)) - f1_from_counts(tb.sum(1), fb.sum(1), nb.sum(1)),
-                              [2.5, 97.5])
+    low, high = interval95(f1_from_counts(ta.sum(1), fa.sum(1), na.sum(1)) - f1_from_counts(tb.sum(1), fb.sum(1), nb.sum(1)))
     return float(low), float(high)
 
 

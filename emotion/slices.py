@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from .metrics import bootstrap_counts, confusion_counts, f1_from_counts
+from .metrics import bootstrap_counts, confusion_counts, f1_from_counts, interval95
 
 MIN_ROWS = 100  # fewer comments give an interval too wide to rank a slice by
 RESAMPLES = 500  # enough for an interval read to two decimals; a slice table recomputes in a blink
@@ -82,8 +82,8 @@ def headline(y_true: np.ndarray, pred: np.ndarray, rows: np.ndarray | None = Non
     (btp, bfp, bfn), = bootstrap_counts(y, [p], RESAMPLES, seed)
     boot_micro = f1_from_counts(btp.sum(1), bfp.sum(1), bfn.sum(1))
     boot_macro = f1_from_counts(btp, bfp, bfn)[:, present].mean(1) if present.any() else np.full(RESAMPLES, np.nan)
-    return {"comments": n, "micro_f1": micro, "micro_95": tuple(np.percentile(boot_micro, [2.5, 97.5])),
-            "macro_f1": macro, "macro_95": tuple(np.percentile(boot_macro, [2.5, 97.5]))}
+    return {"comments": n, "micro_f1": micro, "micro_95": tuple(interval95(boot_micro)),
+            "macro_f1": macro, "macro_95": tuple(interval95(boot_macro))}
 
 
 def slice_table(y_true: np.ndarray, pred: np.ndarray, slices: dict[str, np.ndarray]) -> pd.DataFrame:
