@@ -54,7 +54,7 @@ def sides(ctx: AppContext, other: str | None, profile: dict | None) -> tuple[Sid
         found = Thresholds.from_dict(profile, labels, source="your profile")
         b = Side(f"profile {found.name or 'yours'}", test.probs, found.array(labels), ctx.model.checkpoint)
     elif other in dict(candidates(ctx)).values():
-        b = load_side(other, None, test.ids)
+        b = ctx.data.memo(("side", other), lambda: load_side(other, None, test.ids))  # read once, not per click
     else:
         raise CompareError("Choose one of the listed checkpoints to compare with.")
     check_pair(a, b)
