@@ -44,10 +44,11 @@ def labels_of(args: argparse.Namespace) -> list[str] | None:
 
 def choose(args: argparse.Namespace, classifier) -> None:
     from emotion.adapt import AdaptError
-    from emotion.files import write_csv
+    from emotion.files import check_not_input, write_csv
     from emotion.sampling import read_unlabelled, to_label
     from emotion.thresholds import check_new_label
 
+    check_not_input(Path(args.file), args.out)
     labels = labels_of(args) or []
     for name in labels:
         if why := check_new_label(name, classifier.labels):

@@ -131,6 +131,20 @@ def check_readable(path: Path) -> None:
                 raise TableError(f"{path.name} looks like a binary file; save it as UTF-8 text and try again.")
 
 
+def check_not_input(source: Path, target: Path) -> None:
+    """Refuse an output that is the input (the same path however spelt, a link to it, or a hard link):
+    writing it would replace the file being read."""
+    same = source.resolve() == target.resolve()
+    if not same and target.exists():
+        try:
+            same = os.path.samefile(source, target)
+        except OSError:
+            same = False
+    if same:
+        raise TableError(f"The output {target.name} is the input file; give another output path, or the input "
+                         "would be replaced.")
+
+
 def read_table(path: str | os.PathLike, allowed: tuple[str, ...] | None = None, chunk_size: int | None = None):
     """A user's table: one frame, or an iterator of frames of ``chunk_size`` rows (memory stays flat).
     ``allowed``: the formats this use takes. CSV and TSV cells are text (escaped formulas restored); a .txt

@@ -15,7 +15,7 @@ import pandas as pd
 
 from .errors import EmotionError
 from .predict import EmotionClassifier, labels_above
-from .files import TableError, check_readable, read_table, table_format, write_csv
+from .files import TableError, check_not_input, check_readable, read_table, table_format, write_csv
 
 INPUTS = ("csv", "tsv", "jsonl", "jsonl.zst", "parquet")
 OUTPUTS = ("csv", "jsonl", "parquet")
@@ -54,12 +54,13 @@ class ChunkWriter:
 
 def check_paths(source: str | os.PathLike, target: str | os.PathLike) -> tuple[Path, Path]:
     """Refuse, before any model is loaded, an input that is no readable file of a known format and an
-    output that cannot be written."""
+    output that cannot be written or is the input itself."""
     source, target = Path(source), Path(target)
     try:
         check_readable(source)
         table_format(source, INPUTS)
         table_format(target, OUTPUTS)
+        check_not_input(source, target)
     except TableError as err:
         raise ScoringError(f"{err} (with --engine ray, give a folder of shards)" if source.is_dir() else str(err)) from None
     folder = target.parent
