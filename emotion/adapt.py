@@ -45,6 +45,9 @@ HEAD_POSITIVES = 5  # a label with fewer positives (or negatives) gets no head
 STRENGTHS = (0.01, 0.1, 1.0)  # a head's C (inverse regularisation), chosen by CV per label
 FOLDS = 5
 NOT_LABELS = {"text", WEIGHT, "id", "labels"}
+# A weight is an inverse inclusion probability: at most the size of the file a sample was drawn from. Far
+# larger ones (1e308) overflow the weighted counts into inf and nan.
+MAX_WEIGHT = 1e9
 
 
 class AdaptError(EmotionError, ValueError):
@@ -118,7 +121,7 @@ def read_sample(path: str | os.PathLike, labels: list[str], covered: list[str] |
     if len(texts) < MIN_ROWS:
         raise AdaptError(f"{path.name} has {len(texts)} labelled rows; at least {MIN_ROWS} labelled comments are "
                          "needed (about 100 give most of the gain).")
-    return Sample(texts, y, covered, path.stem, _weights(frame, path.name), tuple(new))
+    return Sample(texts, y, covered, path.stem, read_weights(frame, path.name), tuple(new))
 
 
 def label_cells(frame: pd.DataFrame, columns: list) -> pd.DataFrame:
@@ -151,13 +154,16 @@ def _label_columns(frame: pd.DataFrame, labels: list[str], covered: list[str] | 
     return values[columns].rename(columns=str)
 
 
-def _weights(frame: pd.DataFrame, name: str) -> np.ndarray | None:
+def read_weights(frame: pd.DataFrame, name: str) -> np.ndarray | None:
+    """The ``weight`` column of a labelled file, or None when it has none: the one reader of it, for
+    ``adapt.py``, the Adapt tab and a labelling session continued from a download."""
     if WEIGHT not in frame.columns:
         return None
     weights = pd.to_numeric(frame[WEIGHT], errors="coerce").to_numpy(dtype=np.float64)
-    if not (np.isfinite(weights).all() and (weights > 0).all()):
-        raise AdaptError(f"The `{WEIGHT}` column of {name} must hold positive numbers (a comment's inverse "
-                         "inclusion probability, as `adapt.py --choose` writes it); remove it for equal weights.")
+    if not (np.isfinite(weights).all() and (weights > 0).all() and (weights <= MAX_WEIGHT).all()):
+        raise AdaptError(f"The `{WEIGHT}` column of {name} must hold positive numbers up to {MAX_WEIGHT:g} (a "
+                         "comment's inverse inclusion probability, as `adapt.py --choose` writes it); remove it for "
+                         "equal weights.")
     return weights
 
 
