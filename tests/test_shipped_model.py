@@ -2,6 +2,8 @@
 each complete, self-consistent, and giving torch's labels under every backend."""
 
 import json
+import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -65,19 +67,33 @@ FIXED = ["Thank you so much, this really helped!", "I love this song so much", "
          "That's a great idea, I agree"]
 
 
-def test_every_backend_returns_the_labels_of_torch(folder):
+def working_copy(folder: Path, tmp_path: Path) -> Path:
+    """The checkpoint in a folder of the test's own, so that what a backend builds on first use (the
+    77 MB fp32 graph) lands there and never in a shipped checkpoint, which `hf upload` would send.
+    Files over 1 MB are linked (the code replaces files by renaming, so a link is never written through)."""
+    copy = tmp_path / folder.name
+    shutil.copytree(folder, copy, ignore=shutil.ignore_patterns("cache"), copy_function=lambda src, dst: (
+        os.symlink(src, dst) if os.path.getsize(src) > 1e6 else shutil.copy2(src, dst)))
+    return copy
+
+
+def test_every_backend_returns_the_labels_of_torch(folder, tmp_path):
     from emotion.backends import BACKENDS
     from emotion.predict import EmotionClassifier
 
+    before = sorted(p.name for p in (folder / "onnx").iterdir())
+    copy = working_copy(folder, tmp_path)
     # One at a time, as the app asks: int8 scales activations per batch, so batch mates can move a
     # borderline probability by a few hundredths.
     labels = {}
     for name in BACKENDS:
-        classifier = EmotionClassifier(folder, backend=name)
+        classifier = EmotionClassifier(copy, backend=name)
         # Sets: two labels with near-equal probabilities may swap places in the ranking.
         labels[name] = [set(classifier.predict(text).labels) for text in FIXED]
     assert labels["onnx"] == labels["torch"] and labels["onnx-int8"] == labels["torch"]
     assert labels["torch"][0] == {"gratitude"} and labels["torch"][5] == {"amusement"}
+    assert ckpt.Checkpoint.open(copy).onnx_file("onnx").parent == copy / "onnx"  # the fp32 graph went to the copy
+    assert sorted(p.name for p in (folder / "onnx").iterdir()) == before
 
 
 def test_the_student_records_its_teacher_and_its_standing_against_the_six_layer_model():
