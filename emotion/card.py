@@ -12,6 +12,7 @@ from .analysis import frequency_vs_f1
 from .checkpoint import FP32_ROLES, Checkpoint
 from .metrics import SUMMARY_NAMES
 from .model import MINILM_ALIAS, MINILM_HUB_ID
+from .robustness import markdown as noise_markdown
 from .thresholds import POLICY_NAMES
 
 TEMPLATE = Path(__file__).with_name("model_card.md")
@@ -76,7 +77,7 @@ def write_model_card(checkpoint: Checkpoint, train_counts: np.ndarray | None = N
     per_class_table = per_class[["label", "threshold", "precision", "recall", "f1", "support"]].sort_values(
         "f1", ascending=False)
     experiments = checkpoint.experiments
-    probe = checkpoint.probe()
+    probe, robustness = checkpoint.probe(), checkpoint.robustness()
     card = ModelCard.from_template(
         data, template_path=str(TEMPLATE), name=checkpoint.name, origin=origin(config, base_id, members), members=members,
         max_length=checkpoint.max_length, global_threshold=checkpoint.thresholds().global_threshold,
@@ -85,6 +86,8 @@ def write_model_card(checkpoint: Checkpoint, train_counts: np.ndarray | None = N
         per_class_table=markdown_table(per_class_table), config=config, args=config.get("training_arguments", {}),
         recipe_table=markdown_table(experiments) if experiments is not None else "(not recorded)",
         int8_fp32="; ".join(f"`{role}` ({FP32_ROLES.get(role, 'unknown')})" for role in checkpoint.int8_fp32),
+        robustness=robustness,
+        robustness_table=noise_markdown(pd.DataFrame(robustness["table"])) if robustness else "",
         probe=probe, probe_table=markdown_table(pd.DataFrame(probe["table"])[PROBE_COLUMNS]) if probe else "",
     )
     return checkpoint.save_card(str(card).rstrip("\n") + "\n")

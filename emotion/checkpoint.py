@@ -43,6 +43,7 @@ AUDIT = {"comments": "audit_comments.parquet", "labels": "audit_labels.csv", "pa
          "about": "audit.json"}  # the label-quality audit of the data, by comment id (audit.py)
 DISTILLATION = "distillation.json"  # a student's dev figures against its teacher's
 PROBE = "probe.json"  # the behavioural checks' figures (probe.py --save), for the model card
+ROBUSTNESS = "robustness.json"  # F1 under typing noise (probe.py --noise --save), for the model card
 EXPERIMENTS = "recipe_experiments.csv"  # optional: the dev table of recipes tried, kept beside the card
 MODEL_CARD = "README.md"
 ONNX_FOLDER = "onnx"
@@ -464,6 +465,15 @@ class Checkpoint:
     def probe(self) -> dict | None:
         """The stored behavioural checks of these weights, or None."""
         found = self._json(PROBE)
+        return found if found.get("weights_sha256") == self.fingerprint else None
+
+    def save_robustness(self, result: dict) -> None:
+        """Store the noise suite's table (``probe.py --noise --save``), stamped with the weights."""
+        write_json(self.path / ROBUSTNESS, {**result, "weights_sha256": self.fingerprint})
+
+    def robustness(self) -> dict | None:
+        """The stored noise suite of these weights, or None."""
+        found = self._json(ROBUSTNESS)
         return found if found.get("weights_sha256") == self.fingerprint else None
 
     def save_distillation(self, result: dict) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 
@@ -12,18 +13,14 @@ from .checkpoint import Checkpoint
 from .metrics import micro_f1_difference_interval
 from .predict import EmotionClassifier
 
+log = logging.getLogger(__name__)
 
-def soft_targets(
-    teacher: str | os.PathLike, texts: Sequence[str], y_true: np.ndarray, labels: Sequence[str],
-    weight: float, batch_size: int = 64,
+
+def teacher_probabilities(
+    teacher: str | os.PathLike, ids: Sequence[str], texts: Sequence[str], labels: Sequence[str], batch_size: int = 64,
 ) -> np.ndarray:
-    """Training targets ``(1 - weight) * y_true + weight * teacher probabilities``, shape (N, labels).
-
-    BCE is linear in its target, so BCE on this blend equals ``(1 - weight) * BCE(labels) +
-    weight * BCE(teacher)``: the usual distillation loss, with no change to the trainer.
-    """
-    if not 0.0 <= weight <= 1.0:
-        raise ValueError(f"The distillation weight must lie in [0, 1], got {weight}.")
+    """The teacher's probabilities (N, labels) for these comments, computed once per teacher weights and
+    comment ids and cached beside the teacher (never committed): a resumed or repeated run reads them back."""
     # torch, not int8: the student should learn the teacher's exact probabilities.
     model = EmotionClassifier(teacher, batch_size=batch_size, backend="torch")
     if list(model.labels) != list(labels):
@@ -32,9 +29,32 @@ def soft_targets(
             f"but the student is trained on {len(labels)} ({', '.join(list(labels)[:3])}, ...). "
             "Use a teacher fine-tuned on the same label set."
         )
-    y_true = np.asarray(y_true, dtype=np.float32)
-    probs = model.predict_probabilities(texts)
-    return ((1.0 - weight) * y_true + weight * probs).astype(np.float32)
+    cache = model.checkpoint.derived_file("soft-targets", "torch")
+    if cache.is_file():
+        with np.load(cache, allow_pickle=False) as stored:
+            if stored["ids"].tolist() == list(ids):
+                log.info("Teacher probabilities read from %s", cache)
+                return stored["probs"]
+    probs = model.predict_probabilities(texts).astype(np.float32)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        with open(cache.with_suffix(".tmp"), "wb") as out:
+            np.savez(out, ids=np.asarray(list(ids)), probs=probs)
+        os.replace(cache.with_suffix(".tmp"), cache)
+    except OSError as err:  # a full or read-only disk costs the next run the scoring, nothing more
+        log.warning("Could not cache the teacher's probabilities in %s: %s", cache, err)
+    return probs
+
+
+def blend(y_true: np.ndarray, probs: np.ndarray, weight: float) -> np.ndarray:
+    """Training targets ``(1 - weight) * y_true + weight * teacher probabilities``, shape (N, labels).
+
+    BCE is linear in its target, so BCE on this blend equals ``(1 - weight) * BCE(labels) +
+    weight * BCE(teacher)``: the usual distillation loss, with no change to the trainer.
+    """
+    if not 0.0 <= weight <= 1.0:
+        raise ValueError(f"The distillation weight must lie in [0, 1], got {weight}.")
+    return ((1.0 - weight) * np.asarray(y_true, dtype=np.float32) + weight * probs).astype(np.float32)
 
 
 def compare_to_teacher(

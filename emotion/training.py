@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import platform
+import random
 import shutil
 import sys
 import time
@@ -26,13 +27,14 @@ from transformers.trainer_utils import get_last_checkpoint
 
 from .checkpoint import Checkpoint
 from .data import describe_source, load_split, multi_hot
-from .distill import soft_targets
+from .distill import blend, teacher_probabilities
 from .errors import EmotionError
 from .evaluate import chance_warning, evaluate_checkpoint, finish, format_summary
 from .labels import LABELS
 from .losses import multilabel_loss, positive_weights
 from .metrics import compute_metrics
 from .model import build_model, keep_layers, load_tokenizer, parse_layers
+from .noise import TrainingNoise
 from .text import normalizer
 from .thresholds import tune_global
 from .training_args import ModelArguments, parse_args
@@ -62,6 +64,31 @@ def encode(data: Dataset, tokenizer, max_length: int, num_labels: int, targets: 
 def sort_by_length(data: Dataset) -> Dataset:
     """Evaluation order does not matter, and sorted batches pad far less."""
     return data.select(np.argsort([len(ids) for ids in data["input_ids"]], kind="stable"))
+
+
+class NoisyCollator:
+    """Pads batches like ``DataCollatorWithPadding``, after re-reading a share of the comments with spelling
+    noise (``noise.TrainingNoise``). A noisy copy's target is the teacher's answer for the clean comment
+    (``teacher``), so the student learns to give a misspelt comment the answer of the one meant."""
+
+    def __init__(self, tokenizer, max_length: int, rate: float, normalization: str, seed: int,
+                 noise: TrainingNoise = TrainingNoise()) -> None:
+        self.pad = DataCollatorWithPadding(tokenizer)
+        self.tokenizer, self.max_length, self.rate, self.noise = tokenizer, max_length, rate, noise
+        self.normalize = normalizer(normalization)
+        self.rng = random.Random(seed)
+
+    def __call__(self, features: list[dict]) -> dict:
+        batch = []
+        for feature in features:  # evaluation batches carry no text: they are padded as they are
+            row = {k: v for k, v in feature.items() if k not in ("text", "teacher")}
+            if "text" in feature and self.rng.random() < self.rate:
+                noisy = self.noise(feature["text"], self.rng)
+                if noisy != feature["text"]:
+                    row = dict(self.tokenizer(self.normalize(noisy), truncation=True, max_length=self.max_length),
+                               labels=feature["teacher"])
+            batch.append(row)
+        return self.pad(batch)
 
 
 def trainer_metrics(eval_pred) -> dict[str, float]:
@@ -222,12 +249,22 @@ def run(argv: list[str] | None = None) -> dict:
     layers = parse_layers(model_args.keep_layers) if model_args.keep_layers else None
     if layers:
         model = keep_layers(model, layers)
-    targets = None
+    targets = teacher = None
     if model_args.teacher:
-        log.info("Distilling from %s (weight %s): scoring the %d training comments...", model_args.teacher,
-                 model_args.distill_weight, len(train))
-        targets = soft_targets(model_args.teacher, train["text"], multi_hot(train["labels"], len(LABELS)),
-                               LABELS, model_args.distill_weight, training_args.per_device_eval_batch_size)
+        log.info("Distilling from %s (weight %s): the teacher's answers for the %d training comments...",
+                 model_args.teacher, model_args.distill_weight, len(train))
+        teacher = teacher_probabilities(model_args.teacher, train["id"], train["text"], LABELS,
+                                        training_args.per_device_eval_batch_size)
+        targets = blend(multi_hot(train["labels"], len(LABELS)), teacher, model_args.distill_weight)
+    train_data = encode(train, tokenizer, model_args.max_length, len(LABELS), targets, model_args.text_normalization)
+    collator = DataCollatorWithPadding(tokenizer)
+    if model_args.train_noise > 0:
+        # Without a teacher a noisy copy keeps its gold labels: the best answer known for the clean comment.
+        clean = teacher if teacher is not None else multi_hot(train["labels"], len(LABELS))
+        train_data = train_data.add_column("text", train["text"]).add_column("teacher", clean.tolist())
+        training_args.remove_unused_columns = False  # the collator needs the text and the teacher's answer
+        collator = NoisyCollator(tokenizer, model_args.max_length, model_args.train_noise,
+                                 model_args.text_normalization, training_args.seed)
     num_params = sum(p.numel() for p in model.parameters())
     log.info("%s: %.1fM parameters; %d train / %d dev comments from %s; world size %d", model_args.model_name_or_path,
              num_params / 1e6, len(train), len(dev), describe_source(data_args.data_dir), training_args.world_size)
@@ -235,11 +272,10 @@ def run(argv: list[str] | None = None) -> dict:
     trainer = EmotionTrainer(
         model=model,
         args=training_args,
-        train_dataset=encode(train, tokenizer, model_args.max_length, len(LABELS), targets,
-                             model_args.text_normalization),
+        train_dataset=train_data,
         eval_dataset=sort_by_length(encode(dev, tokenizer, model_args.max_length, len(LABELS),
                                            normalization=model_args.text_normalization)),
-        data_collator=DataCollatorWithPadding(tokenizer),
+        data_collator=collator,
         processing_class=tokenizer,
         compute_metrics=trainer_metrics,
         callbacks=[TensorBoardCallback(SummaryWriter(str(Path(run_args.logs_dir) / final_dir.name)))],

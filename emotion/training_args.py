@@ -70,6 +70,9 @@ class ModelArguments:
     text_normalization: str = option(DEMOJIZE, "How text is normalised before tokenizing, in training and (recorded in "
                                                "the checkpoint) in serving: demojize writes emoji as words.",
                                      choices=list(NORMALIZATIONS))
+    train_noise: float = option(0.0, "Share of training comments read each epoch with spelling noise (typos, "
+                                     "stretched words, no apostrophes, shorthand, case); a noisy copy learns the "
+                                     "teacher's answer for the clean comment (the gold labels without --teacher).")
     save_dtype: str = option("float16", "Precision of the saved weights; float16 halves the checkpoint.",
                              choices=["float16", "float32"])
 
@@ -86,6 +89,8 @@ class ModelArguments:
             raise ValueError("--teacher trains with the bce loss on soft targets; drop --loss or set it to bce.")
         if self.keep_layers is not None:
             parse_layers(self.keep_layers)
+        if not 0.0 <= self.train_noise <= 1.0:
+            raise ValueError(f"--train_noise is a share of the comments, in [0, 1]; got {self.train_noise}.")
         if self.distill_hidden_weight < 0:
             raise ValueError(f"--distill_hidden_weight must be >= 0, got {self.distill_hidden_weight}.")
         if self.distill_hidden_weight > 0 and (self.teacher is None or self.keep_layers is None):

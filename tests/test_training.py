@@ -167,20 +167,26 @@ def test_hidden_state_loss_is_zero_for_the_teacher_itself_and_trains_a_student(t
                           "--teacher", str(out), "--distill_hidden_weight", "1.0", "--max_steps", "2"))
 
 
-def test_soft_targets_blend_labels_with_the_teacher(tiny_checkpoint):
-    from emotion.distill import soft_targets
+def test_soft_targets_blend_labels_with_the_teacher_and_are_scored_once(tiny_checkpoint, tmp_path, monkeypatch):
+    from emotion.distill import blend, teacher_probabilities
     from emotion.predict import EmotionClassifier
 
-    texts = ["what a lovely day", "this is awful and I am so angry"]
+    texts, ids = ["what a lovely day", "this is awful and I am so angry"], ["a", "b"]
     y_true = np.zeros((2, len(LABELS)), dtype=np.float32)
     y_true[0, 17] = y_true[1, 2] = 1.0
     teacher = EmotionClassifier(tiny_checkpoint, backend="torch").predict_probabilities(texts)
-    np.testing.assert_array_equal(soft_targets(tiny_checkpoint, texts, y_true, LABELS, 0.0), y_true)
-    np.testing.assert_allclose(soft_targets(tiny_checkpoint, texts, y_true, LABELS, 1.0), teacher, atol=1e-6)
-    np.testing.assert_allclose(soft_targets(tiny_checkpoint, texts, y_true, LABELS, 0.25),
-                               0.75 * y_true + 0.25 * teacher, atol=1e-6)
+    probs = teacher_probabilities(tiny_checkpoint, ids, texts, LABELS)
+    np.testing.assert_allclose(probs, teacher, atol=1e-6)
+    np.testing.assert_array_equal(blend(y_true, probs, 0.0), y_true)
+    np.testing.assert_allclose(blend(y_true, probs, 1.0), teacher, atol=1e-6)
+    np.testing.assert_allclose(blend(y_true, probs, 0.25), 0.75 * y_true + 0.25 * teacher, atol=1e-6)
+    # The second time the same comments are read from the cache: the teacher never runs.
+    monkeypatch.setattr(EmotionClassifier, "predict_probabilities", lambda *a, **k: pytest.fail("teacher ran again"))
+    np.testing.assert_array_equal(teacher_probabilities(tiny_checkpoint, ids, texts, LABELS), probs)
+    with pytest.raises(pytest.fail.Exception):  # other comments: scored afresh
+        teacher_probabilities(tiny_checkpoint, ["a", "c"], texts, LABELS)
     with pytest.raises(ValueError, match="same label set"):
-        soft_targets(tiny_checkpoint, texts, y_true[:, :5], LABELS[:5], 0.5)
+        teacher_probabilities(tiny_checkpoint, ids, texts, LABELS[:5])
 
 
 def test_keep_layers_refuses_layers_the_model_lacks(tiny_bert, tmp_path, data_dir):
@@ -291,3 +297,29 @@ def test_two_process_ddp_training_writes_one_complete_checkpoint(tiny_bert, tmp_
     assert sorted(dev_ids) == sorted(str(i) for i in load_split("dev", str(data_dir))["id"])  # all of dev, once
     config = json.loads((out / ckpt.TRAINING_CONFIG).read_text())
     assert config["world_size"] == 2
+
+
+def test_noisy_copies_learn_the_teachers_answer_for_the_clean_comment(tiny_checkpoint, tmp_path, data_dir):
+    """--train_noise: a share of the comments is re-typed with noise and tokenized anew; a noisy copy's target is
+    the teacher's probabilities, a clean one's the blend of labels and teacher; evaluation batches stay as they are."""
+    from transformers import AutoTokenizer
+
+    from emotion.training import NoisyCollator
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_checkpoint)
+    text = "thank you so much for the lovely present"
+    clean = dict(tokenizer(text), labels=[1.0, 0.0], text=text, teacher=[0.25, 0.5])
+    always = NoisyCollator(tokenizer, 32, 1.0, "demojize+squeeze", seed=0)
+    batch = always([clean, dict(clean)])
+    assert batch["labels"].tolist() == [[0.25, 0.5], [0.25, 0.5]]
+    assert tokenizer.decode(batch["input_ids"][0], skip_special_tokens=True) != text  # re-typed, then tokenized
+    never = NoisyCollator(tokenizer, 32, 0.0, "demojize", seed=0)([clean])
+    assert never["labels"].tolist() == [[1.0, 0.0]] and never["input_ids"][0].tolist() == tokenizer(text)["input_ids"]
+    evaluation = {k: v for k, v in clean.items() if k not in ("text", "teacher")}
+    assert always([evaluation])["labels"].tolist() == [[1.0, 0.0]]
+
+    out = tmp_path / "robust"
+    run(tiny_run_args(tiny_checkpoint, data_dir, tmp_path, out, "--teacher", str(tiny_checkpoint), "--train_noise",
+                      "0.5", "--text_normalization", "demojize+squeeze", "--max_steps", "3"))
+    config = json.loads((out / ckpt.TRAINING_CONFIG).read_text())
+    assert config["train_noise"] == 0.5 and ckpt.Checkpoint(out).text_normalization == "demojize+squeeze"
