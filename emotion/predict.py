@@ -287,6 +287,10 @@ class EmotionClassifier:
         with self._lock:
             return [len(ids) - self.tokenizer.special_tokens for ids in self.tokenizer.encode(list(map(self.normalize, texts)))]
 
+    def known_words(self, text: str) -> tuple[int, int]:
+        """(words, words the model's vocabulary holds whole) in ``text``: how English it reads to the model."""
+        return self.tokenizer.known_words(self.normalize(text))
+
     def count_tokens(self, text: str) -> tuple[int, int]:
         """(tokens, unknown tokens) the model would read in ``text`` were it not truncated."""
         if self.members:

@@ -5,12 +5,14 @@ A test checks it gives the ids ``AutoTokenizer`` gives."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
 from tokenizers import Tokenizer as RustTokenizer
 
 FILE, CONFIG = "tokenizer.json", "tokenizer_config.json"
+LETTER = re.compile(r"[^\W\d_]")
 
 
 class Tokenizer:
@@ -39,3 +41,11 @@ class Tokenizer:
             self._rust.no_truncation()
         return [encoding.ids for encoding in self._rust.encode_batch(list(texts))]
 
+    def known_words(self, text: str) -> tuple[int, int]:
+        """(words, words that are whole tokens of the vocabulary) in ``text``, split and normalised as the
+        model reads it; punctuation is not a word. Read-only, so safe from several threads."""
+        rust = self._rust
+        normalized = rust.normalizer.normalize_str(text) if rust.normalizer else text
+        pieces = rust.pre_tokenizer.pre_tokenize_str(normalized) if rust.pre_tokenizer else [(w, None) for w in normalized.split()]
+        words = [word for word, _ in pieces if LETTER.search(word)]
+        return len(words), sum(rust.token_to_id(word) is not None for word in words)

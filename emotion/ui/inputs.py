@@ -66,7 +66,7 @@ def reading_notices(classifier, text: str) -> list[str]:
     if unknown and unknown >= 0.3 * max(tokens - 2, 1):  # [CLS] and [SEP] are always known
         notices.append(f"The model cannot read {unknown} of this comment's {tokens - 2} word pieces (it was trained "
                        "on English Reddit comments), so this answer means little.")
-    elif (found := other_language(text)) is not None:
+    elif (found := other_language(text, getattr(classifier, "known_words", None))) is not None:
         notices.append(f"This comment looks like another language than English ({found[0]}, p = {found[1]:.2f}); "
                        "the model was trained on English Reddit comments only, so this answer means little.")
     return notices
