@@ -23,3 +23,11 @@ SENTIMENT: dict[str, tuple[str, ...]] = {
 }
 GROUPINGS = {"Ekman": EKMAN, "Sentiment": SENTIMENT}
 
+
+
+def by_index(labels: list[str]) -> dict[str, dict[str, list[int]]]:
+    """Each grouping's groups as indices into ``labels`` (what render.js draws), groups without any of them left out."""
+    index = {name: i for i, name in enumerate(labels)}
+    return {title: {group: [index[m] for m in members if m in index]
+                    for group, members in grouping.items() if any(m in index for m in members)}
+            for title, grouping in GROUPINGS.items()}
