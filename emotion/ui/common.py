@@ -8,7 +8,6 @@ views computed once per setting: opening a tab again at the same setting sends n
 from __future__ import annotations
 
 import functools
-import hashlib
 import html
 import json
 import shutil
@@ -24,9 +23,7 @@ import pandas as pd
 from ..backends import DESCRIPTIONS
 from ..groups import by_index as groups_by_index
 from ..thresholds import GLOBAL, PER_CLASS, ThresholdError, Thresholds
-from . import door
 from .context import AppContext, DataUnavailable
-from .freshness import Tickets, newest_only, ticket_js
 from .inputs import Limits
 
 SLIDER_MIN, SLIDER_MAX = 0.05, 0.95
@@ -45,8 +42,6 @@ class Page:
     shown: gr.Textbox | None = None  # which analysis tab is open
     opened: list = field(default_factory=list)  # events that show the analysis tabs again
     views: list = field(default_factory=list)  # the analysis views, for ``wire_views``
-    ticket: gr.Textbox | None = None  # the browser numbers each analysis request in it (``freshness``)
-    tickets: Tickets = field(default_factory=Tickets)  # the newest number per visitor and view
     profile: gr.JSON | None = None  # this person's profile from the Adapt tab (Thresholds.to_dict()), or None
     tabs: gr.Tabs | None = None  # the top-level tabs (``gr.Tabs(selected=...)`` opens one)
     # The Predict tab's comment box, and its events to run on a comment put there from elsewhere (Checks):
@@ -79,7 +74,6 @@ def shared_threshold(page: Page) -> None:
     slider's final value become ``page.setting``, whose change refreshes the open tab."""
     policy, slider = policy_controls(page.ctx.model.test_thresholds, reset=False)  # it acts on release; reset is no release
     page.setting = gr.Textbox(PER_CLASS if page.ctx.model.test_thresholds else str(slider.value), visible=False)
-    page.ticket = gr.Textbox(visible=False)
     policy.change(None, [policy, slider], [page.setting], js=f"(p, v) => p === '{PER_CLASS}' ? p : String({clamp_js('v')})")
     # Moving the slider means "use this global value".
     slider.release(None, [slider], [policy, slider, page.setting],
@@ -92,9 +86,6 @@ def clamp_js(name: str) -> str:
 
 
 def parse_setting(setting: str) -> str | float:
-    """A threshold setting from the browser: "per_class", or a number from 0 to 1 (kept in the slider's range);
-    anything else (``"nan"``, ``"abc"``) is refused by ``door.setting``."""
-    setting = door.setting(setting, "The threshold setting")
     return PER_CLASS if setting == PER_CLASS else clamp(float(setting))
 
 
@@ -110,9 +101,7 @@ class View:
     shown: gr.State = field(default_factory=lambda: gr.State(None))  # the key of what is on screen
 
     def refresh(self, open_tab: str, last, setting: str, *values) -> list:
-        # A digest, not the inputs: a session keeps one per view, whatever size the inputs were.
-        key = hashlib.sha256(json.dumps([None if self.threshold_free else setting, *values], default=str).encode(
-            "utf-8", "surrogatepass")).hexdigest()
+        key = json.dumps([None if self.threshold_free else setting, *values], default=str)
         if open_tab != self.name or key == last:
             return [gr.skip()] * (len(self.outputs) + 1)
         return [key, *self.view(parse_setting(setting), *values)]
@@ -141,14 +130,12 @@ def analysis_view(page: Page, tab: gr.Tab, view, inputs: list, outputs: list, tr
     controls' events). A view already shown for the same setting and inputs is not sent again."""
     v = View(tab.label, view, inputs, outputs, threshold_free)
     page.views.append(v)
-    args = dict(inputs=[page.ticket, page.shown, v.shown, page.setting, *inputs], outputs=[v.shown, *outputs],
-                api_visibility="undocumented", trigger_mode="always_last", js=ticket_js(len(inputs) + 4))
-    # Only the newest request's answer is drawn: an older one can finish last (a tab's first, slowed by loading).
-    refresh = newest_only(door.door(setting=door.setting)(v.refresh), len(outputs) + 1, page.tickets, v.name)
+    args = dict(inputs=[page.shown, v.shown, page.setting, *inputs], outputs=[v.shown, *outputs],
+                api_visibility="undocumented", trigger_mode="always_last")
     # Opening a tab mostly finds its view current: no progress overlay flickers over it.
-    tab.select(None, None, [page.shown], js=f"() => {json.dumps(v.name)}").then(refresh, **args, show_progress="hidden")
+    tab.select(None, None, [page.shown], js=f"() => {json.dumps(v.name)}").then(v.refresh, **args, show_progress="hidden")
     for event in triggers:
-        event(refresh, **args)
+        event(v.refresh, **args)
 
 
 def wire_views(page: Page) -> None:
@@ -158,7 +145,6 @@ def wire_views(page: Page) -> None:
     inputs = [page.shown, page.setting] + [c for v in page.views for c in (v.shown, *v.inputs)]
     outputs = [c for v in page.views for c in (v.shown, *v.outputs)]
 
-    @door.door(setting=door.setting)
     def refresh(open_tab: str, setting: str, *values) -> list:
         answer, at = [], 0
         for v in page.views:
@@ -167,12 +153,10 @@ def wire_views(page: Page) -> None:
             answer += v.refresh(open_tab, mine[0], setting, *mine[1:])
         return answer
 
-    args = dict(inputs=[page.ticket, *inputs], outputs=outputs, api_visibility="undocumented",
-                trigger_mode="always_last", js=ticket_js(len(inputs) + 1))
-    newest = newest_only(refresh, len(outputs), page.tickets)  # the open tab's view: its newest request only
+    args = dict(inputs=inputs, outputs=outputs, api_visibility="undocumented", trigger_mode="always_last")
     for event in page.opened:
-        event(newest, **args, show_progress="hidden")
-    page.setting.change(newest, **args)
+        event(refresh, **args, show_progress="hidden")
+    page.setting.change(refresh, **args)
 
 
 def probabilities_payload(labels: list[str], probs: np.ndarray, thresholds: np.ndarray | None,
