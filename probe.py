@@ -4,6 +4,8 @@ must not change the labels, and edits that must move a probability. See docs/com
     python probe.py                                   # the shipped model: per-test failure rates with examples
     python probe.py checkpoints/minilm-goemotions --failures 20
     python probe.py --save --data_dir ../shared/data/goemotions   # store the figures in the model card
+    python probe.py --noise --data_dir ../shared/data/goemotions  # F1 under typos, stretched words, ... (test)
+    python probe.py --noise --split dev --seed 1 --data_dir ...   # the same on dev, another draw of the noise
 
 The templates (emotion/data/probe.json) are ours, written for this project; no GoEmotions text.
 """
@@ -23,7 +25,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--failures", type=positive(), default=10, help="failing cases to print")
     parser.add_argument("--save", action="store_true",
                         help="store the figures in the checkpoint (probe.json) and write its model card again")
-    parser.add_argument("--data_dir", default=None, help="with --save: the data folder (the card's training counts)")
+    parser.add_argument("--data_dir", default=None, help="the data folder: --noise's split; with --save, the card's "
+                                                         "training counts (default: $GOEMOTIONS_DIR, else the Hub)")
+    parser.add_argument("--noise", action="store_true",
+                        help="instead of the checks: the labelled split re-typed under several kinds of noise (typos, "
+                             "stretched words, no apostrophes, case, Reddit spellings), macro and micro F1 at the "
+                             "per-class thresholds next to the clean text, with 95%% intervals")
+    parser.add_argument("--split", default="test", choices=["dev", "test"], help="with --noise: the split graded")
+    parser.add_argument("--seed", type=positive(int, 0, at_least=True), default=0, help="with --noise: the noise's draw")
     return parser.parse_args(argv)
 
 
@@ -33,6 +42,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
 
     def work() -> None:
+        if args.noise:
+            return noise(args)
         import time
 
         import pandas as pd
@@ -60,6 +71,31 @@ def main(argv: list[str] | None = None) -> None:
             save(classifier, figures, table, args.data_dir)
 
     run("probe", work)
+
+
+def noise(args: argparse.Namespace) -> None:
+    import time
+
+    from emotion.checkpoint import DEFAULT_CHECKPOINT
+    from emotion.data import load_split, multi_hot
+    from emotion.predict import EmotionClassifier
+    from emotion.robustness import evaluate, markdown
+
+    classifier = EmotionClassifier(args.checkpoint or DEFAULT_CHECKPOINT, backend=args.backend)
+    data = load_split(args.split, args.data_dir)
+    started = time.perf_counter()
+    table = evaluate(classifier.predict_probabilities, data["id"], data["text"],
+                     multi_hot(data["labels"], len(classifier.labels)), classifier.threshold_array(None), seed=args.seed)
+    print(f"{classifier.name} on {classifier.backend}, {args.split} split, seed {args.seed}, per-class thresholds "
+          f"({time.perf_counter() - started:.0f} s):")
+    print(markdown(table))
+    if args.save:
+        from emotion.card import write_model_card
+
+        classifier.checkpoint.save_robustness({"split": args.split, "seed": args.seed, "backend": classifier.backend,
+                                               "table": table.to_dict("records")})
+        train_counts = multi_hot(load_split("train", args.data_dir)["labels"], len(classifier.labels)).sum(0)
+        logging.getLogger("probe").info("wrote %s", write_model_card(classifier.checkpoint, train_counts))
 
 
 def save(classifier, figures: dict, table, data_dir: str | None) -> None:

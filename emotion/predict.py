@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from scipy.special import expit
 
-from . import backends, heads
+from . import backends, heads, windows
 from .backends import BackendError, Runner
 from .checkpoint import DEFAULT_CHECKPOINT, DEFAULT_MAX_LENGTH, Checkpoint, CheckpointError
 from .errors import EmotionError
@@ -50,46 +50,64 @@ def pick_device(device: str | None = None) -> str:
 
 def length_sorted_batches(
     tokenizer, texts: Sequence[str], max_length: int, batch_size: int
-) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """(positions, input_ids, attention_mask) batches of similar length, so padding stays small.
+) -> tuple[np.ndarray, Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]]:
+    """(owner of each window, its batches): every text cut into windows of at most ``max_length`` tokens
+    (``windows.split``), and (positions, input_ids, attention_mask) batches of windows of similar length, so
+    padding stays small; ``positions`` index the windows.
 
     The texts go through the Rust tokenizer in one call; each batch is padded with one masked
     numpy assignment.
     """
-    ids = tokenizer.encode(texts, max_length)
+    pieces = [windows.split(one, max_length) for one in tokenizer.encode(texts)]
+    owner = np.repeat(np.arange(len(pieces)), [len(p) for p in pieces])
+    ids = [window for p in pieces for window in p]
     lengths = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
     order = np.argsort(lengths, kind="stable")
     pad = tokenizer.pad_token_id or 0
-    for start in range(0, len(ids), batch_size):
-        positions = order[start : start + batch_size]
-        width = int(lengths[positions].max())
-        mask = np.arange(width) < lengths[positions, None]
-        input_ids = np.full(mask.shape, pad, dtype=np.int64)
-        input_ids[mask] = np.fromiter(chain.from_iterable(ids[i] for i in positions), dtype=np.int64,
-                                      count=int(lengths[positions].sum()))
-        yield positions, input_ids, mask.astype(np.int64)
+
+    def batches() -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        for start in range(0, len(ids), batch_size):
+            positions = order[start : start + batch_size]
+            width = int(lengths[positions].max())
+            mask = np.arange(width) < lengths[positions, None]
+            input_ids = np.full(mask.shape, pad, dtype=np.int64)
+            input_ids[mask] = np.fromiter(chain.from_iterable(ids[i] for i in positions), dtype=np.int64,
+                                          count=int(lengths[positions].sum()))
+            yield positions, input_ids, mask.astype(np.int64)
+
+    return owner, batches()
 
 
 def run_batches(
     run: Runner, tokenizer, texts: Sequence[str], width: int, max_length: int = DEFAULT_MAX_LENGTH,
-    batch_size: int = 64,
+    batch_size: int = 64, logits: int | None = None, neutral: int | None = None,
 ) -> np.ndarray:
-    """``run``'s (N, width) outputs (logits, or pooled embeddings) in input order, batched by length."""
+    """``run``'s (N, width) outputs (logits, or pooled embeddings) in input order, batched by length. A text
+    longer than ``max_length`` tokens is read in overlapping windows whose outputs combine
+    (``windows.combine``): its first ``logits`` columns (default: all) as logits, the rest averaged."""
     texts = list(texts)
     out = np.zeros((len(texts), width), dtype=np.float32)
     if not texts:
         return out
-    for positions, input_ids, mask in length_sorted_batches(tokenizer, texts, max_length, batch_size):
-        out[positions] = run(input_ids, mask)
+    owner, batches = length_sorted_batches(tokenizer, texts, max_length, batch_size)
+    read = np.zeros((len(owner), width), dtype=np.float32)
+    for positions, input_ids, mask in batches:
+        read[positions] = run(input_ids, mask)
+    if len(owner) == len(texts):  # every text fit in one window
+        return read
+    bounds = np.searchsorted(owner, np.arange(len(texts) + 1))
+    logits = width if logits is None else logits
+    for i in range(len(texts)):
+        out[i] = windows.combine(read[bounds[i]:bounds[i + 1]], logits, neutral)
     return out
 
 
 def predict_probabilities(
     run: Runner, tokenizer, texts: Sequence[str], num_labels: int, max_length: int = DEFAULT_MAX_LENGTH,
-    batch_size: int = 64,
+    batch_size: int = 64, neutral: int | None = None,
 ) -> np.ndarray:
     """Sigmoid probabilities (N, num_labels) in input order, from any backend's runner."""
-    return expit(run_batches(run, tokenizer, texts, num_labels, max_length, batch_size))
+    return expit(run_batches(run, tokenizer, texts, num_labels, max_length, batch_size, neutral=neutral))
 
 
 def _load_part(path: Path, what: str, load, **kwargs):
@@ -251,14 +269,18 @@ class EmotionClassifier:
         return self.run_texts(self.output_runner("features"), texts, self.feature_width,
                               max(len(texts), 1) if together else None)
 
-    def run_texts(self, run: Runner, texts: Sequence[str], width: int, batch_size: int | None = None) -> np.ndarray:
-        """``run``'s (N, width) outputs for ``texts`` as this model reads them (normalised, truncated),
-        batched by length; ``run`` is this model's runner or another output of it (``output_runner``)."""
+    def run_texts(self, run: Runner, texts: Sequence[str], width: int, batch_size: int | None = None,
+                  logits: bool = True) -> np.ndarray:
+        """``run``'s (N, width) outputs for ``texts`` as this model reads them (normalised; a long one in
+        windows), batched by length; ``run`` is this model's runner or another output of it (``output_runner``).
+        ``logits``: the outputs start with the labels' logits (the logits and features runners, not pooled)."""
+        labels = self.checkpoint.labels
         # The Rust tokenizer is not safe to reconfigure from several threads (the app serves
         # requests on a thread pool), and two cores gain nothing from parallel forward passes.
         with self._lock:
             return run_batches(run, self.tokenizer, list(map(self.normalize, texts)), width, self.max_length,
-                               batch_size or self.batch_size)
+                               batch_size or self.batch_size, len(labels) if logits else 0,
+                               windows.neutral_index(labels))
 
     def output_runner(self, output: str) -> Runner:
         """A runner of ``"pooled"`` (the pooled embedding the classifier reads) or ``"features"`` (logits, then

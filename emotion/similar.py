@@ -47,7 +47,7 @@ class Embedder:
         self.width = int(self.classifier.checkpoint.config["hidden_size"])
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        out = self.classifier.run_texts(self._run, texts, self.width)
+        out = self.classifier.run_texts(self._run, texts, self.width, logits=False)
         return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
 
 

@@ -41,7 +41,9 @@ def test_length_sorted_batches_keep_input_order(classifier):
 
 def test_batches_are_padded_per_batch_with_a_mask(classifier):
     texts = ["ok", "why would anyone do that", "lol", "thanks so much for the help"]
-    batches = list(length_sorted_batches(classifier.tokenizer, texts, 32, batch_size=2))
+    owner, batches = length_sorted_batches(classifier.tokenizer, texts, 32, batch_size=2)
+    batches = list(batches)
+    assert owner.tolist() == [0, 1, 2, 3]  # all short: one window each
     assert [sorted(positions.tolist()) for positions, _, _ in batches] == [[0, 2], [1, 3]]
     for _, input_ids, mask in batches:
         assert input_ids.dtype == mask.dtype == np.int64 and input_ids.shape == mask.shape

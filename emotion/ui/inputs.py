@@ -11,6 +11,7 @@ import pandas as pd
 
 from ..errors import EmotionError
 from ..files import TableError, read_table
+from .. import windows
 from ..language import other_language
 
 
@@ -19,6 +20,7 @@ class Limits:
     max_chars: int = 5_000  # one comment; the model reads ~128 tokens, roughly 500 characters
     max_rows: int = 1_000  # one batch
     max_upload_bytes: int = 2_000_000
+    max_query: int = 200  # the Errors view's "Text contains" filter: a phrase, searched in every test comment
 
     def describe(self) -> str:
         return (f"Up to {self.max_rows:,} comments a batch, uploads up to {self.max_upload_bytes // 1_000_000} MB "
@@ -61,8 +63,9 @@ def reading_notices(classifier, text: str) -> list[str]:
     tokens, unknown = classifier.count_tokens(text)
     notices = []
     if tokens > classifier.max_length:
-        notices.append(f"The model reads the first {classifier.max_length} tokens; this comment has {tokens}, "
-                       "so its end is not taken into account.")
+        parts = len(windows.split(list(range(tokens)), classifier.max_length))
+        notices.append(f"This comment has {tokens} tokens, more than the {classifier.max_length} the model reads at "
+                       f"once: it was read whole, in {parts} overlapping parts whose answers were combined.")
     if unknown and unknown >= 0.3 * max(tokens - 2, 1):  # [CLS] and [SEP] are always known
         notices.append(f"The model cannot read {unknown} of this comment's {tokens - 2} word pieces (it was trained "
                        "on English Reddit comments), so this answer means little.")
