@@ -182,7 +182,7 @@ def build(out: str | os.PathLike, checkpoint: str | os.PathLike | None = None, d
         "explain": {"max_words": explain.MAX_WORDS, "top_share": explain.TOP_SHARE, "min_p": explain.MIN_P},
         "model": {"file": MODEL, "bytes": len(graph), "sha256": hashlib.sha256(graph).hexdigest()},
         "tokenizer": {"file": f"model/{TOKENIZER_FILE}", "config": f"model/{TOKENIZER_CONFIG}"},
-        "emoji": EMOJI if ckpt.text_normalization == text.DEMOJIZE else None,
+        "emoji": EMOJI if text.DEMOJIZE in ckpt.text_normalization.split("+") else None,
         "data": TEST if data_dir else None, "built": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     }
     settings["groups"] = by_index(settings["answers"]["labels"])

@@ -80,18 +80,25 @@ function demojizer(table) {
   };
 }
 
+// Each step by its name in emotion/text.py; a checkpoint's name joins steps with "+", applied left to right.
 const NORMALIZERS = {
   none: () => (text) => text,
   demojize: (resources) => demojizer(resources.emoji),
+  // A letter three or more times in a row held to two ("soooo" -> "soo"); Python's [^\W\d_] is a letter or a
+  // number that is not a decimal digit.
+  squeeze: () => (text) => text.replace(/([\p{L}\p{Nl}\p{No}])\1{2,}/gu, "$1$1"),
 };
 
 // The function a checkpoint's text_normalization names; `resources` holds what it needs (the emoji table).
 export function normalizer(name, resources = {}) {
-  if (!Object.hasOwn(NORMALIZERS, name)) {
-    throw new Error(`Unknown text normalization "${name}"; this page knows ${Object.keys(NORMALIZERS).join(", ")}. ` +
-                    "Rebuild the page with the project version that trained the checkpoint.");
+  const steps = String(name).split("+");
+  const unknown = steps.filter((step) => !Object.hasOwn(NORMALIZERS, step) || (step === "none" && steps.length > 1));
+  if (unknown.length) {
+    throw new Error(`Unknown text normalization "${name}"; this page knows ${Object.keys(NORMALIZERS).join(", ")} ` +
+                    "(joined with +). Rebuild the page with the project version that trained the checkpoint.");
   }
-  return NORMALIZERS[name](resources);
+  const functions = steps.map((step) => NORMALIZERS[step](resources));
+  return functions.length === 1 ? functions[0] : (text) => functions.reduce((t, f) => f(t), text);
 }
 
 export const NORMALIZATIONS = Object.keys(NORMALIZERS);

@@ -48,6 +48,7 @@ window.emotion = {
   get runs() { return state.engine ? state.engine.runs : 0; },  // forward passes so far
   get threads() { return state.engine ? state.engine.threads : 0; },
   explain: async (text) => { await ready; return explain(state.engine, text); },
+  encode: async (texts) => { await ready; return texts.map((t) => state.engine.encode(t).ids); },  // token ids as the model reads them
 };
 
 // --- loading ---------------------------------------------------------------------------------------------------
@@ -360,7 +361,7 @@ function describeModel() {
   const profile = a.profile ? ` It answers with the profile “${a.profile}”` +
     (a.new.length ? `, which adds its own labels: ${a.new.map((j) => a.labels[j]).join(", ")}.` : ".") : "";
   $("model-note").textContent = `Model ${c.checkpoint} (${c.labels.length} labels, int8 ONNX, ${(c.model.bytes / 1e6).toFixed(1)} MB), ` +
-    `reads the first ${c.max_length} tokens of a comment${c.text_normalization === "demojize" ? ", with emoji written as their names" : ""}. ` +
+    `reads the first ${c.max_length} tokens of a comment${c.text_normalization.split("+").includes("demojize") ? ", with emoji written as their names" : ""}. ` +
     `Thresholds: ${a.source}.${profile} Built ${c.built}.`;
 }
 

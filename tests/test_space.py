@@ -1,0 +1,401 @@
+"""The static Space (build_space.py, emotion/space.py, web/): the build, the browser code's node tests against
+Python, and the built page served as a Static Space serves it, in chromium. The tiny model runs in the default
+suite; the shipped model on real test comments is behind the integration mark."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from emotion import space
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+NODE = shutil.which("node")
+DATA = ROOT.parent / "shared" / "data" / "goemotions"
+INT8_TOLERANCE = 0.02  # tests/test_backends.py: int8 answers differ between instruction sets (docs/inference.md)
+INJECTION = "<img src=x onerror=window.__pwned=1> lol <script>window.__pwned=2</script>"
+
+needs_modules = pytest.mark.skipif(not (space.WEB / "node_modules").is_dir() and not os.environ.get("REQUIRE_BROWSER"),
+                                   reason="web/node_modules missing: npm ci --prefix web")
+browser_test = pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("REQUIRE_BROWSER"), reason="no chromium")
+
+
+def build(out: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "build_space.py", str(out), *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600)
+
+
+@pytest.fixture(scope="module")
+def built(tiny_checkpoint, head_profile, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("space") / "site"
+    done = build(out, "--checkpoint", str(tiny_checkpoint), "--data_dir", str(tiny_checkpoint.parent / "data"),
+                 "--profile", str(head_profile))
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+@contextmanager
+def serving(folder: Path, isolated: bool = True):
+    srv = space.server(folder, 0, isolated=isolated)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{srv.server_address[1]}/"
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+def launch(p, width: int = 1280, height: int = 900):
+    browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+        "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"])
+    return browser, browser.new_page(viewport={"width": width, "height": height})
+
+
+def open_page(page, url: str, seconds: float = 60) -> None:
+    page.goto(url)
+    page.wait_for_function("window.emotion && document.querySelector('#predict') && !document.querySelector('#predict').disabled",
+                           timeout=seconds * 1000)
+
+
+def predict(page, text: str) -> None:
+    from playwright.sync_api import expect
+
+    page.get_by_label("Comment", exact=True).first.fill(text)
+    page.get_by_label("Comment", exact=True).first.press("Enter")
+    expect(page.locator("#bars table.bars tbody tr").first).to_be_visible(timeout=30_000)
+
+
+# --- the build ---------------------------------------------------------------------------------------------------
+
+@needs_modules
+def test_build_writes_a_folder_a_static_space_serves_as_it_is(built, tiny_checkpoint, head_profile):
+    readme = (built / "README.md").read_text()
+    front = readme.split("---")[1]
+    assert "sdk: static" in front and "app_file: index.html" in front
+    for name, value in space.ISOLATION_HEADERS.items():
+        assert f"  {name}: {value}" in front
+    assert "CC BY 4.0" in readme  # built with the test set: its comments come with their attribution
+    for name in [*space.PAGE_FILES, *(f"ui/{n}" for n in space.SHARED_FILES), *space.VENDOR, space.MODEL, space.SETTINGS,
+                 space.EMOJI, space.TEST]:
+        assert (built / name).is_file(), name
+    # The app's drawing code itself, not a copy that could drift.
+    assert (built / "ui/render.js").read_bytes() == (ROOT / "emotion/ui/render.js").read_bytes()
+    settings = json.loads((built / space.SETTINGS).read_text())
+    assert settings["model"]["bytes"] == (built / space.MODEL).stat().st_size
+    assert settings["answers"]["labels"][-3:] == ["thankful", "puzzled", "hyped"] or \
+        set(settings["answers"]["labels"][28:]) == {"thankful", "puzzled", "hyped"}
+    assert set(settings["answers"]["heads"]) >= {"thankful", "puzzled", "hyped"}
+    assert settings["text_normalization"] == "demojize" and settings["limits"]["max_rows"] == 1000
+    test = json.loads((built / space.TEST).read_text())
+    assert len(test["texts"]) == len(test["gold"]) == len(test["probabilities"]) == 24
+    # Nothing the page runs names another origin.
+    import re
+
+    for name in [*space.PAGE_FILES, *(f"ui/{n}" for n in space.SHARED_FILES)]:
+        assert not re.search(r"""(src|href)=["']?(https?:)?//""", (built / name).read_text()), name
+
+
+@needs_modules
+def test_a_build_without_the_test_set_carries_no_comments(tiny_checkpoint, tmp_path):
+    done = build(tmp_path / "site", "--checkpoint", str(tiny_checkpoint))
+    assert done.returncode == 0, done.stderr
+    assert not (tmp_path / "site" / "data").exists()
+    assert json.loads((tmp_path / "site" / space.SETTINGS).read_text())["data"] is None
+    assert "CC BY" not in (tmp_path / "site" / "README.md").read_text()
+    again = build(tmp_path / "site", "--checkpoint", str(tiny_checkpoint))  # an earlier build is replaced
+    assert again.returncode == 0, again.stderr
+
+
+def test_build_refuses_clearly(tiny_checkpoint, tmp_path, monkeypatch):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("a person's folder")
+    done = build(mine, "--checkpoint", str(tiny_checkpoint))
+    assert done.returncode == 1 and "Traceback" not in done.stderr and "not an earlier build" in done.stderr
+    assert (mine / "notes.txt").exists()
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"global": 0.5, "per_class": {"<img src=x onerror=alert(1)>": 0.5}}))
+    done = build(tmp_path / "site", "--checkpoint", str(tiny_checkpoint), "--profile", str(bad))
+    assert done.returncode == 1 and "Traceback" not in done.stderr and done.stderr.count("\n") == 1, done.stderr
+    monkeypatch.setattr(space, "WEB", tmp_path / "no-web")
+    with pytest.raises(space.SpaceError, match=r"npm ci --prefix"):
+        space.build(tmp_path / "site2", tiny_checkpoint)
+
+
+# --- the browser code against Python, in node -----------------------------------------------------------------------
+
+@pytest.mark.skipif(not NODE and not os.environ.get("REQUIRE_BROWSER"), reason="no node")
+def test_node_tests_agree_with_python(tmp_path):
+    """tests/js/*.test.mjs with Python's answers: normalisation (every emoji form, stretched letters), metrics to
+    4 decimals against emotion.metrics, and the spreadsheet escape of emotion.files."""
+    from emotion import files, metrics, text
+
+    rng = np.random.default_rng(0)
+    probs = rng.random((300, 28)).round(6)
+    gold = rng.random((300, 28)) < 0.08
+    gold[:5] = False  # comments with no gold label, and a label with no gold positive
+    gold[:, 3] = False
+    settings = []
+    for name, thresholds in (("global 0.5", np.full(28, 0.5)), ("per class", rng.uniform(0.05, 0.95, 28).round(2)),
+                             ("global 0.97", np.full(28, 0.97))):
+        table = metrics.per_class_table(probs, gold, [str(j) for j in range(28)], thresholds)
+        found = metrics.compute_metrics(probs, gold, thresholds)
+        settings.append({"name": name, "thresholds": thresholds.tolist(),
+                         "per_class": table[["precision", "recall", "f1", "support", "predicted"]].to_dict("records"),
+                         "summary": {k: found[k] for k in ("micro_precision", "micro_recall", "micro_f1", "macro_precision",
+                                                           "macro_recall", "macro_f1")}})
+    import emoji
+
+    samples = ["plain ascii", "so happy 😂😂😂", "👍🏽 yes", "👨‍👩‍👧 family", "❤️ and ❤ and ♥", "🏳️‍🌈 flag", "1️⃣ keycap",
+               "a\u200d😀", "😀\u200d😀 non-RGI", "🦰 alone", "👩\u200d🦰 red", "x\ufe0fy", "sooooo gooood 😂", "ééé ²²² 111",
+               *list(emoji.EMOJI_DATA)[::7]]
+    fixture = {
+        "emoji": text.emoji_table(), "formula_start": list(files.FORMULA_START),
+        "normalize": [{"name": name, "texts": samples, "want": [text.normalizer(name)(t) for t in samples]}
+                      for name in text.NORMALIZATIONS],
+        "metrics": {"probs": probs.tolist(), "gold": [np.flatnonzero(g).tolist() for g in gold], "settings": settings},
+        "escaped": [[c, files.escape_cell(c)] for c in ["=1+1", "-2", "+x", "@me", "\tx", "'=x", "''-y", "fine", "it's"]],
+    }
+    path = tmp_path / "fixture.json"
+    path.write_text(json.dumps(fixture, ensure_ascii=False))
+    done = subprocess.run([NODE or "node", "--test", *sorted(map(str, (ROOT / "tests" / "js").glob("*.test.mjs")))],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, "EMOTION_JS_FIXTURE": str(path)})
+    assert done.returncode == 0, done.stdout[-4000:]
+    assert "# fail 0" in done.stdout and "run through tests/test_space.py" not in done.stdout  # none skipped for want of Python
+
+
+# --- the built page in chromium, served as a Static Space serves it ----------------------------------------------
+
+@pytest.mark.browser
+@browser_test
+@needs_modules
+def test_browser_page_as_a_static_space(built, tiny_checkpoint, head_profile):
+    """Cross-origin isolated with threads; a prediction equal to Python's int8 runner; the slider re-labels with no
+    model run; Metrics follows the slider; an Errors filter; Why?; a profile's label; no other origin; markup shown
+    as text."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from emotion.predict import EmotionClassifier
+
+    with serving(built) as url, sync_playwright() as p:
+        browser, page = launch(p)
+        requests = []
+        page.on("request", lambda r: requests.append(r.url))
+        open_page(page, url)
+        assert page.evaluate("crossOriginIsolated") is True
+        threads = page.evaluate("window.emotion.threads")
+        assert threads == min(4, os.cpu_count() or 1)
+        assert "thread" in page.locator("#status").inner_text()
+
+        texts = ["thanks so much for the help, legend", "why would anyone do that? 😂", "ok sure", INJECTION]
+        answers = page.evaluate("(t) => window.emotion.predict(t)", texts)
+        python = EmotionClassifier(tiny_checkpoint, backend="onnx-int8", thresholds=head_profile)
+        want = np.vstack([python.predict_probabilities([t]) for t in texts])
+        got = np.array([[a["probabilities"][name] for name in python.labels] for a in answers])
+        assert np.abs(got - want).max() < INT8_TOLERANCE
+
+        predict(page, INJECTION)
+        assert page.evaluate("window.__pwned") is None
+        assert page.locator("#panel-predict img").count() == 0
+        # The profile's own labels, in their own group of the same bars.
+        expect(page.locator("tbody.new-labels")).to_contain_text("thankful")
+
+        runs = page.evaluate("window.emotion.runs")
+        before = page.locator("#summary").inner_html()
+        page.locator("#threshold").fill("0.01")
+        expect(page.locator("#policy-global")).to_be_checked()
+        low = page.locator("#summary .chip").count()
+        page.locator("#threshold").fill("0.99")
+        assert page.locator("#summary").inner_html() != before
+        assert page.locator("#summary .chip").count() < low
+        assert page.evaluate("window.emotion.runs") == runs  # re-labelled from the probabilities already here
+
+        page.get_by_role("tab", name="Metrics").click()
+        micro = page.locator("[data-metric=micro_f1]")
+        at_high = micro.inner_text()
+        page.locator("#threshold").fill("0.05")
+        expect(micro).not_to_have_text(at_high)
+
+        page.get_by_role("tab", name="Errors").click()
+        page.locator("#errors-outcome").select_option("")
+        expect(page.locator("#errors-count")).to_contain_text("24 comments")
+        page.locator("#errors-gold").select_option(label="gratitude")
+        rows = page.locator("#errors-table tbody tr")
+        assert 0 < rows.count() < 24
+        for cell in rows.locator("td:nth-child(2)").all_inner_texts():
+            assert "gratitude" in cell
+        rows.first.click()
+        expect(page.locator("#errors-detail table.bars")).to_be_visible()
+        expect(page.locator("#errors-detail")).to_contain_text("Gold")
+
+        page.get_by_role("tab", name="Why?").click()
+        page.locator("#why-text").fill("i love this community so much")
+        page.get_by_role("button", name="Explain").click()
+        expect(page.locator("#why-words mark").first).to_be_visible(timeout=30_000)
+        assert page.locator("#why-words mark").count() == 6
+
+        origin = url.rstrip("/")
+        foreign = [u for u in requests if not (u.startswith(origin) or u.startswith(("data:", "blob:")))]
+        assert not foreign, foreign
+        browser.close()
+
+
+@pytest.mark.browser
+@browser_test
+@needs_modules
+def test_browser_phone_width_and_contrast(built):
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import sync_playwright
+
+    with serving(built) as url, sync_playwright() as p:
+        browser, page = launch(p, 375, 812)
+        open_page(page, url)
+        predict(page, "i am so proud of you")
+        # The answer is on screen right after Enter, and every column of the bars fits the phone.
+        box = page.locator("#summary").bounding_box()
+        assert box and box["y"] + box["height"] <= 812
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        head = page.locator("#bars table.bars thead th").last.bounding_box()
+        assert head["x"] + head["width"] <= 375 + 1
+        axe = Axe()
+        for name in ("Predict", "Why?", "Per class", "Metrics", "Errors", "About"):
+            page.get_by_role("tab", name=name).click()
+            found = axe.run(page, options={"runOnly": ["color-contrast"]}).response["violations"]
+            assert not found, (name, [(n["target"], n["any"][0]["message"]) for v in found for n in v["nodes"]][:5])
+        browser.close()
+
+
+@pytest.mark.browser
+@browser_test
+@needs_modules
+def test_browser_without_isolation_runs_on_one_thread_and_says_so(built):
+    from playwright.sync_api import sync_playwright
+
+    with serving(built, isolated=False) as url, sync_playwright() as p:
+        browser, page = launch(p)
+        open_page(page, url)
+        assert page.evaluate("crossOriginIsolated") is False and page.evaluate("window.emotion.threads") == 1
+        assert "one thread" in page.locator("#status").inner_text()
+        predict(page, "thanks so much for the help, legend")
+        browser.close()
+
+
+@pytest.mark.browser
+@browser_test
+@needs_modules
+def test_browser_bad_input_is_refused_in_words(built, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    with serving(built) as url, sync_playwright() as p:
+        browser, page = launch(p)
+        open_page(page, url)
+        page.get_by_label("Comment", exact=True).first.fill("   \n ")
+        page.get_by_label("Comment", exact=True).first.press("Enter")
+        expect(page.locator("#notice")).to_contain_text("the text is empty")
+        predict(page, "i love this " * 40)  # over the tiny model's 32 tokens
+        expect(page.locator("#notice")).to_contain_text("reads the first 32 tokens")
+
+        page.get_by_text("Many comments").click()
+        page.locator("#batch-text").fill("\n".join(["ok sure"] * 1001))
+        page.get_by_role("button", name="Predict all").click()
+        expect(page.locator("#batch-note")).to_contain_text("at most 1,000")
+        page.locator("#batch-file").set_input_files(files=[{"name": "x.csv", "mimeType": "text/csv",
+                                                            "buffer": b"PK\x03\x04\x00\x00binary"}])
+        page.get_by_role("button", name="Predict all").click()
+        expect(page.locator("#batch-note")).to_contain_text("not a text file")
+        page.locator("#batch-file").set_input_files(files=[{"name": "x.txt", "mimeType": "text/plain", "buffer": b"caf\xe9"}])
+        page.get_by_role("button", name="Predict all").click()
+        expect(page.locator("#batch-note")).to_contain_text("not UTF-8")
+        page.locator("#batch-file").set_input_files(files=[{"name": "x.csv", "mimeType": "text/csv",
+                                                            "buffer": 'id,text\n1,"=1+1 lol"\n2,ok sure\n'.encode()}])
+        page.get_by_role("button", name="Predict all").click()
+        expect(page.locator("#batch-table tbody tr")).to_have_count(2)
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download CSV").click()
+        csv = Path(download.value.path()).read_text(encoding="utf-8")
+        assert csv.splitlines()[1].startswith("'=1+1 lol,")
+        browser.close()
+
+
+@pytest.mark.browser
+@browser_test
+@needs_modules
+def test_browser_damaged_model_is_one_line_and_a_retry(built, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    site = tmp_path / "site"
+    shutil.copytree(built, site)
+    model = site / space.MODEL
+    whole = model.read_bytes()
+    model.write_bytes(whole[: len(whole) // 2])
+    with serving(site) as url, sync_playwright() as p:
+        browser, page = launch(p)
+        page.goto(url)
+        failure = page.locator("#failure")
+        expect(failure).to_be_visible(timeout=30_000)
+        expect(failure).to_contain_text("damaged")
+        model.write_bytes(whole)
+        page.get_by_role("button", name="Retry").click()
+        expect(page.locator("#predict")).to_be_enabled(timeout=60_000)
+        predict(page, "ok sure")
+        (site / space.MODEL).unlink()
+        page.reload()
+        expect(failure).to_contain_text("HTTP 404", timeout=30_000)
+        browser.close()
+
+
+# --- the shipped model on real test comments ---------------------------------------------------------------------
+
+@pytest.mark.integration
+@pytest.mark.browser
+@browser_test
+@needs_modules
+def test_browser_answers_equal_python_int8_on_the_test_set(tmp_path):
+    """At least 1,000 test comments, every one with an emoji among them, through the built page: the same token
+    ids as Python, probabilities within int8's noise between instruction sets, and the same labels at the tuned
+    thresholds for at least 99.9% of comments."""
+    from playwright.sync_api import sync_playwright
+
+    from emotion.backends import instruction_set
+    from emotion.data import load_split
+    from emotion.predict import EmotionClassifier
+
+    if not DATA.is_dir():
+        pytest.skip(f"no GoEmotions data in {DATA}")
+    site = tmp_path / "site"
+    done = build(site, "--data_dir", str(DATA))
+    assert done.returncode == 0, done.stderr
+    texts = list(load_split("test", DATA)["text"])
+    chosen = [t for t in texts if not t.isascii()]
+    chosen += [t for t in texts if t.isascii()][: max(0, 1200 - len(chosen))]
+    python = EmotionClassifier(backend="onnx-int8")
+    want_ids = [python.tokenizer.encode([python.normalize(t)], python.max_length)[0] for t in chosen]
+    want = np.vstack([python.predict_probabilities([t]) for t in chosen])
+    with serving(site) as url, sync_playwright() as p:
+        browser, page = launch(p)
+        open_page(page, url, 120)
+        ids = page.evaluate("(t) => window.emotion.encode(t)", chosen)
+        answers = page.evaluate("(t) => window.emotion.predict(t)", chosen)
+        browser.close()
+    assert sum(a != b for a, b in zip(ids, want_ids)) == 0
+    got = np.array([[a["probabilities"][name] for name in python.labels] for a in answers])
+    worst = float(np.abs(got - want).max())
+    thresholds = python.threshold_array()
+    same = float(((got >= thresholds) == (want >= thresholds)).all(1).mean())
+    print(f"{len(chosen)} comments ({sum(not t.isascii() for t in chosen)} with emoji or other non-ASCII): largest "
+          f"probability difference {worst:.4f}, labels identical for {100 * same:.2f}%; CPU: {instruction_set()}")
+    assert worst < INT8_TOLERANCE
+    assert same >= 0.999
+    assert [a["labels"] for a in answers][:3] == [python.predict(t).labels for t in chosen[:3]]
