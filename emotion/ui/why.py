@@ -104,12 +104,19 @@ def build_why(page: Page, title: str, explain_fn, inputs: list, elem_prefix: str
         note = gr.HTML(padding=False)
         words = gr.HTML(elem_id=f"{elem_prefix}-words")
         neighbours = gr.HTML(elem_id=f"{elem_prefix}-similar")
-    button.click(explain_fn, inputs, [explanation, label, note, neighbours], api_visibility="undocumented",
-                 **EXPLAIN_QUEUE)
+
+    def explain_whole(*values):
+        """``explain_fn``'s view with the neighbours inside the explanation: the browser draws both from it,
+        so neither can be overwritten by the other's old value (a change handler that read the neighbours
+        component got the value from before the click, and the first click showed none)."""
+        view = explain_fn(*values)
+        return {**(view.explanation or {}), "neighbours": view.neighbours}, view.label, view.note
+
+    button.click(explain_whole, inputs, [explanation, label, note], api_visibility="undocumented", **EXPLAIN_QUEUE)
     if elem_prefix == "why":  # the Predict tab's: a comment put there from elsewhere is explained too
         page.on_comment.append((lambda: gr.Accordion(open=True), None, [box], {}))
-        page.on_comment.append((explain_fn, inputs, [explanation, label, note, neighbours], EXPLAIN_QUEUE))
-    explanation.change(None, [explanation, neighbours], [neighbours], js="(e, n) => e && e.stale ? '' : n")
+        page.on_comment.append((explain_whole, inputs, [explanation, label, note], EXPLAIN_QUEUE))
+    explanation.change(None, [explanation], [neighbours], js="(e) => e && !e.stale && e.neighbours || ''")
     for event in (explanation.change, label.change, contrast.change):
         event(None, [explanation, label, contrast], [words], js=render_js("e", "label", "other") + (
             "if (e && e.stale) return \"<p class='muted'>The comment changed: press Explain again.</p>\";\n"
