@@ -73,7 +73,7 @@ class TrainingNoise:
                             else m[0], text)
         elif style < 0.85:
             text = CONTRACTIONS.sub(r"\1\2", text.lower()).rstrip(".!?")
-            for long, short in SHORTHAND.items():
+            for long, short in sorted(SHORTHAND.items(), key=lambda kv: -len(kv[0])):  # "you're" before "you"
                 if rng.random() < 0.7:
                     text = re.sub(rf"\b{re.escape(long)}\b", short, text)
         else:

@@ -32,16 +32,20 @@ STRETCHABLE = ("so", "love", "yes", "no", "omg", "please", "wow", "cute", "good"
 STRETCH_WORD = re.compile(rf"\b({'|'.join(STRETCHABLE)})\b", re.IGNORECASE)
 REDDIT_SPELLINGS = {"you": "u", "your": "ur", "you're": "ur", "i'm": "im", "don't": "dont", "going to": "gonna",
                     "want to": "wanna", "didn't": "didnt", "doesn't": "doesnt"}
-SPELLING = re.compile(rf"\b({'|'.join(map(re.escape, REDDIT_SPELLINGS))})\b", re.IGNORECASE)
+SPELLING = re.compile(rf"\b({'|'.join(map(re.escape, sorted(REDDIT_SPELLINGS, key=len, reverse=True)))})\b",
+                      re.IGNORECASE)  # longest first: "you're" before "you"
 
 
 def typo(word: str, rng: random.Random) -> str:
     """One typo of the four kinds people make: two neighbouring letters swapped, one dropped, one
     doubled, or one replaced by a key next to it."""
     kind = rng.randrange(4)
-    i = rng.randrange(len(word) - 1) if kind == 0 else rng.randrange(len(word))
-    if kind == 0:
+    swappable = [i for i in range(len(word) - 1) if word[i] != word[i + 1]]  # swapping "rr" changes nothing
+    if kind == 0 and swappable:
+        i = rng.choice(swappable)
         return word[:i] + word[i + 1] + word[i] + word[i + 2:]
+    kind = kind or 1
+    i = rng.randrange(len(word))
     if kind == 1:
         return word[:i] + word[i + 1:]
     if kind == 2:
