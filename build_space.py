@@ -27,7 +27,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def build(args: argparse.Namespace) -> None:
-    from emotion.space import build
+    from emotion.ui.space import build
 
     built = build(args.out_dir, args.checkpoint, args.data_dir, args.profile)
     logging.getLogger("build_space").info(

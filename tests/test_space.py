@@ -1,4 +1,4 @@
-"""The static Space (build_space.py, emotion/space.py, web/): the build, the browser code's node tests against
+"""The static Space (build_space.py, emotion/ui/space.py, web/): the build, the browser code's node tests against
 Python, and the built page served as a Static Space serves it, in chromium. The tiny model runs in the default
 suite; the shipped model on real test comments is behind the integration mark."""
 
@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from emotion import space
+from emotion.ui import space
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -195,9 +195,9 @@ def test_browser_page_as_a_static_space(built, tiny_checkpoint, head_profile):
         page.on("request", lambda r: requests.append(r.url))
         open_page(page, url)
         assert page.evaluate("crossOriginIsolated") is True
-        threads = page.evaluate("window.emotion.threads")
-        assert threads == min(4, os.cpu_count() or 1)
-        assert "thread" in page.locator("#status").inner_text()
+        cores = page.evaluate("navigator.hardwareConcurrency")
+        assert page.evaluate("window.emotion.threads") == min(4, -(-cores // 2))  # onnxruntime-web's own rule
+        assert f"threads available: {min(4, cores)}" in page.locator("#status").inner_text()
 
         texts = ["thanks so much for the help, legend", "why would anyone do that? 😂", "ok sure", INJECTION]
         answers = page.evaluate("(t) => window.emotion.predict(t)", texts)
@@ -245,6 +245,16 @@ def test_browser_page_as_a_static_space(built, tiny_checkpoint, head_profile):
         page.get_by_role("button", name="Explain").click()
         expect(page.locator("#why-words mark").first).to_be_visible(timeout=30_000)
         assert page.locator("#why-words mark").count() == 6
+
+        # Threads work as such: the same answers from a page started on two of them.
+        if cores > 1:
+            twin = browser.new_page()
+            twin.on("request", lambda r: requests.append(r.url))
+            open_page(twin, url + "?threads=2")
+            assert twin.evaluate("window.emotion.threads") == 2
+            again = twin.evaluate("(t) => window.emotion.predict(t)", texts)
+            assert max(abs(a["probabilities"][k] - b["probabilities"][k]) for a, b in zip(answers, again)
+                       for k in a["probabilities"]) < INT8_TOLERANCE
 
         origin = url.rstrip("/")
         foreign = [u for u in requests if not (u.startswith(origin) or u.startswith(("data:", "blob:")))]
@@ -388,6 +398,14 @@ def test_browser_answers_equal_python_int8_on_the_test_set(tmp_path):
         open_page(page, url, 120)
         ids = page.evaluate("(t) => window.emotion.encode(t)", chosen)
         answers = page.evaluate("(t) => window.emotion.predict(t)", chosen)
+        # The Metrics view on all 5,427 stored test answers: the checkpoint's own published figures.
+        published = python.checkpoint.metrics["test"]
+        page.get_by_role("tab", name="Metrics").click()
+        shown = {key: float(page.locator(f"[data-metric={key}]").inner_text()) for key in ("micro_f1", "macro_f1")}
+        assert shown == {key: round(published["per_class_tuned"][key], 3) for key in shown}
+        page.locator("#threshold").fill("0.5")
+        shown = {key: float(page.locator(f"[data-metric={key}]").inner_text()) for key in ("micro_f1", "macro_f1")}
+        assert shown == {key: round(published["global_0.5"][key], 3) for key in shown}
         browser.close()
     assert sum(a != b for a, b in zip(ids, want_ids)) == 0
     got = np.array([[a["probabilities"][name] for name in python.labels] for a in answers])

@@ -56,10 +56,13 @@ async function sha256(bytes) {
 const sigmoid = (x) => 1 / (1 + Math.exp(-x));
 
 // Threads need SharedArrayBuffer, which a browser gives only to a cross-origin isolated page (COOP/COEP).
+// How many: onnxruntime-web's own rule, half the cores (at most 4): on 2 busy cores one thread answered a comment
+// in 21-30 ms where two took 18-63 ms (bench/results/space.md), the page's own thread needing a core too.
+// `most` is what the browser allows (?threads=N asks for another number within it).
 export function threadSupport() {
   const isolated = Boolean(globalThis.crossOriginIsolated) && typeof SharedArrayBuffer !== "undefined";
   const cores = (globalThis.navigator && navigator.hardwareConcurrency) || 1;
-  return {isolated, threads: isolated ? Math.max(1, Math.min(4, cores)) : 1};
+  return {isolated, threads: isolated ? Math.min(4, Math.ceil(cores / 2)) : 1, most: isolated ? Math.min(4, cores) : 1};
 }
 
 export async function loadEngine(base, {onProgress, threads} = {}) {

@@ -23,8 +23,10 @@ function thresholdsFor(tuned, count) {
 const answerThresholds = () => thresholdsFor(state.config.answers.thresholds, state.engine.labels.length);
 const labelsAbove = (probs, thresholds, labels) =>
   probs.map((p, i) => i).sort((a, b) => probs[b] - probs[a] || a - b).filter((i) => probs[i] >= thresholds[i]).map((i) => labels[i]);
-const settingWords = () => (state.policy === "per_class" ? `tuned per class (${state.config.answers.source})`
-                                                         : `${state.value.toFixed(2)} for every label`);
+// The setting in words; `source` says whose tuned thresholds (the live answers' or the test set's).
+const settingWords = (source = state.config.answers.source) => (
+  state.policy === "per_class" ? `tuned per label (${source})` : `${state.value.toFixed(2)} for every label`);
+const testWords = () => settingWords(state.test.thresholds_source);
 
 function payload(probs, extra = {}) {
   const answers = state.config.answers;
@@ -58,9 +60,11 @@ function status(text) { $("status").textContent = text; }
 async function start() {
   $("failure").hidden = true;
   status("Loading the model…");
-  const {isolated} = threadSupport();
+  const {isolated, threads: chosen, most} = threadSupport();
+  // ?threads=N asks for another number of threads, within what the browser allows (a benchmark's comparison).
+  const asked = Number(new URLSearchParams(location.search).get("threads")) || chosen;
   try {
-    state.engine = await loadEngine("./", {onProgress: (got, total) => {
+    state.engine = await loadEngine("./", {threads: Math.max(1, Math.min(most, asked)), onProgress: (got, total) => {
       status(`Loading the model… ${(got / 1e6).toFixed(1)}${total ? ` of ${(total / 1e6).toFixed(1)}` : ""} MB`);
     }});
   } catch (err) {
@@ -75,7 +79,8 @@ async function start() {
   $("threshold").value = state.value;
   $("threshold-value").textContent = state.value.toFixed(2);
   const threads = state.engine.threads;
-  status(isolated ? `Ready: the model runs in your browser on ${threads} thread${threads > 1 ? "s" : ""}; what you type never leaves this page.`
+  status(isolated ? `Ready: the model runs in your browser on ${threads} thread${threads > 1 ? "s" : ""} (WebAssembly threads ` +
+                    `available: ${most}); what you type never leaves this page.`
     : "Ready, on one thread: this server does not send the cross-origin isolation headers (COOP/COEP) that " +
       "WebAssembly threads need, so answers come a little slower (they are the same). What you type never leaves this page.");
   describeModel();
@@ -280,7 +285,7 @@ function drawClasses() {
   const body = rows.map((r, j) => `<tr><th scope="row">${esc(state.config.labels[j])}</th><td>${r.threshold.toFixed(2)}</td>` +
     `<td>${pct(r.precision)}</td><td>${pct(r.recall)}</td><td>${pct(r.f1)}</td><td>${r.support}</td><td>${r.predicted}</td></tr>`).join("");
   $("classes-body").innerHTML = `<div class="picktable"><table id="classes-table"><caption>Each label on the ${state.test.gold.length.toLocaleString("en")} ` +
-    `test comments at ${esc(settingWords())}</caption><thead><tr><th scope="col">label</th><th scope="col">threshold</th>` +
+    `test comments at ${esc(testWords())}</caption><thead><tr><th scope="col">label</th><th scope="col">threshold</th>` +
     `<th scope="col">precision</th><th scope="col">recall</th><th scope="col">F1</th><th scope="col">support</th>` +
     `<th scope="col">predicted</th></tr></thead><tbody>${body}</tbody></table></div>`;
 }
@@ -292,7 +297,7 @@ function drawMetrics() {
   $("metrics-body").innerHTML = `<div class="stats">${card("micro F1", "micro_f1")}${card("macro F1", "macro_f1")}` +
     `${card("micro precision", "micro_precision")}${card("micro recall", "micro_recall")}${card("macro precision", "macro_precision")}` +
     `${card("macro recall", "macro_recall")}</div><p class="note">On the ${state.test.gold.length.toLocaleString("en")} test comments ` +
-    `at ${esc(settingWords().replace(state.config.answers.source, "the checkpoint's, tuned on dev"))}; probabilities ` +
+    `at ${esc(testWords())}; probabilities ` +
     `${esc(state.test.probabilities_from)}, recomputed here whenever the setting changes.</p>`;
 }
 
@@ -330,7 +335,7 @@ function drawErrors() {
     `<td>${esc(test.texts[r.n].length > 140 ? test.texts[r.n].slice(0, 140) + "…" : test.texts[r.n])}</td>` +
     `<td>${esc(names(test.gold[r.n]))}</td><td>${esc(names(r.said))}</td><td>${r.error.toFixed(2)}</td></tr>`).join("");
   $("errors-count").textContent = `${rows.length.toLocaleString("en")} comments match${rows.length > SHOWN ? `; the worst ${SHOWN} are listed` : ""}.`;
-  $("errors-body").innerHTML = `<div class="picktable"><table id="errors-table"><caption>Test comments at ${esc(settingWords())}, ` +
+  $("errors-body").innerHTML = `<div class="picktable"><table id="errors-table"><caption>Test comments at ${esc(testWords())}, ` +
     `worst first; pick one to see its bars</caption><thead><tr><th scope="col">comment</th><th scope="col">gold</th>` +
     `<th scope="col">predicted</th><th scope="col">error</th></tr></thead><tbody>${body}</tbody></table></div>`;
   drawSelected();

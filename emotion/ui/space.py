@@ -22,19 +22,20 @@ from pathlib import Path
 
 import numpy as np
 
-from . import backends, explain, text
-from .checkpoint import DEFAULT_CHECKPOINT, Checkpoint, CheckpointError
-from .errors import EmotionError
-from .files import FORMULA_START
-from .groups import by_index
-from .thresholds import Thresholds
-from .tokenizer import CONFIG as TOKENIZER_CONFIG, FILE as TOKENIZER_FILE, Tokenizer
+from .. import backends, explain, text
+from ..checkpoint import DEFAULT_CHECKPOINT, Checkpoint, CheckpointError
+from ..errors import EmotionError
+from ..files import FORMULA_START
+from ..groups import by_index
+from ..thresholds import Thresholds
+from ..tokenizer import CONFIG as TOKENIZER_CONFIG, FILE as TOKENIZER_FILE, Tokenizer
+from .inputs import Limits
 
 log = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "web"  # the page's own files and its npm packages
-UI = Path(__file__).with_name("ui")  # shared with the Gradio app
+UI = Path(__file__).parent  # shared with the Gradio app
 PAGE_FILES = ("index.html", "space.css", "space.js", "engine.js", "normalize.js", "metrics.js", "occlusion.js", "table.js")
 SHARED_FILES = ("render.js", "explain.js", "app.css")
 # What the page needs from node_modules, and where it goes in the built folder.
@@ -87,7 +88,7 @@ def check_out_dir(out: Path) -> None:
 def graph_bytes(checkpoint: Checkpoint) -> bytes:
     """The int8 graph with the pooled embedding as its second output (what a profile's heads read)."""
     def torch_model():
-        from .predict import EmotionClassifier
+        from ..predict import EmotionClassifier
 
         return EmotionClassifier(checkpoint, backend="torch").model
 
@@ -125,7 +126,7 @@ def answers(checkpoint: Checkpoint, profile: str | os.PathLike | None, pooled: b
 def test_set(checkpoint: Checkpoint, data_dir: str | os.PathLike) -> dict:
     """The test comments with their gold labels and the probabilities the app's test-set tabs read (stored,
     torch's, with torch's thresholds), for the Per class, Metrics and Errors views."""
-    from .data import DataError, load_split
+    from ..data import DataError, load_split
 
     try:
         data = load_split("test", data_dir)
@@ -136,7 +137,7 @@ def test_set(checkpoint: Checkpoint, data_dir: str | os.PathLike) -> dict:
         _, probs = checkpoint.probabilities("test", ids)
         tuned, whose = checkpoint.thresholds("torch"), "stored (PyTorch's)"
     except CheckpointError as err:
-        from .predict import EmotionClassifier
+        from ..predict import EmotionClassifier
 
         log.warning("%s Scoring the test set with the int8 graph instead.", err)
         classifier = EmotionClassifier(checkpoint, backend="onnx-int8")
@@ -148,6 +149,7 @@ def test_set(checkpoint: Checkpoint, data_dir: str | os.PathLike) -> dict:
         "probabilities": np.round(np.asarray(probs, dtype=np.float64), 6).tolist(),
         "thresholds": None if tuned is None else [round(float(t), 4) for t in tuned.array(labels)],
         "global": 0.5 if tuned is None else round(float(tuned.global_threshold), 4),
+        "thresholds_source": tuned.source if tuned else "none tuned: 0.5 for every label",
     }
 
 
@@ -222,8 +224,6 @@ def page_limits() -> dict:
     """The Python app's limits on what a visitor pastes or uploads (a batch over max_rows is refused)."""
     from dataclasses import asdict
 
-    from .ui.inputs import Limits
-
     return asdict(Limits())
 
 
@@ -243,9 +243,11 @@ def write(path: Path, value) -> None:
     path.write_text(json.dumps(value, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
 
-def server(folder: str | os.PathLike, port: int = 0, isolated: bool = True, host: str = "127.0.0.1"):
+def server(folder: str | os.PathLike, port: int = 0, isolated: bool = True, host: str = "127.0.0.1",
+           sent: list | None = None):
     """A threaded HTTP server of ``folder`` that sends the headers a Static Space sends (``isolated``), or none
-    (as ``python -m http.server`` does); for tests and benchmarks. ``serve_forever`` it in a thread."""
+    (as ``python -m http.server`` does); for tests and benchmarks. ``serve_forever`` it in a thread. ``sent``:
+    a list that gets (path, bytes of body) for every file served whole (a benchmark's bytes downloaded)."""
     from functools import partial
     from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
@@ -258,6 +260,11 @@ def server(folder: str | os.PathLike, port: int = 0, isolated: bool = True, host
                 for name, value in ISOLATION_HEADERS.items():
                     self.send_header(name, value)
             super().end_headers()
+
+        def copyfile(self, source, outputfile) -> None:
+            if sent is not None:
+                sent.append((self.path, os.fstat(source.fileno()).st_size))
+            super().copyfile(source, outputfile)
 
         def log_message(self, *args) -> None:  # a test's output is for its failures
             pass
