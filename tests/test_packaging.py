@@ -1,12 +1,16 @@
 """Installs as users make them: a wheel in a fresh venv with the serving requirements only, and the file
-set the README's `hf upload` selects, started the way a Space starts it (no data folder, no Hub)."""
+set the README's `hf upload` sends, started the way a Space starts it (no data folder, no Hub)."""
 
-import fnmatch
+import base64
+import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -37,16 +41,138 @@ def venv(tmp_path_factory) -> Path:
     return python
 
 
-def upload_selection() -> list[str]:
-    """The files the README's `hf upload --include ... --exclude ...` command selects."""
-    command = re.search(r"hf upload .*?\n```", (ROOT / "README.md").read_text(), re.S).group(0)
-    include = re.findall(r'--include "([^"]+)"', command)
-    exclude = re.findall(r'--exclude "([^"]+)"', command)
-    # The working tree less what .gitignore leaves out (the Hub applies the uploaded .gitignore too).
-    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
-                           capture_output=True, text=True, check=True).stdout.split()
-    return [f for f in files if any(fnmatch.fnmatch(f, p) for p in include)
-            and not any(fnmatch.fnmatch(f, p) for p in exclude)]
+def documented_upload() -> list[str]:
+    """The README's command that uploads the Gradio Space (the `hf upload` that sends app.py), as arguments."""
+    commands = [" ".join(c.split("\\\n")) for c in re.findall(r"^hf upload (?:.*\\\n)*.*$", (ROOT / "README.md").read_text(), re.M)]
+    command = next(c for c in commands if '"app.py"' in c)
+    return shlex.split(command)
+
+
+class StandInHub(BaseHTTPRequestHandler):
+    """The few Hub endpoints `hf upload` calls, answered as the Hub does; it keeps what it is sent. Large
+    files are announced through the LFS batch call and answered as already stored, so only their sizes
+    travel (the commit names them); small ones come inside the commit."""
+
+    created: list[dict] = []
+    sent: dict[str, int] = {}
+
+    def log_message(self, *args) -> None:  # quiet
+        pass
+
+    def answer(self, body: dict, status: int = 200) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:
+        self.answer({"error": "not here"}, 404)
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        path, own = self.path, f"http://{self.headers['Host']}"
+        if path == "/api/repos/create":
+            created = json.loads(body)
+            type(self).created.append(created)
+            return self.answer({"url": f"{own}/spaces/{created['organization']}/{created['name']}"})
+        if path == "/api/validate-yaml":
+            return self.answer({"errors": [], "warnings": []})
+        if "/preupload/" in path:
+            return self.answer({"files": [{"path": f["path"], "uploadMode": "lfs" if f["size"] > 10_000_000 else "regular",
+                                           "shouldIgnore": False} for f in json.loads(body)["files"]]})
+        if path.endswith(".git/info/lfs/objects/batch"):
+            return self.answer({"transfer": "basic", "objects": [{"oid": o["oid"], "size": o["size"]}
+                                                                 for o in json.loads(body)["objects"]]})
+        if "/commit/" in path:
+            for line in filter(None, body.decode().splitlines()):
+                op = json.loads(line)
+                if op["key"] == "file":
+                    type(self).sent[op["value"]["path"]] = len(base64.b64decode(op["value"]["content"]))
+                elif op["key"] == "lfsFile":
+                    type(self).sent[op["value"]["path"]] = op["value"]["size"]
+            return self.answer({"commitUrl": f"{own}/spaces/YOU/goemotions/commit/{'0' * 40}", "commitOid": "0" * 40})
+        self.answer({"error": f"the stand-in does not know {path}"}, 404)
+
+
+def clone_after_use(folder: Path) -> Path:
+    """The working tree as a user's clone is after `pytest` and `python app.py --backend onnx`: every file
+    linked (git's ignore rules do not apply: `hf upload` does not read .gitignore), plus what those runs
+    leave inside the folders the command sends: an fp32 graph, the index cache, compiled modules."""
+    from emotion.checkpoint import Checkpoint
+
+    for here, folders, files in os.walk(ROOT):
+        folders[:] = [f for f in folders if f != ".git"]
+        for name in files:
+            source = Path(here) / name
+            target = folder / source.relative_to(ROOT)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.symlink_to(source)
+    model = folder / MODEL
+    fp32 = model / "onnx" / Checkpoint.open(ROOT / MODEL).onnx_file("onnx").name
+    leftovers = [fp32, model / "cache" / "train-embeddings-0123456789abcdef-onnx-int8.npz",
+                 folder / "emotion" / "__pycache__" / "files.cpython-311.pyc"]
+    for path in leftovers:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.unlink(missing_ok=True)
+        path.write_bytes(b"left by a run")
+    return folder
+
+
+def kept_by_git(paths: set[str]) -> set[str]:
+    """Which of ``paths`` git keeps (tracked, or new and not ignored): what belongs in a clone."""
+    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                            capture_output=True, text=True, check=True).stdout.splitlines()
+    return paths & set(listed)
+
+
+@pytest.fixture(scope="module")
+def upload_sent(tmp_path_factory) -> dict[str, int]:
+    """Runs the README's `hf upload` command as written, with the installed `hf`, in a used clone, against a
+    stand-in Hub on a loopback port (HF_ENDPOINT); returns the files it sent and their sizes."""
+    hf = Path(sys.executable).with_name("hf")
+    hf = str(hf) if hf.is_file() else shutil.which("hf")
+    assert hf, "the `hf` command of huggingface_hub is not installed"
+    clone = clone_after_use(tmp_path_factory.mktemp("clone"))
+    StandInHub.created, StandInHub.sent = [], {}
+    server = ThreadingHTTPServer(("127.0.0.1", 0), StandInHub)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGINGFACE_"))}
+    env.update({"HF_ENDPOINT": f"http://127.0.0.1:{server.server_port}", "HF_TOKEN": "hf_standin",
+                "HF_HOME": str(tmp_path_factory.mktemp("hf-home")), "NO_COLOR": "1",
+                # The stand-in speaks the Hub's plain commit protocol, not the Xet storage service; the files
+                # are chosen before either is used.
+                "HF_HUB_DISABLE_XET": "1", "HF_HUB_DISABLE_TELEMETRY": "1"})
+    try:
+        command = documented_upload()
+        assert command[:2] == ["hf", "upload"]
+        done = subprocess.run([hf, *command[1:]], cwd=clone, env=env, capture_output=True, text=True, timeout=300)
+    finally:
+        server.shutdown()
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert [(c["type"], c["name"], c["sdk"]) for c in StandInHub.created] == [("space", "goemotions", "gradio")]
+    return dict(StandInHub.sent)
+
+
+def test_the_documented_upload_sends_the_app_and_one_model_and_nothing_left_by_runs(upload_sent):
+    sent = set(upload_sent)
+    assert {"app.py", "README.md", "requirements.txt", "emotion/ui/app.py", f"{MODEL}/model.safetensors",
+            f"{MODEL}/tokenizer.json"} <= sent
+    from emotion.checkpoint import Checkpoint
+
+    int8 = Checkpoint.open(ROOT / MODEL).onnx_file("onnx-int8").relative_to(ROOT).as_posix()
+    assert {f for f in sent if f.startswith(f"{MODEL}/onnx/")} == {int8}  # the graph it serves, alone
+    # Only what a clone holds: no fp32 graph, index cache or compiled module, and all of the app and the model.
+    assert sent == kept_by_git(sent)
+    wanted = kept_by_git({f.relative_to(ROOT).as_posix() for f in [*(ROOT / "emotion").rglob("*"), *(ROOT / MODEL).rglob("*")]})
+    assert wanted <= sent
+    assert not any(f.startswith(("tests/", "bench/", "docs/", "web/", "scripts/", "checkpoints/minilm-goemotions/")) for f in sent)
+    # The size the README and docs/deploy.md state is the size sent.
+    size = sum(upload_sent.values()) / 1e6
+    for doc in ("README.md", "docs/deploy.md"):
+        stated = float(re.search(r"requirements,? \(?about (\d+) MB", (ROOT / doc).read_text()).group(1))
+        assert abs(size - stated) <= 1, (doc, stated, size)
 
 
 def serve(python: Path, folder: Path, args: list[str], extra: dict) -> tuple[subprocess.Popen, str]:
@@ -75,16 +201,13 @@ def test_the_wheel_holds_the_package_data_and_serves_a_checkpoint_path(venv, tmp
         stop_app(proc)
 
 
-def test_the_space_upload_is_small_and_starts_as_a_space_does(venv, tmp_path):
-    """The selected files in a folder of their own, started on port 7860's settings by environment
+def test_the_space_upload_starts_as_a_space_does(venv, upload_sent, tmp_path):
+    """The files the upload sends in a folder of their own, started on port 7860's settings by environment
     (GRADIO_SERVER_NAME=0.0.0.0), without a data folder or the Hub: Predict answers, the rest says what
     is missing."""
     from gradio_client import Client
 
-    files = upload_selection()
-    assert "app.py" in files and f"{MODEL}/model.safetensors" in files and "requirements.txt" in files
-    assert not any(f.startswith(("tests/", "bench/", "docs/", "checkpoints/minilm-goemotions/")) for f in files)
-    assert sum((ROOT / f).stat().st_size for f in files) < 80e6
+    files = sorted(upload_sent)
     space = tmp_path / "space"
     for f in files:
         (space / f).parent.mkdir(parents=True, exist_ok=True)
