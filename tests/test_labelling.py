@@ -87,13 +87,13 @@ def test_the_app_resumes_a_session_after_a_restart(tiny_checkpoint, tmp_path, mo
         shown, _ = label_view.answer(page, key, SimpleNamespace(session=session, index=i, labels=json.dumps(["thankful"] if i % 2 else [])))
     assert "<b>10</b> of 30 labelled" in shown
     restarted = Page(AppContext(tiny_checkpoint, backend="onnx"), Limits())
-    _, listed = label_view.refresh_sessions(restarted, key)
+    _, listed, _ = label_view.refresh_sessions(restarted, key)
     assert listed.value == session and "10 of 30 labelled" in listed.choices[0][0]
     resumed, _, download = label_view.resume(restarted, key, session)
     assert "comment 11 (not answered yet)" in resumed and download.visible
     back = label_view.back(restarted, key, SimpleNamespace(session=session, index=10))
     assert 'aria-pressed="true"' in back and "comment 10 (answered)" in back  # answer 9 was "thankful"
-    stranger, listed = label_view.refresh_sessions(restarted, "")
+    stranger, listed, _ = label_view.refresh_sessions(restarted, "")
     assert stranger != key and listed.choices == []
     refused, *_ = label_view.answer(restarted, stranger, SimpleNamespace(session=session, index=0, labels="[]"))
     assert "not among yours" in refused

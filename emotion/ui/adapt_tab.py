@@ -88,7 +88,7 @@ def summary_html(profile: Profile) -> str:
 
 def build(page: Page, tab: gr.Tab) -> None:
     gr.Markdown(INTRO)
-    key, sessions = label_view.build(page)
+    key, sessions, note = label_view.build(page)
     from_session = gr.Button("Fit a profile from the answers so far", variant="primary", elem_id="label-fit")
     with gr.Accordion("…or upload a file you labelled elsewhere", open=False):
         gr.Markdown("A `text` column and one 0/1 column per label (ours by name, any other name is a new label), or a "
@@ -115,8 +115,8 @@ def build(page: Page, tab: gr.Tab) -> None:
     run.click(lambda u, c: tune(page, u, c), [upload, covered], outputs, api_visibility="undocumented", **ADAPT_QUEUE)
     from_session.click(lambda k, s: tune_session(page, k, s), [key, sessions], outputs, api_visibility="undocumented",
                        **ADAPT_QUEUE)
-    tab.select(lambda k: label_view.refresh_sessions(page, k), [key], [key, sessions], api_visibility="undocumented",
-               show_progress="hidden")
+    tab.select(lambda k: label_view.refresh_sessions(page, k), [key], [key, sessions, note],
+               api_visibility="undocumented", show_progress="hidden", js=label_view.READ_KEY_JS)
     proposed.change(None, [proposed], [use], js="(p) => ({__type__: 'update', interactive: !!p})")
     # The profile is this person's: it lives in their page (page.profile), not in the server.
     use.click(None, [proposed], [page.profile], js="(p) => p")

@@ -5,7 +5,8 @@ sample that covers the file (``sampling``), then shows one comment at a time: a 
 it, Enter saves and moves on, Backspace goes back. Every answer is saved as it is given
 (``labelling.Session``), so a reload or a server restart loses nothing; the session can be downloaded
 as CSV at any time, and a downloaded file uploaded again continues it. The visitor's sessions are
-found by a key kept in their browser.
+found by a key kept in their browser, encrypted with the store's lasting secret so that a restart finds
+them again; a key the page holds but cannot read (the secret was changed) is said, not silently replaced.
 """
 
 from __future__ import annotations
@@ -28,8 +29,21 @@ from .inputs import InputError, check_upload_size
 log = logging.getLogger(__name__)
 KEYS = "1234567890qwertyuiopasdfghjklzxcvbnm"  # one key per label, in the order the labels were named
 GOOD_SIZE = 50  # answers after which a first profile is worth fitting
-STORED = ("Your answers are saved on this server as you give them, under a key kept in this browser; they stay there "
-          "until you delete the session. Download them as CSV at any time.")
+STORAGE_KEY = "emotion-labelling-key"  # where the browser keeps the key (localStorage)
+UNREADABLE = "?unreadable"  # what the page sends when it holds a key it cannot decrypt (never a valid key)
+# Gradio hands a key it cannot decrypt to the handlers as the default (""), as if there were none.
+READ_KEY_JS = f"(k) => (k || !localStorage.getItem({json.dumps(STORAGE_KEY)})) ? k : {json.dumps(UNREADABLE)}"
+LOST = ("This browser holds a labelling key that this server cannot read (the server's labelling secret or folder "
+        "changed), so your earlier sessions cannot be listed. A CSV you downloaded continues its session when uploaded "
+        "again; a new session gets a new key.")
+
+
+def stored(page: Page) -> str:
+    """Where the answers are, and for how long (the store's limits)."""
+    return ("Your answers are saved on this server as you give them, under a key kept in this browser; they stay there "
+            f"until you delete the session, or {page.ctx.labelling.limits.idle_days:g} days after you last open or "
+            "answer it. Download them as CSV at any time.")
+
 
 # Keys toggle labels, Enter saves and moves on, Backspace goes back; a click or tap does the same.
 LABELLER_JS = """
@@ -143,7 +157,7 @@ def start(page: Page, key: str, upload: str | None, names: str, size: float):
     except (InputError, SamplingError, LabellingError) as err:
         return failed(err, key)
     return (key, gr.Dropdown(choices=session_choices(page, key), value=session.id), item_html(session),
-            f"<p class='note'>{html.escape(note)} {html.escape(STORED)}</p>")
+            f"<p class='note'>{html.escape(note)} {html.escape(stored(page))}</p>")
 
 
 def labelled_rows(frame, labels: list[str]) -> dict[int, list[str]]:
@@ -157,8 +171,8 @@ def labelled_rows(frame, labels: list[str]) -> dict[int, list[str]]:
 
 
 def resume(page: Page, key: str, session_id: str | None):
-    if not session_id:
-        return gr.skip(), "", gr.DownloadButton(visible=False)
+    if not session_id:  # none (left): what the note says (deleted, a key not readable) stays
+        return gr.skip(), gr.skip(), gr.DownloadButton(visible=False)
     try:
         session = page.ctx.labelling.open(ensure_key(key), session_id)
     except LabellingError as err:
@@ -167,10 +181,14 @@ def resume(page: Page, key: str, session_id: str | None):
 
 
 def refresh_sessions(page: Page, key: str):
-    """On opening the view: this browser's sessions (a key is made if it has none)."""
+    """On opening the view: this browser's sessions (a key is made if it has none). A key the page holds but
+    cannot read is said and kept (the operator may restore the secret) until a new session replaces it."""
+    if key == UNREADABLE:
+        log.info("labelling: a page holds a key this server cannot read")
+        return gr.skip(), gr.Dropdown(choices=[], value=None), f"<p class='error'>{html.escape(LOST)}</p>"
     key = ensure_key(key)
     choices = session_choices(page, key)
-    return key, gr.Dropdown(choices=choices, value=choices[0][1] if choices else None)
+    return key, gr.Dropdown(choices=choices, value=choices[0][1] if choices else None), gr.skip()
 
 
 def answer(page: Page, key: str, evt: gr.EventData):
@@ -226,12 +244,12 @@ def fit_session(page: Page, key: str, session_id: str | None):
 
 
 def build(page: Page):
-    """The Label step's components and events; returns (key, sessions) for the fit button."""
-    key = gr.BrowserState("", storage_key="emotion-labelling-key")
+    """The Label step's components and events; returns (key, sessions, note) for the fit button and the tab."""
+    key = gr.BrowserState("", storage_key=STORAGE_KEY, secret=page.ctx.labelling.browser_secret())
     gr.Markdown("**1. Label your comments.** Upload comments from your platform (a `text` column, or .txt with one a "
                 "line) and name the labels you want, ours or your own (e.g. `joy, frustration, trust`). The app "
                 "proposes a sample that covers the file; label it with the keyboard. Or upload a labelled CSV you "
-                "downloaded here to continue it. " + STORED)
+                "downloaded here to continue it. " + stored(page))
     with gr.Row():
         upload = gr.File(label="Your comments (.csv / .jsonl / .parquet / .txt)", scale=2, elem_id="label-upload",
                          file_types=[".csv", ".jsonl", ".parquet", ".txt", ".tsv"])
@@ -262,4 +280,4 @@ def build(page: Page):
     get.click(lambda k, s: download(page, k, s), [key, sessions], [get], api_visibility="undocumented")
     remove.click(lambda k, s: delete(page, k, s), [key, sessions], [sessions, labeller, note],
                  api_visibility="undocumented")
-    return key, sessions
+    return key, sessions, note
