@@ -6,7 +6,9 @@ LibreOffice and Google Sheets; comments from the web start that way (19 of GoEmo
 advises, such a text cell is written with a leading apostrophe, which spreadsheets show as text. The
 escape is reversible: a cell that already starts with apostrophes before such a character gets one
 more, and ``restore`` takes exactly one away, so every CSV this project writes reads back unchanged
-through ``read_csv``. Numeric columns are written as numbers (a negative number is not a formula).
+through ``read_csv``. A number is no formula: numeric columns, and text cells that are a plain number
+such as ``-0.5`` (CSV cells are read as text), are written as they are, so a spreadsheet or pandas reads
+them as numbers again.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -22,6 +25,8 @@ import pandas as pd
 from .errors import EmotionError
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A plain decimal number, signed or not: a spreadsheet reads it as the number, never as a formula.
+NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 
 
 def replace_atomically(path: Path, write, suffix: str = "") -> None:
@@ -43,7 +48,10 @@ def write_json(path: str | os.PathLike, data: object) -> None:
 
 
 def _is_escaped_form(text: str) -> bool:
-    return text.lstrip("'").startswith(FORMULA_START)
+    """A formula, or a formula or number behind apostrophes (which gets one more, so that ``restore``
+    gives it back as it was)."""
+    bare = text.lstrip("'")
+    return bare.startswith(FORMULA_START) and (bare != text or not NUMBER.fullmatch(text))
 
 
 def escape_cell(value):
@@ -62,9 +70,10 @@ def restore_cell(value):
 
 def _map_text(frame: pd.DataFrame, cell) -> pd.DataFrame:
     out = frame.copy()
-    for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].map(cell)
+    for i in range(out.shape[1]):  # by position: a name may be there twice
+        column = out.iloc[:, i]
+        if column.dtype == object or pd.api.types.is_string_dtype(column):
+            out.isetitem(i, column.map(cell))
     out.columns = [cell(c) for c in out.columns]
     return out
 

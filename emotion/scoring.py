@@ -70,14 +70,29 @@ def check_paths(source: str | os.PathLike, target: str | os.PathLike) -> tuple[P
     return source, target
 
 
+EMOTIONS = "emotions"  # the column of the labels at or above their thresholds
+
+
+def prob_column(label: str) -> str:
+    """The column of ``label``'s probability, in score.py's output and the app's batch download."""
+    return f"prob_{label}"
+
+
+def without_answers(frame: pd.DataFrame, answers: list[str]) -> tuple[pd.DataFrame, list[str]]:
+    """``frame`` less the columns named like ``answers`` (an earlier run's, as in a scored file scored
+    again), so that no name stands twice, and the names taken out."""
+    taken = [c for c in frame.columns if c in set(answers)]
+    return frame.drop(columns=taken), taken
+
+
 def score_frame(classifier: EmotionClassifier, frame: pd.DataFrame, text_column: str,
                 thresholds: np.ndarray) -> pd.DataFrame:
     texts = frame[text_column].fillna("").astype(str).tolist()
     probs = classifier.predict_probabilities(texts)
     out = frame.reset_index(drop=True).copy()
-    out["emotions"] = [", ".join(labels_above(p, thresholds, classifier.labels)) for p in probs]
+    out[EMOTIONS] = [", ".join(labels_above(p, thresholds, classifier.labels)) for p in probs]
     for j, name in enumerate(classifier.labels):
-        out[f"prob_{name}"] = probs[:, j].round(5)
+        out[prob_column(name)] = probs[:, j].round(5)
     return out
 
 

@@ -56,10 +56,11 @@ def test_batch_keeps_every_row_and_column_in_order(ctx, tmp_path):
     page = Page(ctx, LIMITS)
     table, download, note = predict_tab.predict_many(page, "ok sure\n\nthanks so much\n", None, "per_class", 0.5)
     assert table["text"].tolist() == ["ok sure", "", "thanks so much"] and "1 with empty text" in note
-    assert table.columns[:3].tolist() == ["emotions", "top", "text"] and list(table.columns[3:]) == ctx.model.labels
-    assert table["emotions"][1].startswith("(empty") and table[ctx.model.labels].iloc[1].isna().all()
+    probs = [f"prob_{name}" for name in ctx.model.labels]  # score.py's names
+    assert table.columns[:3].tolist() == ["emotions", "top", "text"] and list(table.columns[3:]) == probs
+    assert table["emotions"][1].startswith("(empty") and table[probs].iloc[1].isna().all()
     assert Path(download.value["path"]).name == "pasted_emotions.csv"
-    np.testing.assert_allclose(table[ctx.model.labels].iloc[2], ctx.model.score(["thanks so much"])[0].round(4), atol=1e-6)
+    np.testing.assert_allclose(table[probs].iloc[2], ctx.model.score(["thanks so much"])[0].round(4), atol=1e-6)
     (tmp_path / "mine.csv").write_text("id,Text,score\n7,hi there,1\n8,,2\n", encoding="utf-8")
     table, download, _ = predict_tab.predict_many(page, "", str(tmp_path / "mine.csv"), "global", 0.5)
     assert table.columns[:5].tolist() == ["emotions", "top", "id", "Text", "score"] and table["id"].tolist() == ["7", "8"]

@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..predict import labels_above
 from ..files import write_csv
+from ..scoring import EMOTIONS, prob_column, without_answers
 from ..thresholds import CHECKPOINT, PER_CLASS, ThresholdError, resolve
 from .common import (Page, backend_note, clamp_js, download_file, policy_controls, probabilities_payload,
                      render_js, visitor_classifier)
@@ -23,6 +24,7 @@ from .inputs import InputError, read_batch, read_comment
 from .why import build_why, explain_view, refused
 
 TITLE = "Predict"
+TOP = "top"  # the batch table's column of the three most probable labels
 log = logging.getLogger(__name__)
 # Written for this app in the style of Reddit comments; not taken from any data set.
 EXAMPLES = [
@@ -66,9 +68,11 @@ def explain_one(page: Page, text: str, profile: dict | None = None):
 
 
 def batch_table(page: Page, texts: list[str], rows: pd.DataFrame, policy: str, value: float,
-                profile: dict | None = None, top_k: int = 3) -> pd.DataFrame:
-    """Emotions and the top three, then the input rows (every column, in order), then all probabilities.
-    Each comment is scored alone, so it gets the same probabilities it gets on its own."""
+                profile: dict | None = None, top_k: int = 3) -> tuple[pd.DataFrame, list[str]]:
+    """Emotions and the top three, then the input rows (every column, in order), then all probabilities
+    (``prob_<label>``, as score.py writes them); and the input's columns that this answer replaces (an
+    earlier answer's, as in a file scored before). Each comment is scored alone, so it gets the same
+    probabilities it gets on its own."""
     ctx = page.ctx
     classifier = visitor_classifier(ctx, profile)
     labels = classifier.labels
@@ -77,17 +81,18 @@ def batch_table(page: Page, texts: list[str], rows: pd.DataFrame, policy: str, v
     probs = np.full((len(texts), len(labels)), np.nan)
     filled = [i for i, text in enumerate(texts) if text.strip()]
     probs[filled] = ctx.model.score([texts[i] for i in filled], classifier)
-    results = [{"emotions": ", ".join(labels_above(p, thresholds, labels)),
-                "top": ", ".join(f"{labels[i]} {p[i]:.2f}" for i in np.argsort(-p, kind="stable")[:top_k])}
-               if np.isfinite(p).all() else {"emotions": "(empty text, not scored)", "top": ""} for p in probs]
-    columns = pd.DataFrame(probs.round(4), columns=labels)
-    return pd.concat([pd.DataFrame(results), rows.reset_index(drop=True), columns], axis=1)
+    results = [{EMOTIONS: ", ".join(labels_above(p, thresholds, labels)),
+                TOP: ", ".join(f"{labels[i]} {p[i]:.2f}" for i in np.argsort(-p, kind="stable")[:top_k])}
+               if np.isfinite(p).all() else {EMOTIONS: "(empty text, not scored)", TOP: ""} for p in probs]
+    columns = pd.DataFrame(probs.round(4), columns=[prob_column(name) for name in labels])
+    kept, replaced = without_answers(rows.reset_index(drop=True), [EMOTIONS, TOP, *columns.columns])
+    return pd.concat([pd.DataFrame(results), kept, columns], axis=1), replaced
 
 
 def predict_many(page: Page, lines: str, upload, policy: str, value: float, profile: dict | None = None):
     try:
         texts, rows, name = read_batch(lines, upload, page.limits)
-        table = batch_table(page, texts, rows, policy, value, profile)
+        table, replaced = batch_table(page, texts, rows, policy, value, profile)
     except (InputError, ThresholdError) as err:
         log.info("batch refused: %s", err)
         return gr.skip(), gr.DownloadButton(visible=False), f"<p class='error'>{html.escape(str(err))}</p>"
@@ -95,6 +100,9 @@ def predict_many(page: Page, lines: str, upload, policy: str, value: float, prof
     write_csv(table, path)
     empty = sum(not t.strip() for t in texts)
     note = f"{len(texts):,} rows scored" + (f"; {empty} with empty text kept in place, unscored." if empty else ".")
+    if replaced:  # a file scored before: its old answers make way for these
+        shown = ", ".join(replaced[:4]) + (f" and {len(replaced) - 4} more" if len(replaced) > 4 else "")
+        note += f" The file's columns {shown} held an earlier answer; this answer replaces them."
     return table, gr.DownloadButton(value=str(path), visible=True), f"<p class='note'>{note}</p>"
 
 
