@@ -354,7 +354,7 @@ class Store:
                 f"This server's labelling storage is full ({count:,} sessions, {used / 1e6:,.0f} MB; its limits are "
                 f"{limits.max_sessions:,} sessions and {limits.max_bytes / 1e6:,.0f} MB for all visitors), so no new "
                 f"session can start now. Your sessions are kept; sessions unused for {limits.idle_days:g} days are "
-                "deleted. Try again later, or label a smaller file.")
+                "deleted. Try again later" + (", or label a smaller file." if count < limits.max_sessions else "."))
 
     def create(self, key: str, name: str, items: pd.DataFrame, labels: list[str],
                answers: dict[int, list[str]] | None = None) -> Session:
