@@ -162,11 +162,11 @@ def test_node_tests_agree_with_python(tmp_path):
                "a\u200d😀", "😀\u200d😀 non-RGI", "🦰 alone", "👩\u200d🦰 red", "x\ufe0fy", "sooooo gooood 😂", "ééé ²²² 111",
                *list(emoji.EMOJI_DATA)[::7]]
     fixture = {
-        "emoji": text.emoji_table(), "formula_start": list(files.FORMULA_START),
+        "emoji": text.emoji_table(), "formula": space.formula_rule(),
         "normalize": [{"name": name, "texts": samples, "want": [text.normalizer(name)(t) for t in samples]}
                       for name in text.NORMALIZATIONS],
         "metrics": {"probs": probs.tolist(), "gold": [np.flatnonzero(g).tolist() for g in gold], "settings": settings},
-        "escaped": [[c, files.escape_cell(c)] for c in ["=1+1", "-2", "+x", "@me", "\tx", "'=x", "''-y", "fine", "it's"]],
+        "escaped": [[c, files.escape_cell(c)] for c in ["=1+1", "-2", "-2.5e3", "+x", "@me", "\tx", "'=x", "''-y", "'-2", "fine", "it's", "-", "- a list"]],
     }
     path = tmp_path / "fixture.json"
     path.write_text(json.dumps(fixture, ensure_ascii=False))

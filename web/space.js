@@ -209,7 +209,7 @@ function downloadBatch() {
   const labels = state.engine.labels, thresholds = answerThresholds();
   const rows = batch.texts.map((t, i) => [t, labelsAbove(batch.probs[i], thresholds, labels).join(";"),
                                           ...batch.probs[i].map((p) => p.toFixed(4))]);
-  const csv = toCsv(["text", "labels", ...labels], rows, state.config.formula_start);
+  const csv = toCsv(["text", "labels", ...labels], rows, state.config.formula);
   const link = document.createElement("a");
   link.href = URL.createObjectURL(new Blob([csv], {type: "text/csv;charset=utf-8"}));
   link.download = "emotions.csv";

@@ -1,6 +1,6 @@
 // Comments in and out of the page: a pasted list or an uploaded .txt/.csv file in, a CSV that is safe to open in
 // a spreadsheet out (a text cell that a spreadsheet would run as a formula gets a leading apostrophe, the rule of
-// emotion/files.py, whose FORMULA_START list space.json carries).
+// emotion/files.py, whose FORMULA_START and NUMBER space.json carries).
 
 export class InputError extends Error {}
 
@@ -48,15 +48,20 @@ export function comments(text, name = "") {
   return text.split(/\r?\n|\r/).map((t) => t.trim()).filter(Boolean);
 }
 
-export function escapeCell(value, formulaStart) {
+// rule: {start: the characters a formula starts with, number: the pattern of a plain number, which a spreadsheet
+// reads as a number (null: none)}. A cell that already starts with apostrophes before such a start gets one more.
+export function escapeCell(value, rule) {
   if (typeof value !== "string") return value;
-  return formulaStart.some((s) => value.replace(/^'+/, "").startsWith(s)) ? "'" + value : value;
+  const number = rule.number ? new RegExp(`^(?:${rule.number.replace(/\\d/g, "\\p{Nd}")})$`, "u") : null;
+  const bare = value.replace(/^'+/, "");
+  const formula = rule.start.some((s) => bare.startsWith(s)) && (bare !== value || !(number && number.test(value)));
+  return formula ? "'" + value : value;
 }
 
 // A CSV of rows (arrays), text cells escaped for spreadsheets and every cell quoted as RFC 4180 needs.
-export function toCsv(header, rows, formulaStart) {
+export function toCsv(header, rows, rule) {
   const cell = (v) => {
-    const s = String(escapeCell(v, formulaStart));
+    const s = String(escapeCell(v, rule));
     return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
   return [header, ...rows].map((r) => r.map(cell).join(",")).join("\r\n") + "\r\n";

@@ -25,7 +25,7 @@ import numpy as np
 from .. import backends, explain, text
 from ..checkpoint import DEFAULT_CHECKPOINT, Checkpoint, CheckpointError
 from ..errors import EmotionError
-from ..files import FORMULA_START
+from .. import files
 from ..groups import by_index
 from ..thresholds import Thresholds
 from ..tokenizer import CONFIG as TOKENIZER_CONFIG, FILE as TOKENIZER_FILE, Tokenizer
@@ -180,7 +180,7 @@ def build(out: str | os.PathLike, checkpoint: str | os.PathLike | None = None, d
         "checkpoint": ckpt.name, "weights_sha256": ckpt.fingerprint, "labels": ckpt.labels,
         "answers": answers(ckpt, profile, graph_has_pooled(graph)), "max_length": ckpt.max_length,
         "text_normalization": ckpt.text_normalization, "pad_id": tokenizer.pad_token_id or 0,
-        "mask_token": tokenizer.mask_token, "limits": page_limits(), "formula_start": list(FORMULA_START),
+        "mask_token": tokenizer.mask_token, "limits": page_limits(), "formula": formula_rule(),
         "explain": {"max_words": explain.MAX_WORDS, "top_share": explain.TOP_SHARE, "min_p": explain.MIN_P},
         "model": {"file": MODEL, "bytes": len(graph), "sha256": hashlib.sha256(graph).hexdigest()},
         "tokenizer": {"file": f"model/{TOKENIZER_FILE}", "config": f"model/{TOKENIZER_CONFIG}"},
@@ -218,6 +218,12 @@ def build(out: str | os.PathLike, checkpoint: str | os.PathLike | None = None, d
         shutil.rmtree(stage, ignore_errors=True)
     files = [p for p in out.rglob("*") if p.is_file()]
     return Built(out, len(files), sum(p.stat().st_size for p in files), bool(data_dir), settings["answers"]["profile"])
+
+
+def formula_rule() -> dict:
+    """``emotion.files``' rule for a text cell a spreadsheet would run, for the page's CSV download."""
+    number = getattr(files, "NUMBER", None)
+    return {"start": list(files.FORMULA_START), "number": number.pattern if number is not None else None}
 
 
 def page_limits() -> dict:

@@ -5,7 +5,7 @@ import fs from "node:fs";
 import { InputError, comments, decodeText, escapeCell, parseCsv, toCsv } from "../../web/table.js";
 
 const fixture = process.env.EMOTION_JS_FIXTURE ? JSON.parse(fs.readFileSync(process.env.EMOTION_JS_FIXTURE, "utf8")) : null;
-const FORMULA = fixture ? fixture.formula_start : ["=", "+", "-", "@", "\t", "\r"];
+const FORMULA = fixture ? fixture.formula : {start: ["=", "+", "-", "@", "\t", "\r"], number: null};
 
 test("a binary or non-UTF-8 file is refused with what to do", () => {
   assert.throws(() => decodeText(new Uint8Array([0x50, 0x4b, 0x03, 0x04, 0, 0]), "x.csv"), (e) => e instanceof InputError && /not a text file/.test(e.message));
