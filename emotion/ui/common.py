@@ -24,6 +24,7 @@ from ..backends import DESCRIPTIONS
 from ..groups import by_index as groups_by_index
 from ..thresholds import GLOBAL, PER_CLASS, ThresholdError, Thresholds
 from .context import AppContext, DataUnavailable
+from .freshness import Tickets, newest_only, ticket_js
 from .inputs import Limits
 
 SLIDER_MIN, SLIDER_MAX = 0.05, 0.95
@@ -42,6 +43,8 @@ class Page:
     shown: gr.Textbox | None = None  # which analysis tab is open
     opened: list = field(default_factory=list)  # events that show the analysis tabs again
     views: list = field(default_factory=list)  # the analysis views, for ``wire_views``
+    ticket: gr.Textbox | None = None  # the browser numbers each analysis request in it (``freshness``)
+    tickets: Tickets = field(default_factory=Tickets)  # the newest number per visitor and view
     profile: gr.JSON | None = None  # this person's profile from the Adapt tab (Thresholds.to_dict()), or None
     tabs: gr.Tabs | None = None  # the top-level tabs (``gr.Tabs(selected=...)`` opens one)
     # The Predict tab's comment box, and its events to run on a comment put there from elsewhere (Checks):
@@ -74,6 +77,7 @@ def shared_threshold(page: Page) -> None:
     slider's final value become ``page.setting``, whose change refreshes the open tab."""
     policy, slider = policy_controls(page.ctx.model.test_thresholds, reset=False)  # it acts on release; reset is no release
     page.setting = gr.Textbox(PER_CLASS if page.ctx.model.test_thresholds else str(slider.value), visible=False)
+    page.ticket = gr.Textbox(visible=False)
     policy.change(None, [policy, slider], [page.setting], js=f"(p, v) => p === '{PER_CLASS}' ? p : String({clamp_js('v')})")
     # Moving the slider means "use this global value".
     slider.release(None, [slider], [policy, slider, page.setting],
@@ -130,12 +134,14 @@ def analysis_view(page: Page, tab: gr.Tab, view, inputs: list, outputs: list, tr
     controls' events). A view already shown for the same setting and inputs is not sent again."""
     v = View(tab.label, view, inputs, outputs, threshold_free)
     page.views.append(v)
-    args = dict(inputs=[page.shown, v.shown, page.setting, *inputs], outputs=[v.shown, *outputs],
-                api_visibility="undocumented", trigger_mode="always_last")
+    args = dict(inputs=[page.ticket, page.shown, v.shown, page.setting, *inputs], outputs=[v.shown, *outputs],
+                api_visibility="undocumented", trigger_mode="always_last", js=ticket_js(len(inputs) + 4))
+    # Only the newest request's answer is drawn: an older one can finish last (a tab's first, slowed by loading).
+    refresh = newest_only(v.refresh, len(outputs) + 1, page.tickets, v.name)
     # Opening a tab mostly finds its view current: no progress overlay flickers over it.
-    tab.select(None, None, [page.shown], js=f"() => {json.dumps(v.name)}").then(v.refresh, **args, show_progress="hidden")
+    tab.select(None, None, [page.shown], js=f"() => {json.dumps(v.name)}").then(refresh, **args, show_progress="hidden")
     for event in triggers:
-        event(v.refresh, **args)
+        event(refresh, **args)
 
 
 def wire_views(page: Page) -> None:
@@ -153,10 +159,12 @@ def wire_views(page: Page) -> None:
             answer += v.refresh(open_tab, mine[0], setting, *mine[1:])
         return answer
 
-    args = dict(inputs=inputs, outputs=outputs, api_visibility="undocumented", trigger_mode="always_last")
+    args = dict(inputs=[page.ticket, *inputs], outputs=outputs, api_visibility="undocumented",
+                trigger_mode="always_last", js=ticket_js(len(inputs) + 1))
+    newest = newest_only(refresh, len(outputs), page.tickets)  # the open tab's view: its newest request only
     for event in page.opened:
-        event(refresh, **args, show_progress="hidden")
-    page.setting.change(refresh, **args)
+        event(newest, **args, show_progress="hidden")
+    page.setting.change(newest, **args)
 
 
 def probabilities_payload(labels: list[str], probs: np.ndarray, thresholds: np.ndarray | None,

@@ -118,17 +118,36 @@ class Explored(NamedTuple):
 NO_COMMENT = Comment("", None, "")
 
 
-def filter_metrics(ctx: AppContext, setting, rows: pd.DataFrame) -> str:
-    """The rows' micro and macro F1 with 95% intervals, next to the whole test set's."""
+def chosen_by_answer(gold: str, predicted: str, match: str, outcomes: list[str], labels: list[str]) -> list[str]:
+    """The filters that pick comments by the model's own answer (empty when none does). An F1 over
+    such rows restates the choice: "exact" alone scores 1.000, "predicted gratitude" inflates precision."""
+    chosen = []
+    if set(outcomes or OUTCOMES) != set(OUTCOMES):
+        chosen.append("Outcome")
+    if predicted in labels:
+        chosen.append("Predicted label")
+    if match == CONFUSED and gold in labels:  # a gold label the model missed
+        chosen.append('"gold label missed"')
+    return chosen
+
+
+def filter_metrics(ctx: AppContext, setting, rows: pd.DataFrame, chosen: list[str] = ()) -> str:
+    """The rows' micro and macro F1 with 95% intervals, next to the whole test set's; without the rows'
+    when ``chosen`` names filters that pick them by the answer (``chosen_by_answer``)."""
     test = ctx.data.test_set()
     pred = binarize(test.probs, ctx.model.thresholds_for(setting, ctx.model.test_thresholds)).astype(bool)
     whole = ctx.data.memo(("headline", setting), lambda: headline(test.y_true, pred))
-    found = headline(test.y_true, pred, rows.index.to_numpy())
 
     def figure(f: dict, key: str) -> str:
         low, high = f[f"{key}_95"]
         return "–" if np.isnan(f[f"{key}_f1"]) else f"{f[f'{key}_f1']:.3f} ({low:.3f}–{high:.3f})"
 
+    overall = f"micro F1 {figure(whole, 'micro')}, macro F1 {figure(whole, 'macro')}"
+    if chosen:
+        return (f"No F1 for these comments: the {' and '.join(chosen)} filter{'s' if len(chosen) > 1 else ''} "
+                f"choose{'' if len(chosen) > 1 else 's'} them by the model's own answer, so their F1 would only "
+                f"restate that choice. Whole test set: {overall}.")
+    found = headline(test.y_true, pred, rows.index.to_numpy())
     small = f" (under {MIN_ROWS} comments: not stable)" if found["comments"] < MIN_ROWS else ""
     return (f"These comments: micro F1 {figure(found, 'micro')}, macro F1 {figure(found, 'macro')}{small}; "
             f"whole test set: micro {figure(whole, 'micro')}, macro {figure(whole, 'macro')}.")
@@ -144,7 +163,8 @@ def explore(ctx: AppContext, setting, gold, predicted, match, outcomes, low, hig
     how = ("whose labels cleanlab doubts most (lowest label quality)" if order == LABEL_ERRORS and "label_quality" in rows
            else "the model got most wrong (highest per-comment cross-entropy)")
     summary = (f"**{len(rows):,}** comments match; showing the {min(len(rows), SHOWN_ROWS)} {how}. " +
-               " · ".join(f"{o}: {int(counts.get(o, 0))}" for o in OUTCOMES) + "  \n" + filter_metrics(ctx, setting, rows))
+               " · ".join(f"{o}: {int(counts.get(o, 0))}" for o in OUTCOMES) + "  \n" +
+               filter_metrics(ctx, setting, rows, chosen_by_answer(gold, predicted, match, outcomes, ctx.model.labels)))
     path = download_file("goemotions_test_errors.csv")
     write_csv(rows, path)
     first = str(rows.iloc[0]["id"]) if len(rows) else None
