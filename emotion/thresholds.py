@@ -71,7 +71,8 @@ class Thresholds:
         if self.origin == PROFILE:
             return f"profile {self.name}" if self.name else "a profile"
         if self.origin == BACKEND:
-            return f"the checkpoint's, tuned on {self.backend}'s dev answers"
+            # Plain words for a visitor: which model's dev scores tuned them, not "onnx-int8's dev answers".
+            return f"the checkpoint's, re-tuned on dev for the {self.backend} copy of the model that answers here"
         return "the checkpoint's, tuned on dev"
 
     def labels(self, model_labels: Sequence[str]) -> list[str]:

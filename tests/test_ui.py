@@ -252,10 +252,10 @@ def test_live_answers_use_the_backends_own_thresholds_and_analysis_tabs_torchs(t
     np.testing.assert_allclose(table["f1"], expected["f1"].round(3))
     sliders = [str(b.info).split(";")[0] for b in build_app(ctx, LIMITS).blocks.values() if isinstance(b, gr.Slider)]
     # The Predict tab's slider names the backend's own; the analysis tabs keep torch's.
-    assert sliders.count("the checkpoint's, tuned on onnx-int8's dev answers: 0.05") == 1
+    assert sliders.count("the checkpoint's, re-tuned on dev for the onnx-int8 copy of the model that answers here: 0.05") == 1
     text = about_tab.about_markdown(ctx)
-    assert "the checkpoint's, tuned on onnx-int8's dev answers, one per label (global 0.05)" in text
-    assert f"tuned on torch's dev answers (global {ctx.model.test_thresholds.global_threshold:.2f})" in text
+    assert "the checkpoint's, re-tuned on dev for the onnx-int8 copy of the model that answers here, one per label (global 0.05)" in text
+    assert f"original (torch) model's, tuned on dev (global {ctx.model.test_thresholds.global_threshold:.2f})" in text
 
 
 def test_every_surface_names_a_profile_or_a_number(tiny_checkpoint, tmp_path):
@@ -274,7 +274,7 @@ def test_every_surface_names_a_profile_or_a_number(tiny_checkpoint, tmp_path):
     assert api_predict(ctx, LIMITS, "thanks so much", 0.3)["thresholds"] == "0.3 for every label"
     assert api_predict(ctx, LIMITS, "thanks so much", "global")["thresholds"] == "profile forum: one global value, 0.20"
     about = about_tab.about_markdown(ctx)
-    assert "**Thresholds:** profile forum, one per label" in about and "dev answers (global" in about
+    assert "**Thresholds:** profile forum, one per label" in about and "tuned on dev (global" in about
     blocks = build_app(ctx, LIMITS).blocks.values()
     assert any(isinstance(b, gr.Markdown) and "Thresholds here: profile forum" in str(b.value) for b in blocks)
     assert any(isinstance(b, gr.Slider) and str(b.info).startswith("profile forum: 0.20") for b in blocks)

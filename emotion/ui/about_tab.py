@@ -49,7 +49,7 @@ def about_markdown(ctx: AppContext) -> str:
         line = (f"**Thresholds:** {html.escape(ctx.model.classifier.describe_thresholds(), quote=False)} "
                 f"(global {ctx.model.thresholds.global_threshold:.2f})")
         if ctx.model.thresholds.origin != CHECKPOINT and ctx.model.test_thresholds is not None:
-            line += (f"; the analysis tabs use the checkpoint's, tuned on torch's dev answers "
+            line += (f"; the Test set tabs use the original (torch) model's, tuned on dev "
                      f"(global {ctx.model.test_thresholds.global_threshold:.2f})")
         lines.append(line + "  ")
     if test:

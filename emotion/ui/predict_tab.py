@@ -117,8 +117,12 @@ def build(page: Page, tab: gr.Tab) -> None:
             button = gr.Button("Predict", variant="primary")
             policy, slider = policy_controls(ctx.model.thresholds)
             if ctx.model.thresholds is not None and ctx.model.thresholds.origin != CHECKPOINT:
-                gr.Markdown(f"Thresholds here: {html.escape(ctx.model.thresholds.source, quote=False)}. The test-set tabs use torch's "
-                            "stored probabilities with the checkpoint's own thresholds.", elem_classes="muted")
+                there = "" if ctx.model.test_thresholds is None else (
+                    f" (global {ctx.model.test_thresholds.global_threshold:.2f} there, "
+                    f"{ctx.model.thresholds.global_threshold:.2f} here)")
+                gr.Markdown(f"Thresholds here: {html.escape(ctx.model.thresholds.source, quote=False)}. The Test set tabs "
+                            f"show the scores the original (torch) model stored, with its own thresholds{there}.",
+                            elem_classes="muted")
             active = gr.HTML(elem_id="active-profile", padding=False)
             notice = gr.HTML(padding=False)
             summary = gr.HTML(label="Predicted emotions")

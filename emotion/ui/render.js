@@ -41,10 +41,15 @@ function render(payload, policy, value) {
     `the tick marks its threshold${payload.gold ? "; ★ marks a gold label" : ""}</caption><thead><tr><th scope="col">emotion</th><th scope="col" aria-hidden="true"></th>` +
     `${head("probability", "p")}${head("threshold", "thr.")}${head("predicted", "✓")}</tr></thead>` +
     `<tbody>${rows}</tbody>${own}</table></div>`;
+  // A group is on when one of its labels is predicted; it names the most probable of those, whose
+  // probability it shows ("joy via admiration 0.83"), so that it never reads as the label of its name.
   const groups = Object.entries(payload.groups).map(([title, grouping]) => {
-    const scored = Object.entries(grouping).filter(([, ids]) => ids.some((i) => probs[i] >= threshold[i]))
-      .map(([name, ids]) => [name, Math.max(...ids.map((i) => probs[i]))]).sort((a, b) => b[1] - a[1]);
-    return `<b>${esc(title)}:</b> ` + (scored.length ? scored.map(([n, p]) => chip(n, p)).join(" ")
+    const scored = Object.entries(grouping).map(([name, ids]) => {
+      const hits = ids.filter((i) => probs[i] >= threshold[i]).sort((a, b) => probs[b] - probs[a] || a - b);
+      return hits.length ? [name, hits[0]] : null;
+    }).filter(Boolean).sort((a, b) => probs[b[1]] - probs[a[1]]);
+    const carried = ([name, i]) => chip(labels[i] === name ? name : `${name} via ${labels[i]}`, probs[i]);
+    return `<b>${esc(title)}:</b> ` + (scored.length ? scored.map(carried).join(" ")
                                                     : `<span class="muted">none</span>`);
   }).join("<br>") + (mine.length ? `<br><b>Your labels:</b> ${chips(mine.filter((i) => probs[i] >= threshold[i]), "none")}` : "");
   return [summary, bars, groups];
