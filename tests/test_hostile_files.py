@@ -14,6 +14,7 @@ from emotion.ui import predict_tab
 from emotion.ui.common import Page
 from emotion.ui.context import AppContext
 from emotion.ui.inputs import Limits
+from test_app_e2e import browser_test, launch
 
 COMMENTS = pd.DataFrame({
     "id": ["a1", "a2", "a3", "a4", "a5", "a6"],
@@ -108,3 +109,23 @@ def test_a_table_with_a_name_twice_is_written_safely(tmp_path):
     frame = pd.DataFrame([["=1+1", "ok", 1.5]], columns=["text", "text", "n"])
     write_csv(frame, tmp_path / "twice.csv")
     assert pd.read_csv(tmp_path / "twice.csv").iloc[0].tolist() == ["'=1+1", "ok", 1.5]
+
+
+@pytest.mark.browser
+@browser_test
+def test_browser_batch_mode_takes_score_pys_output(app_url, written):
+    """Two bare "Error" badges were all a person saw; now the rows, the note and a download."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser, page = launch(p)
+        page.goto(app_url)
+        page.get_by_text("Batch mode").first.click()
+        page.locator("input[type=file]").first.set_input_files(str(written / "scored.csv"))
+        expect(page.get_by_text("scored.csv")).to_be_visible(timeout=30_000)
+        page.get_by_role("button", name="Predict all").click()
+        expect(page.get_by_text("held an earlier answer")).to_be_visible(timeout=60_000)
+        expect(page.get_by_text("6 rows scored")).to_be_visible()
+        expect(page.get_by_role("button", name="Download CSV")).to_be_visible()
+        assert page.get_by_text("Error", exact=True).count() == 0
+        browser.close()
