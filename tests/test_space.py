@@ -419,3 +419,51 @@ def test_browser_answers_equal_python_int8_on_the_test_set(tmp_path):
     assert worst < INT8_TOLERANCE
     assert same >= 0.999
     assert [a["labels"] for a in answers][:3] == [python.predict(t).labels for t in chosen[:3]]
+
+
+# --- the README's free route, against a stand-in Hub -----------------------------------------------------------
+
+@needs_modules
+def test_the_documented_free_route_creates_a_static_space_and_sends_the_built_folder(built, tmp_path):
+    """The README's `hf repos create ... --space-sdk static` then `hf upload`, as written, with the installed `hf`,
+    against tests/test_packaging.py's stand-in Hub: a static Space (plain `hf upload` would have made a Gradio
+    Space, which a free account cannot), and every file of the built folder, nothing else."""
+    import re
+    import shlex
+    from http.server import ThreadingHTTPServer
+
+    from test_packaging import StandInHub
+
+    class Hub(StandInHub):
+        def do_POST(self) -> None:  # a Space that exists is not created again (the Hub answers 409)
+            if self.path == "/api/repos/create":
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+                url = f"http://{self.headers['Host']}/spaces/{body['organization']}/{body['name']}"
+                if any(c["name"] == body["name"] for c in type(self).created):
+                    return self.answer({"error": "You already created this space repo", "url": url}, 409)
+                type(self).created.append(body)
+                return self.answer({"url": url})
+            return super().do_POST()
+
+    readme = (ROOT / "README.md").read_text()
+    commands = [shlex.split(line.split("#")[0]) for line in re.findall(r"^hf (?:repos create|upload) .*$", readme, re.M)
+                if "--space-sdk static" in line or " space/ " in line]
+    assert [c[:2] for c in commands] == [["hf", "repos"], ["hf", "upload"]], commands
+    hf = Path(sys.executable).with_name("hf")
+    hf = str(hf) if hf.is_file() else shutil.which("hf")
+    (tmp_path / "space").symlink_to(built, target_is_directory=True)
+    Hub.created, Hub.sent = [], {}
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hub)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGINGFACE_"))}
+    env.update({"HF_ENDPOINT": f"http://127.0.0.1:{server.server_port}", "HF_TOKEN": "hf_standin", "NO_COLOR": "1",
+                "HF_HOME": str(tmp_path / "hf-home"), "HF_HUB_DISABLE_XET": "1", "HF_HUB_DISABLE_TELEMETRY": "1"})
+    try:
+        for command in commands:
+            done = subprocess.run([hf, *command[1:]], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+            assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    finally:
+        server.shutdown()
+    assert [(c["type"], c["name"], c.get("sdk")) for c in Hub.created] == [("space", "emotions", "static")]
+    files = {p.relative_to(built).as_posix(): p.stat().st_size for p in built.rglob("*") if p.is_file()}
+    assert Hub.sent == files
