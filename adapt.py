@@ -78,6 +78,8 @@ def fit(args: argparse.Namespace, classifier) -> None:
     if s["new_labels"]:
         print(f"new labels: {', '.join(s['new_labels'])}; macro F1 over every label served, cross-validated: "
               f"{s['macro_f1_all_cv']:.3f} {s['macro_f1_all_95']}")
+    if s["small_sample"]:
+        print(f"note: {s['small_sample']}")
     print(f"wrote {args.out}")
 
 

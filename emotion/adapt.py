@@ -5,16 +5,19 @@ where a head serves better), nothing retrained, and keep the result as a profile
 Emotions rare on Reddit can be common elsewhere (anger in a third of tweets), so the thresholds tuned
 on Reddit sit too high there. Each covered label's best threshold on the sample is shrunk toward the
 checkpoint's, ``t = (n * t_sample + k * t_checkpoint) / (n + k)`` with ``n`` the label's positives in
-the sample and ``k`` chosen by cross-validation on the sample, as the checkpoint's own thresholds are
-on dev. The F1 before and after is estimated by cross-validation too (the whole procedure refitted on
-each fold), with bootstrap intervals: the sample that tunes the thresholds never grades them.
+the sample and ``k`` chosen by cross-validation on the sample (never below 10: a few positives cannot
+move a threshold far). The F1 before and after is estimated by cross-validation too (the whole
+procedure refitted on each fold), with bootstrap intervals: the sample that tunes the thresholds never
+grades them. A re-tuned threshold that cross-validation cannot show to beat the checkpoint's is not
+kept (``Rules``; docs/adapt.md has the study that chose them).
 
 A head (``heads.Head``) is a logistic regression on the model's features (its logits and pooled
-embedding). Its regularisation and threshold are chosen by cross-validation on the sample, and it is
-graded by cross-validation of that whole procedure. For a label of ours, the profile keeps whichever
-of threshold and head grades better (ties: the threshold); a new label has only a head. A sample drawn
-with known inclusion probabilities (``sampling``) carries a ``weight`` per comment, and every count
-here is weighted by it, so the figures estimate the whole file's.
+embedding), class-balanced, deciding at 0.5; its regularisation is chosen by cross-validation on the
+sample, and it is graded by cross-validation of that whole procedure. For a label of ours, the profile
+keeps whichever of threshold and head grades better (ties: the threshold); a new label has only a head,
+and is left out when that head is no better than calling every comment positive. A sample drawn with
+known inclusion probabilities (``sampling``) carries a ``weight`` per comment, and every count here is
+weighted by it, so the figures estimate the whole file's.
 """
 
 from __future__ import annotations
@@ -42,8 +45,29 @@ MIN_ROWS = 20  # fewer rows cannot tune, nor grade, anything
 MIN_POSITIVES = 3  # a label with fewer positives keeps the checkpoint's threshold
 FEW_POSITIVES = 10  # a label with fewer positives is tuned, with a warning
 HEAD_POSITIVES = 5  # a label with fewer positives (or negatives) gets no head
+ENOUGH_ROWS = 100  # a sample with fewer rows (or a label with fewer than FEW_POSITIVES) is called small
 STRENGTHS = (0.01, 0.1, 1.0)  # a head's C (inverse regularisation), chosen by CV per label
 FOLDS = 5
+HEAD_THRESHOLD = 0.5  # a class-balanced head weighs a miss and a false alarm alike there
+
+
+@dataclass(frozen=True)
+class Rules:
+    """How much a sample may change (docs/adapt.md, "Few labels"). ``RULES`` is what profiles use;
+    ``scripts/heads_study.py`` compares it with ``BEFORE`` (the method until issue 35) and others."""
+
+    # Shrinkage strengths k toward the checkpoint's threshold, chosen by CV; no 0 or 5: a label with n
+    # positives moves at most n / (n + 10) of the way to the sample's best threshold.
+    shrink: tuple[float, ...] = (10.0, 20.0, 50.0, 100.0, float("inf"))
+    threshold_must_beat_checkpoint: bool = True  # else a re-tuned threshold is kept whatever CV says
+    # k pulling a head's CV-tuned threshold toward HEAD_THRESHOLD: inf = always 0.5, 0 = CV's own threshold.
+    head_threshold_prior: float = float("inf")
+    head_must_beat_everything: bool = True  # a new label's head must beat "every comment is positive"
+
+
+RULES = Rules()
+BEFORE = Rules(shrink=(0.0, 5.0, 10.0, 20.0, 50.0, 100.0, float("inf")), threshold_must_beat_checkpoint=False,
+               head_threshold_prior=0.0, head_must_beat_everything=False)
 NOT_LABELS = {"text", WEIGHT, "id", "labels"}
 # A weight is an inverse inclusion probability: at most the size of the file a sample was drawn from. Far
 # larger ones (1e308) overflow the weighted counts into inf and nan.
@@ -167,10 +191,11 @@ def read_weights(frame: pd.DataFrame, name: str) -> np.ndarray | None:
     return weights
 
 
-def _fit(probs: np.ndarray, y: np.ndarray, prior: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+def _fit(probs: np.ndarray, y: np.ndarray, prior: np.ndarray, weights: np.ndarray | None = None,
+         rules: Rules = RULES) -> np.ndarray:
     """The shrunk thresholds of one fit: labels with too few positives keep ``prior``."""
     folds = min(FOLDS, len(probs))
-    cv = cross_validate_strength(probs, y, folds=folds, prior=prior, weights=weights)
+    cv = cross_validate_strength(probs, y, rules.shrink, folds=folds, prior=prior, weights=weights)
     strength = max(cv, key=lambda k: (cv[k], k))  # ties go to the stronger shrinkage
     support = y.sum(0)
     tuned = shrink(tune_per_class_raw(probs, y, weights=weights), support, prior, strength)
@@ -182,13 +207,13 @@ def _held_out(n: int, seed: int) -> list[np.ndarray]:
 
 
 def out_of_sample_predictions(probs: np.ndarray, y: np.ndarray, prior: np.ndarray, seed: int = 1,
-                              weights: np.ndarray | None = None) -> np.ndarray:
+                              weights: np.ndarray | None = None, rules: Rules = RULES) -> np.ndarray:
     """Each row's decisions from thresholds fitted without it (the whole procedure, per fold)."""
     pred = np.zeros_like(y, dtype=bool)
     everything = np.arange(len(probs))
     for held in _held_out(len(probs), seed):
         fit = np.setdiff1d(everything, held)
-        pred[held] = probs[held] >= _fit(probs[fit], y[fit], prior, None if weights is None else weights[fit])
+        pred[held] = probs[held] >= _fit(probs[fit], y[fit], prior, None if weights is None else weights[fit], rules)
     return pred
 
 
@@ -216,9 +241,19 @@ def _logistic(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None, strength
     return w, float(model.intercept_[0] - w @ mean)
 
 
-def fit_head(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None, seed: int = 0) -> Head | None:
-    """One label's head: C and threshold chosen by CV (the best F1 of out-of-fold probabilities), then
-    refitted on every row. None when the label has too few positives or negatives to cross-validate."""
+def _head_threshold(oof: np.ndarray, y: np.ndarray, weights: np.ndarray | None, prior: float) -> float:
+    """The best-F1 threshold of out-of-fold probabilities, pulled toward HEAD_THRESHOLD by ``prior``."""
+    if np.isinf(prior):
+        return HEAD_THRESHOLD
+    best = tune_per_class_raw(oof[:, None], y[:, None], weights=weights)
+    return float(shrink(best, y[None].sum(1), HEAD_THRESHOLD, prior)[0])
+
+
+def fit_head(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None, seed: int = 0,
+             rules: Rules = RULES) -> Head | None:
+    """One label's head: C (and, under some ``rules``, its threshold) chosen by CV (the best F1 of
+    out-of-fold probabilities), then refitted on every row. None when the label has too few positives or
+    negatives to cross-validate."""
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=bool)
     splits = _folds(y, seed)
     if y.sum() < HEAD_POSITIVES or not splits:
@@ -229,7 +264,7 @@ def fit_head(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None, se
         for train, held in splits:
             w, b = _logistic(x[train], y[train], None if weights is None else weights[train], strength)
             oof[held] = expit(x[held] @ w + b)
-        threshold = float(tune_per_class_raw(oof[:, None], y[:, None], weights=weights)[0])
+        threshold = _head_threshold(oof, y, weights, rules.head_threshold_prior)
         f1 = float(f1_from_counts(*confusion_counts(oof >= threshold, y, weights=weights)))
         if best is None or f1 > best[0]:  # ties keep the stronger regularisation (the smaller C)
             best = (f1, strength, threshold)
@@ -238,7 +273,8 @@ def fit_head(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None, se
     return rounded(Head(w, b, threshold, strength))
 
 
-def head_predictions(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None, seed: int = 1) -> np.ndarray:
+def head_predictions(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None, seed: int = 1,
+                     rules: Rules = RULES) -> np.ndarray:
     """Each row's decision by a head fitted (C and threshold chosen too) without it, on the same folds as
     the thresholds' (``_held_out``); all False where a fold's rows leave too few positives for a head."""
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=bool)
@@ -246,7 +282,7 @@ def head_predictions(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = 
     everything = np.arange(len(y))
     for held in _held_out(len(y), seed):
         fit = np.setdiff1d(everything, held)
-        head = fit_head(x[fit], y[fit], None if weights is None else weights[fit])
+        head = fit_head(x[fit], y[fit], None if weights is None else weights[fit], rules=rules)
         if head is not None:
             decisions[held] = head.probability(x[held]) >= head.threshold
     return decisions
@@ -285,7 +321,7 @@ def fit_profile(classifier, sample: Sample) -> Profile:
 
 
 def adapt(probs: np.ndarray, sample: Sample, labels: list[str], checkpoint: Thresholds | None, source: str = "",
-          features: np.ndarray | None = None, fitted_on: dict | None = None) -> Profile:
+          features: np.ndarray | None = None, fitted_on: dict | None = None, rules: Rules = RULES) -> Profile:
     """A profile from the sample's probabilities (N, L over all ``labels``) and the checkpoint's thresholds
     (None: it has none, so 0.5 for every label, as ``thresholds.resolve`` answers). ``features``: the
     model's (N, L + H) features of the sample, for heads (``EmotionClassifier.features``); without them
@@ -300,33 +336,43 @@ def adapt(probs: np.ndarray, sample: Sample, labels: list[str], checkpoint: Thre
     prior = current[columns]
     p = np.asarray(probs)[:, columns]
     n_ours = len(ours)
-    tuned = _fit(p, y[:, :n_ours], prior, w) if n_ours else prior  # a sample of new labels only tunes no threshold
+    tuned = _fit(p, y[:, :n_ours], prior, w, rules) if n_ours else prior  # a sample of new labels only tunes no threshold
     before = np.zeros_like(y)
     before[:, :n_ours] = p >= prior
     by_threshold = np.zeros_like(y)
     if n_ours:
-        by_threshold[:, :n_ours] = out_of_sample_predictions(p, y[:, :n_ours], prior, weights=w)
+        by_threshold[:, :n_ours] = out_of_sample_predictions(p, y[:, :n_ours], prior, weights=w, rules=rules)
     support = y.sum(0)
-    warnings_ = [f"{name}: {n} positive(s), fewer than {MIN_POSITIVES}; kept the checkpoint's threshold"
-                 if n < MIN_POSITIVES else f"{name}: only {n} positives; its threshold is uncertain"
-                 for name, n in zip(ours, support) if n < FEW_POSITIVES]
     by_head, fitted = np.zeros_like(y), {}
     for j, name in enumerate(sample.covered):
         if features is None:
             break
-        if min(support[j], len(y) - support[j]) < HEAD_POSITIVES:
-            if name in sample.new:
-                warnings_.append(f"{name} (new): {support[j]} positive(s) of {len(y)}; at least {HEAD_POSITIVES} "
-                                 "positives and negatives are needed for a head, so it is left out")
-            continue
-        by_head[:, j] = head_predictions(features, y[:, j], w)
-        fitted[name] = fit_head(features, y[:, j], w)
+        if min(support[j], len(y) - support[j]) >= HEAD_POSITIVES:
+            by_head[:, j] = head_predictions(features, y[:, j], w, rules=rules)
+            fitted[name] = fit_head(features, y[:, j], w, rules=rules)
     counts = {key: f1_from_counts(*confusion_counts(pred, y, weights=w))
               for key, pred in (("before", before), ("threshold", by_threshold), ("head", by_head))}
-    served_by = ["head" if name in fitted and (name in sample.new or counts["head"][j] > counts["threshold"][j])
-                 else "threshold" if name in labels else "none" for j, name in enumerate(sample.covered)]
-    served = np.where(np.array(served_by) == "head", by_head, by_threshold)
+    # What cross-validation cannot show to beat the checkpoint's threshold is not kept: a sample's noise
+    # would otherwise move a threshold as far as 0.01 (issue 35).
+    retuned = np.array([not rules.threshold_must_beat_checkpoint or counts["threshold"][j] > counts["before"][j]
+                        for j in range(n_ours)], dtype=bool)
+    tuned = np.where(retuned, tuned, prior)
+    option = by_threshold.copy()  # a label of ours without a head: its threshold, re-tuned or the checkpoint's
+    option[:, :n_ours] = np.where(retuned, by_threshold[:, :n_ours], before[:, :n_ours])
+    f1_option = f1_from_counts(*confusion_counts(option, y, weights=w))
+    share = (y * (1.0 if w is None else w[:, None])).sum(0) / (len(y) if w is None else w.sum())
+    f1_everything = 2 * share / (1 + share)  # F1 of calling every comment positive
+    served_by = []
+    for j, name in enumerate(sample.covered):
+        if name in labels:
+            served_by.append("head" if name in fitted and counts["head"][j] > f1_option[j]
+                             else "threshold" if retuned[j] else "checkpoint")
+        else:
+            useful = not rules.head_must_beat_everything or counts["head"][j] > f1_everything[j]
+            served_by.append("head" if name in fitted and useful else "none")
+    served = np.where(np.array(served_by) == "head", by_head, option)
     kept = np.array([s != "none" for s in served_by])
+    warnings_ = _notes(sample, support, retuned, counts, f1_everything, fitted, served_by, rules)
     boot = dict(zip(("before", "threshold", "head", "served"),
                     bootstrap_f1(y, [before, by_threshold, by_head, served], sample_weights=w)))
     f1_served = f1_from_counts(*confusion_counts(served, y, weights=w))
@@ -365,6 +411,7 @@ def adapt(probs: np.ndarray, sample: Sample, labels: list[str], checkpoint: Thre
                  **{name: float(t) for name, t in zip(ours, tuned.round(4))},
                  **{name: head.threshold for name, head in heads.items()}}
     summary = {
+        "small_sample": _small_sample(sample, support),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"), "checkpoint": source,
         "sample": {"rows": len(sample.texts), "positives": dict(zip(sample.covered, support.astype(int).tolist())),
                    "weighted": w is not None,
@@ -378,13 +425,63 @@ def adapt(probs: np.ndarray, sample: Sample, labels: list[str], checkpoint: Thre
         "macro_f1_all_cv": round(float(f1_served[every].mean()), 4) if every.size else None,
         "macro_f1_all_95": macro_interval("served", every),
         "method": f"per covered label of ours, the sample's best-F1 threshold shrunk toward the checkpoint's by "
-                  f"n/(n+k), k by {FOLDS}-fold CV on the sample; per label with {HEAD_POSITIVES}+ positives, a "
-                  f"balanced logistic head on the model's logits and pooled embedding, C and threshold by "
-                  f"{FOLDS}-fold CV; a label of ours keeps whichever grades better. F1 by {FOLDS}-fold CV of the "
-                  "whole procedure" + ("; every count weighted by the sample's `weight`" if w is not None else ""),
+                  f"n/(n+k), k >= {min(rules.shrink):g} by {FOLDS}-fold CV on the sample, kept only where its CV F1 "
+                  f"beats the checkpoint's threshold; per label with {HEAD_POSITIVES}+ positives, a balanced "
+                  f"logistic head on the model's logits and pooled embedding, C by {FOLDS}-fold CV, deciding at "
+                  f"{HEAD_THRESHOLD}; a label of ours keeps whichever grades better, a new label's head is kept "
+                  f"only where it beats calling every comment positive. F1 by {FOLDS}-fold CV of the whole "
+                  "procedure" + ("; every count weighted by the sample's `weight`" if w is not None else ""),
         "warnings": warnings_,
     }
     base = checkpoint.global_threshold if checkpoint is not None else 0.5
     thresholds = Thresholds(base, per_class, sample.name, heads=heads,
                             features=dict(fitted_on or {}) if heads else {})
     return Profile(sample.name, thresholds, sample.covered, report, summary)
+
+
+def _more(n: int) -> int:
+    """Positives to add before fitting again: enough for a head, and at least as many again as there are."""
+    return max(HEAD_POSITIVES - n, n, 1)
+
+
+def _notes(sample: Sample, support: np.ndarray, retuned: np.ndarray, counts: dict, f1_everything: np.ndarray,
+           fitted: dict, served_by: list[str], rules: Rules) -> list[str]:
+    """Per label, in plain words, what the sample was too small or too weak to change."""
+    notes, floor = [], min(rules.shrink)
+    for j, name in enumerate(sample.covered):
+        n, rows = int(support[j]), len(sample.texts)
+        if name in sample.new:
+            if name not in fitted:
+                need = (f"label at least {_more(n)} more comments that carry it" if n < HEAD_POSITIVES else
+                        f"label at least {HEAD_POSITIVES - (rows - n)} more comments that do not carry it")
+                notes.append(f"{name} (new): {n} positive(s) of {rows}; at least {HEAD_POSITIVES} positives and "
+                             f"negatives are needed for a head, so it is left out: {need}")
+            elif served_by[j] == "none":
+                notes.append(f"{name} (new): its head's cross-validated F1 ({counts['head'][j]:.2f}) is no better "
+                             f"than calling every comment {name} ({f1_everything[j]:.2f}), so it is left out: label "
+                             f"about {_more(n)} more comments that carry it ({n} now) and fit again")
+            continue
+        if n < MIN_POSITIVES:
+            notes.append(f"{name}: {n} positive(s), fewer than {MIN_POSITIVES}; kept the checkpoint's threshold")
+        elif not retuned[j]:
+            notes.append(f"{name}: re-tuning its threshold on {n} positives did not beat the checkpoint's in "
+                         f"cross-validation (F1 {counts['threshold'][j]:.2f} against {counts['before'][j]:.2f}), so "
+                         "it keeps the checkpoint's")
+        elif n < FEW_POSITIVES:
+            notes.append(f"{name}: only {n} positives; its threshold is uncertain" if floor == 0 else
+                         f"{name}: only {n} positives, so its threshold moved at most {n}/{n + floor:g} of the way "
+                         "from the checkpoint's toward the sample's best; label more comments that carry it")
+    return notes
+
+
+def _small_sample(sample: Sample, support: np.ndarray) -> str:
+    """One plain sentence when the sample is too small to show much; empty when it is not."""
+    few = [name for name, n in zip(sample.covered, support) if n < FEW_POSITIVES]
+    if len(sample.texts) >= ENOUGH_ROWS and not few:
+        return ""
+    named = ", ".join(few[:6]) + (f" and {len(few) - 6} more" if len(few) > 6 else "")
+    return (f"This sample is too small to show much: {len(sample.texts)} comments"
+            + (f", and fewer than {FEW_POSITIVES} positives for {named}" if few else "")
+            + ". Where cross-validation could not show a gain, the checkpoint's threshold stays, and a new label "
+            "too weak to use is left out; every figure below is rough (see its interval). About "
+            f"{ENOUGH_ROWS} comments, with {FEW_POSITIVES} or more positives per label, give most of the gain.")

@@ -70,6 +70,8 @@ def summary_html(profile: Profile) -> str:
     s = profile.summary
     lines = [f"<p><b>{s['sample']['rows']}</b> comments, {len(profile.covered)} labels"
              + (" (weighted by how they were drawn)" if s["sample"]["weighted"] else "") + ".</p>"]
+    if s.get("small_sample"):  # said first and plainly: few labels cannot show much (issue 35)
+        lines.append(f"<p class='note' id='adapt-small'><b>{html.escape(s['small_sample'])}</b></p>")
     if s["macro_f1_before"] is not None:
         lines.append(f"<p>Macro F1 over our labels, cross-validated on your sample: <b>{s['macro_f1_before']:.3f}</b> "
                      f"with the current thresholds ({s['macro_f1_before_95'][0]:.3f}–{s['macro_f1_before_95'][1]:.3f}) → "
