@@ -51,7 +51,17 @@ def test_disagreements_come_worst_first_with_both_answers():
     assert found["disputed"].is_monotonic_decreasing and (found["disputed"] >= 1).all()
     first = found.iloc[0]
     assert set(first["A"].split(", ")) - {""} == {f"l{j}" for j in np.flatnonzero(a.pred[first["row"]])}
-    assert first["winner"] in {"A", "B", "tie"}
+    # B differs from A at label 0 only, where it is right on (almost) every comment: it wins every dispute.
+    assert set(found["winner"]) == {"B"}
+
+
+def test_the_winner_is_who_got_more_of_the_disputed_labels_right():
+    y = np.array([[1, 0], [1, 0], [1, 1], [1, 1]], bool)
+    a = Side("A", np.array([[0.9, 0.1], [0.1, 0.9], [0.9, 0.9], [0.9, 0.1]]), np.full(2, 0.5))
+    b = Side("B", np.array([[0.1, 0.1], [0.9, 0.1], [0.9, 0.9], [0.1, 0.9]]), np.full(2, 0.5))
+    found = disagreements(y, a, b, ["l0", "l1"]).set_index("row")
+    # Row 0: A alone is right; row 1: B is right on both disputed labels; row 2: no dispute; row 3: one each.
+    assert found["winner"].to_dict() == {0: "A", 1: "B", 3: "tie"}
 
 
 def test_a_filters_metrics_equal_a_direct_computation():
