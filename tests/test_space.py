@@ -36,10 +36,18 @@ def build(out: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def built(tiny_checkpoint, head_profile, tmp_path_factory) -> Path:
+def named_profile(head_profile, tmp_path_factory) -> Path:
+    """The profile with heads, named with markup: the page must show the name as text."""
+    path = tmp_path_factory.mktemp("named") / "team.json"
+    path.write_text(json.dumps({**json.loads(head_profile.read_text()), "name": INJECTION[:60]}))
+    return path
+
+
+@pytest.fixture(scope="module")
+def built(tiny_checkpoint, named_profile, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("space") / "site"
     done = build(out, "--checkpoint", str(tiny_checkpoint), "--data_dir", str(tiny_checkpoint.parent / "data"),
-                 "--profile", str(head_profile))
+                 "--profile", str(named_profile))
     assert done.returncode == 0, done.stderr
     return out
 
@@ -80,7 +88,7 @@ def predict(page, text: str) -> None:
 # --- the build ---------------------------------------------------------------------------------------------------
 
 @needs_modules
-def test_build_writes_a_folder_a_static_space_serves_as_it_is(built, tiny_checkpoint, head_profile):
+def test_build_writes_a_folder_a_static_space_serves_as_it_is(built, tiny_checkpoint):
     readme = (built / "README.md").read_text()
     front = readme.split("---")[1]
     assert "sdk: static" in front and "app_file: index.html" in front
@@ -181,7 +189,7 @@ def test_node_tests_agree_with_python(tmp_path):
 @pytest.mark.browser
 @browser_test
 @needs_modules
-def test_browser_page_as_a_static_space(built, tiny_checkpoint, head_profile):
+def test_browser_page_as_a_static_space(built, tiny_checkpoint, named_profile):
     """Cross-origin isolated with threads; a prediction equal to Python's int8 runner; the slider re-labels with no
     model run; Metrics follows the slider; an Errors filter; Why?; a profile's label; no other origin; markup shown
     as text."""
@@ -201,7 +209,7 @@ def test_browser_page_as_a_static_space(built, tiny_checkpoint, head_profile):
 
         texts = ["thanks so much for the help, legend", "why would anyone do that? 😂", "ok sure", INJECTION]
         answers = page.evaluate("(t) => window.emotion.predict(t)", texts)
-        python = EmotionClassifier(tiny_checkpoint, backend="onnx-int8", thresholds=head_profile)
+        python = EmotionClassifier(tiny_checkpoint, backend="onnx-int8", thresholds=named_profile)
         want = np.vstack([python.predict_probabilities([t]) for t in texts])
         got = np.array([[a["probabilities"][name] for name in python.labels] for a in answers])
         assert np.abs(got - want).max() < INT8_TOLERANCE
@@ -209,8 +217,13 @@ def test_browser_page_as_a_static_space(built, tiny_checkpoint, head_profile):
         predict(page, INJECTION)
         assert page.evaluate("window.__pwned") is None
         assert page.locator("#panel-predict img").count() == 0
-        # The profile's own labels, in their own group of the same bars.
+        # The profile's own labels, in their own group of the same bars; its name (markup) shown as text.
         expect(page.locator("tbody.new-labels")).to_contain_text("thankful")
+        expect(page.locator("tbody.new-labels")).to_contain_text(INJECTION[:60])
+        page.get_by_role("tab", name="About").click()
+        expect(page.locator("#model-note")).to_contain_text(INJECTION[:60])
+        assert page.evaluate("window.__pwned") is None and page.locator("img").count() == 0
+        page.get_by_role("tab", name="Predict").click()
 
         runs = page.evaluate("window.emotion.runs")
         before = page.locator("#summary").inner_html()
@@ -245,6 +258,14 @@ def test_browser_page_as_a_static_space(built, tiny_checkpoint, head_profile):
         page.get_by_role("button", name="Explain").click()
         expect(page.locator("#why-words mark").first).to_be_visible(timeout=30_000)
         assert page.locator("#why-words mark").count() == 6
+        # The same words and effects as emotion.explain on the Python int8 runner (one batch on both sides).
+        from emotion.explain import explain
+
+        for text in ("i love this community so much", "why would anyone do that? 😂😂 i am so confused"):
+            mine, theirs = page.evaluate("(t) => window.emotion.explain(t)", text), explain(python, text).to_dict()
+            assert mine["words"] == theirs["words"]  # (spans count UTF-16 units here, code points in Python)
+            gap = max(abs(a - b) for label in python.labels for a, b in zip(mine["effects"][label], theirs["effects"][label]))
+            assert gap < 2 * INT8_TOLERANCE  # a difference of two probabilities
 
         # Threads work as such: the same answers from a page started on two of them.
         if cores > 1:
