@@ -16,12 +16,12 @@ from pathlib import Path
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    from emotion.cli import add_model_options, positive
+    from emotion.cli import add_model_options, non_negative, positive, writable_file
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("file", type=Path, help="labelled: .csv, .jsonl or .parquet with a `text` column and labels; "
                                                 "with --choose: unlabelled comments (.csv, .tsv, .jsonl, .parquet, .txt)")
-    parser.add_argument("--out", type=Path, required=True,
+    parser.add_argument("--out", type=writable_file, required=True,
                         help="the profile to write (.json); with --choose, the comments to label (.csv)")
     parser.add_argument("--labels", default=None,
                         help="comma-separated labels: those the sample covers (needed with a `labels` column), or with "
@@ -29,7 +29,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--choose", type=positive(), default=None, metavar="N",
                         help="choose N comments of FILE to label, stratified by the model's top label, with a `weight` "
                              "column that adapt.py reads back")
-    parser.add_argument("--seed", type=int, default=0, help="with --choose: the draw's seed")
+    parser.add_argument("--seed", type=non_negative, default=0, help="with --choose: the draw's seed (0 or more)")
     add_model_options(parser, profile=False,
                       backend_help="the backend the profile will answer with (its probabilities are tuned on)")
     args = parser.parse_args(argv)

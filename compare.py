@@ -11,17 +11,19 @@ per-class thresholds, a profile's thresholds over its checkpoint's. See docs/com
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    from emotion.cli import positive, writable_file
+
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("a", help="a checkpoint folder, or a profile (.json) of --checkpoint")
     parser.add_argument("b", nargs="?", default=None, help="the other: a checkpoint folder or a profile (.json)")
     parser.add_argument("--slices", action="store_true", help="one model: the metrics of every built-in slice")
     parser.add_argument("--data_dir", default=None, help="GoEmotions folder (default: $GOEMOTIONS_DIR, else the Hub)")
-    parser.add_argument("--disagreements", type=int, default=10, help="comments where they differ to print")
-    parser.add_argument("--out", type=Path, default=None, help="also write the table here (.csv)")
+    parser.add_argument("--disagreements", type=positive(int, 0, at_least=True), default=10,
+                        help="comments where they differ to print (0 or more)")
+    parser.add_argument("--out", type=writable_file, default=None, help="also write the table here (.csv)")
     parser.add_argument("--checkpoint", default=None, help="the checkpoint of profiles given as A or B (default: the shipped one)")
     args = parser.parse_args(argv)
     if (args.b is None) != args.slices:

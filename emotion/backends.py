@@ -86,8 +86,13 @@ def torch_available() -> bool:
     return importlib.util.find_spec("torch") is not None
 
 
-def require_torch(what: str) -> None:
+def require_torch(what: str, checkpoint: Checkpoint | None = None) -> None:
+    """Refuse ``what`` without PyTorch; when it is needed only because ``checkpoint``'s weights changed
+    after its graphs were built, say that instead (the shipped graphs would not answer for them either)."""
     if not torch_available():
+        changed = checkpoint.weights_changed() if checkpoint is not None else None
+        if changed:
+            raise CheckpointError(changed)
         raise BackendError(f"{what} needs PyTorch, which is not installed: {TRAINING_EXTRAS}, or use the "
                            "onnx-int8 backend that ships with the checkpoint.")
 
@@ -204,7 +209,7 @@ def onnx_file(checkpoint: Checkpoint, backend: str, load_model: Callable[[], obj
     target = checkpoint.onnx_file(backend)
     if target.is_file():
         return target
-    require_torch(f"Building the {backend} model of {checkpoint.path} (it ships none for these weights)")
+    require_torch(f"Building the {backend} model of {checkpoint.path} (it ships none for these weights)", checkpoint)
     # Here, not at the top: the exporter imports torch, which serving does without.
     from . import onnx_export
 
@@ -227,7 +232,7 @@ def onnx_file(checkpoint: Checkpoint, backend: str, load_model: Callable[[], obj
 
 
 def _torch(classifier, threads: int | None) -> Runner:
-    require_torch("The torch backend")
+    require_torch("The torch backend", classifier.checkpoint)
     return torch_runner(classifier.model)
 
 

@@ -204,6 +204,20 @@ class Checkpoint:
             raise CheckpointError(f"{path} is damaged (truncated, or not a safetensors file). Restore the shipped "
                                   "model with `git checkout -- checkpoints/`, or re-train it.")
 
+    def weights_changed(self) -> str | None:
+        """Why the weights differ from those the shipped backend choice and ONNX graphs were built from (the
+        file was changed or damaged with its header intact), or None when they match or nothing was built."""
+        if self.members:
+            return None
+        recorded = self._json(INFERENCE).get("weights_sha256")
+        stamp = self.fingerprint[:16]
+        graphs = [p for p in (self.path / ONNX_FOLDER).glob("model-*.onnx") if not p.name.startswith(f"model-{stamp}")]
+        if not (recorded and recorded != self.fingerprint) and not graphs:
+            return None
+        return (f"{self.weights_file} differs from the weights its backend choice and ONNX graphs were built from "
+                "(changed or damaged). Restore the shipped model with `git checkout -- checkpoints/`, or install "
+                "PyTorch (`pip install -r requirements-train.txt`) to rebuild the graphs for these weights.")
+
     @cached_property
     def members(self) -> list["Checkpoint"]:
         """An ensemble's member checkpoints; empty for a single model."""

@@ -14,6 +14,7 @@ import logging
 import socket
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from .backends import AUTO, names
 from .errors import EmotionError
@@ -22,18 +23,34 @@ from .logs import setup_logging
 FAILED, INTERRUPTED = 1, 130  # a usage error is argparse's own exit status 2
 
 
-def positive(kind: type = int) -> Callable[[str], int | float]:
-    """An argparse type for a number above zero, refused where it is parsed."""
+def positive(kind: type = int, low: float = 0, at_least: bool = False) -> Callable[[str], int | float]:
+    """An argparse type for a number above zero (``at_least``: from ``low`` on), refused where it is parsed."""
     def parse(text: str):
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-        if not value > 0:
-            raise argparse.ArgumentTypeError(f"must be above 0, got {text}")
+            raise argparse.ArgumentTypeError(f"expected a{' whole' if kind is int else ''} number, got {text!r}") from None
+        if not (value >= low if at_least else value > low):
+            raise argparse.ArgumentTypeError(f"must be {'from' if at_least else 'above'} {low}{' on' if at_least else ''}"
+                                             f", got {text}")
         return value
 
     return parse
+
+
+def non_negative(text: str) -> int:
+    """An argparse type for a whole number from 0 on (a seed)."""
+    return positive(int, 0, at_least=True)(text)
+
+
+def writable_file(text: str) -> Path:
+    """An argparse type for a file to write: its folder must exist (checked before any work is done)."""
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a folder; give a file name")
+    if not path.parent.is_dir():
+        raise argparse.ArgumentTypeError(f"the folder {path.parent} does not exist; create it first or give another path")
+    return path
 
 
 def add_model_options(parser: argparse.ArgumentParser, profile: bool = True, backend_help: str = "") -> None:

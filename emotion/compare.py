@@ -40,6 +40,7 @@ class Side:
     probs: np.ndarray
     thresholds: np.ndarray
     checkpoint: Checkpoint | None = None
+    notes: tuple[str, ...] = ()  # what of a profile the comparison leaves out, in words
 
     @property
     def pred(self) -> np.ndarray:
@@ -58,17 +59,32 @@ def load_side(spec: str | os.PathLike, checkpoint: str | os.PathLike | None, ids
     over ``checkpoint`` (default: the shipped model). A profile's heads need a model run, so a profile is
     compared on its thresholds alone, with a warning when it has heads."""
     spec, folder = Path(spec), side_checkpoint(spec, checkpoint)
+    _, probs = folder.probabilities("test", list(ids))
     if spec.suffix.lower() == ".json":
         profile = Thresholds.load(spec, folder.labels)
-        if profile.heads:
-            log.warning("%s has heads; they need a model run, so it is compared on its thresholds alone", spec.name)
-        name = profile.name or spec.stem
-    else:
-        profile = folder.thresholds("torch")  # the stored probabilities are torch's
-        name = folder.name
-    _, probs = folder.probabilities("test", list(ids))
+        side = profile_side(profile.name or spec.stem, probs, profile, folder)
+        for note in side.notes:
+            log.warning("%s: %s", spec.name, note)
+        return side
+    profile = folder.thresholds("torch")  # the stored probabilities are torch's
     thresholds = profile.array(folder.labels) if profile is not None else np.full(len(folder.labels), 0.5)
-    return Side(name, probs, thresholds, folder)
+    return Side(folder.name, probs, thresholds, folder)
+
+
+def profile_side(name: str, probs: np.ndarray, profile: Thresholds, checkpoint: Checkpoint) -> Side:
+    """A profile over ``checkpoint``'s stored probabilities, on the labels the test set has gold for (the
+    checkpoint's). Its own labels have none, and its heads need a model run: the side's notes say what is left out."""
+    labels = checkpoint.labels
+    served = profile.labels(labels)
+    notes = []
+    if len(served) > len(labels):
+        notes.append(f"its own labels ({', '.join(served[len(labels):])}) have no gold labels in the test set, so the "
+                     f"{len(labels)} labels it shares with the model are compared")
+    ours = [n for n in labels if n in profile.heads]
+    if ours:
+        notes.append(f"its heads for {', '.join(ours)} need a model run, so those labels are compared on their "
+                     "thresholds alone")
+    return Side(name, probs, profile.array(served)[: len(labels)], checkpoint, tuple(notes))
 
 
 def test_set(data_dir: str | None, labels: Sequence[str]) -> tuple[list[str], list[str], np.ndarray]:

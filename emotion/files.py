@@ -32,15 +32,21 @@ NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 def replace_atomically(path: Path, write, suffix: str = "") -> None:
     """Write through a temporary sibling and rename: readers (an app serving this folder, another
     worker building the same file) see the old file or the new one, never half of one."""
-    path = Path(path)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=suffix, dir=path.parent)
-    os.close(handle)
+    path, tmp = Path(path), None
     try:
+        handle, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=suffix, dir=path.parent)
+        os.close(handle)
         write(Path(tmp))
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
+    except OSError as err:  # name the file asked for, never the hidden temporary one
+        hidden = err.filename is None or Path(err.filename).name.startswith(f".{path.stem}-")
+        if hidden or str(err.filename) == str(path.parent):
+            raise OSError(err.errno, err.strerror, str(path)) from None
+        raise
     finally:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
 
 
 def write_json(path: str | os.PathLike, data: object) -> None:

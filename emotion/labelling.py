@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .adapt import Sample
+from .adapt import Sample, read_weights
 from .errors import EmotionError
 from .files import replace_atomically, write_csv, write_json
 from .sampling import WEIGHT
@@ -218,7 +218,8 @@ class Session:
         rows = sorted(answered)
         covered = [n for n in model_labels if n in self.labels] + [n for n in self.labels if n not in model_labels]
         y = np.array([[int(name in answered[i]) for name in covered] for i in rows], dtype=int).reshape(len(rows), -1)
-        weights = self.items[WEIGHT].to_numpy(dtype=np.float64)[rows] if WEIGHT in self.items else None
+        weights = read_weights(self.items, self.name)  # adapt.py's rule: a session stored before it is checked too
+        weights = None if weights is None else weights[rows]
         return Sample([str(self.items["text"][i]) for i in rows], y, covered, self.name, weights,
                       tuple(n for n in covered if n not in model_labels))
 

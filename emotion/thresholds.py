@@ -30,6 +30,9 @@ SHRINK_STRENGTHS = (0.0, 5.0, 10.0, 20.0, 50.0, 100.0, float("inf"))  # inf = al
 NEW_LABEL = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,39}")
 MAX_HEADS = 64
 MAX_FEATURES = 8192
+# A profile file's size: 64 heads of 8,192 weights each take about 12 MB as JSON; anything larger is not a
+# profile, and is refused before it is read whole.
+MAX_PROFILE_BYTES = 16_000_000
 
 
 class ThresholdError(EmotionError, ValueError):
@@ -113,7 +116,13 @@ class Thresholds:
     def load(cls, path: str | os.PathLike, label_names: Sequence[str] | None = None) -> "Thresholds":
         path = Path(path)
         try:
+            if path.is_file() and path.stat().st_size > MAX_PROFILE_BYTES:
+                raise ValueError(f"it is {path.stat().st_size / 1e6:.0f} MB; a profile is at most "
+                                 f"{MAX_PROFILE_BYTES / 1e6:.0f} MB")
             raw = json.loads(path.read_text())
+        except RecursionError:  # a value nested thousands deep
+            raise ThresholdError(f"{path} is not a valid thresholds file (it is nested too deep); "
+                                 f"expected {EXPECTED}.") from None
         except (OSError, ValueError) as err:
             raise ThresholdError(f"{path} is not a valid thresholds file ({err}); expected {EXPECTED}.") from err
         return cls.from_dict(raw, label_names, source=str(path))
@@ -129,7 +138,10 @@ class Thresholds:
         except KeyError as err:
             raise ThresholdError(f"{source} is not a valid thresholds file (it has no {err.args[0]!r}); "
                                  f"expected {EXPECTED}.") from err
-        except (ValueError, TypeError, AttributeError) as err:
+        except RecursionError:  # a value nested thousands deep
+            raise ThresholdError(f"{source} is not a valid thresholds file (it is nested too deep); "
+                                 f"expected {EXPECTED}.") from None
+        except (ValueError, TypeError, AttributeError, ArithmeticError) as err:  # OverflowError: a 400-digit number
             raise ThresholdError(f"{source} is not a valid thresholds file ({err}); expected {EXPECTED}.") from err
         values = [thresholds.global_threshold, *thresholds.per_class.values()]
         if not all(0.0 <= v <= 1.0 for v in values):
@@ -155,8 +167,9 @@ def _read_heads(raw: dict) -> dict[str, Head]:
     heads = raw.get("heads") or {}
     if not heads:
         return {}
-    width = int((raw.get("features") or {}).get("width", 0))
-    if not isinstance(heads, dict) or len(heads) > MAX_HEADS or not 0 < width <= MAX_FEATURES:
+    width = (raw.get("features") or {}).get("width", 0)
+    whole = isinstance(width, int) and not isinstance(width, bool)  # 1e400 reads as inf, 412.5 is no width
+    if not isinstance(heads, dict) or len(heads) > MAX_HEADS or not (whole and 0 < width <= MAX_FEATURES):
         raise ValueError(f"a profile holds at most {MAX_HEADS} heads over a stated feature width (features.width)")
     bad = [name for name in heads if name not in raw["per_class"]]
     if bad:

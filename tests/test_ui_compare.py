@@ -65,4 +65,4 @@ def test_slow_work_has_one_worker_and_its_own_share_of_the_queue(ctx):
     for fn in demo.fns.values():
         by_id.setdefault(fn.concurrency_id, set()).add(fn.concurrency_limit)
     assert by_id["explain"] == {1} and by_id["adapt"] == {1}  # explanations; fitting and proposing a sample
-    assert dict(Serving().shares) == {"explain": 16, "adapt": 8}
+    assert dict(Serving().shares) == {"explain": 16, "adapt": 8, "batch": 16}

@@ -13,8 +13,10 @@ import pandas as pd
 
 from ..adapt import AdaptError, Profile, Sample, fit_profile, read_sample
 from ..labelling import LabellingError
+from ..thresholds import MAX_HEADS
 from . import label_view
 from .common import Page, download_file
+from .door import door, names
 from .inputs import InputError, check_batch, check_upload_size
 
 TITLE = "Adapt"
@@ -47,6 +49,7 @@ def refused(err: Exception) -> tuple:
             gr.DownloadButton(visible=False), None)
 
 
+@door(covered=names(MAX_HEADS + 28, label="The labels the sample covers"))
 def tune(page: Page, upload: str | None, covered: list[str]):
     """A profile from an uploaded labelled file."""
     try:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import os
+import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import gradio as gr
+from gradio.exceptions import ComponentProcessingError
 
 from . import (about_tab, adapt_tab, checks_tab, classes_tab, compare_tab, errors_tab, metrics_tab, predict_tab, quality_tab,
                slices_tab)
@@ -17,6 +21,7 @@ from ..explain import explain
 from .context import AppContext, DataUnavailable
 from .why import EXPLAIN_QUEUE, IndexNotReady, similar
 from .inputs import InputError, Limits, check_batch, read_comment
+from .predict_tab import BATCH_QUEUE
 
 TITLE = "GoEmotions: multi-label emotion classifier for Reddit-style comments"
 CSS = Path(__file__).with_name("app.css").read_text()
@@ -41,7 +46,8 @@ class Serving:
     sessions: int = 200  # browser sessions whose state is kept (Gradio's default, 10,000, let memory grow ~290 KB each)
     workers: int = 4  # requests run at once (explanations and profile fits: one of them each at most)
     queue: int = 256  # requests waiting, all endpoints together
-    shares: tuple[tuple[str, int], ...] = (("explain", 16), ("adapt", 8))  # at most this many waiting per concurrency id
+    # At most this many waiting per concurrency id: explanations, profile fits, batches (BATCH_QUEUE).
+    shares: tuple[tuple[str, int], ...] = (("explain", 16), ("adapt", 8), ("batch", 16))
     sweep: tuple[int, int] = (900, 3600)  # every 15 min, delete uploads and downloads older than an hour
 
 
@@ -54,6 +60,7 @@ def bound_queue(demo: gr.Blocks, serving: Serving) -> None:
         log.warning("This Gradio has no queue to bound per endpoint; explanations share the whole queue")
         return
     shares, push = dict(serving.shares), queue.push
+    full = {"count": 0, "logged": 0.0}  # Gradio's own "Queue is full" refusals since the last log line
 
     async def bounded_push(body, request, username):
         fn = demo.fns.get(body.fn_index) if body.fn_index is not None else None
@@ -62,9 +69,51 @@ def bound_queue(demo: gr.Blocks, serving: Serving) -> None:
         if share is not None and waiting is not None and len(waiting.queue) >= share:
             log.warning("refused a request to %s: %d already waiting, its share of the queue", fn.concurrency_id, share)
             return False, f"Too many {fn.concurrency_id} requests are waiting ({share}); try again in a few seconds.", "queue_full"
-        return await push(body, request, username)
+        answer = await push(body, request, username)
+        if not answer[0] and answer[2] == "queue_full":  # a flood can refuse thousands a second: one line a minute
+            full["count"] += 1
+            if time.monotonic() - full["logged"] >= 60:
+                log.warning("refused %d request(s) since the last such line: the whole queue is full (%d waiting)",
+                            full["count"], serving.queue)
+                full.update(count=0, logged=time.monotonic())
+        return answer
 
     queue.push = bounded_push
+
+
+def refuse_malformed_values(demo: gr.Blocks) -> None:
+    """A call with fewer values than its endpoint takes (``/predict_batch`` with none), or a value its control
+    cannot take (a slider's "abc"), is refused in one line naming what it takes: Gradio's own checks raise
+    errors that reach the client as ``null``, with a traceback in the log."""
+    check, preprocess = demo.validate_inputs, demo.preprocess_data
+
+    async def preprocess_data(block_fn, inputs, state, *args, **kwargs):
+        # A text box's max_length holds in the browser only; here it holds before Gradio keeps the value in the
+        # visitor's session state (a 5 MB filter was kept there, 200 sessions over).
+        for block, value in zip(block_fn.inputs, inputs):
+            limit = getattr(block, "max_length", None) if isinstance(block, gr.Textbox) else None
+            if limit and isinstance(value, str) and len(value) > limit:
+                raise refuse(InputError(f'"{block.label or "The text"}" is {len(value):,} characters long; the limit '
+                                        f"is {limit:,}."))
+        try:
+            return await preprocess(block_fn, inputs, state, *args, **kwargs)
+        except ComponentProcessingError as err:
+            found = re.search(r"input component at index (\d+) \(a `(\w+)` component\)", str(err))
+            where = f"Value {int(found[1]) + 1} (a {found[2]})" if found else "A value"
+            raise refuse(InputError(f"{where} cannot take what was sent: {str(err.__cause__ or err)[:120]}")) from None
+
+    def validate(block_fn, inputs):
+        try:
+            check(block_fn, inputs)
+        except ValueError:
+            try:
+                wanted = ", ".join(inspect.signature(block_fn.fn).parameters)
+            except (TypeError, ValueError):
+                wanted = f"{len(block_fn.inputs)} values"
+            raise refuse(InputError(f"{block_fn.api_name or 'This event'} takes {wanted}; got {len(inputs)} "
+                                    "value(s).")) from None
+
+    demo.validate_inputs, demo.preprocess_data = validate, preprocess_data
 
 
 def serve(demo: gr.Blocks, serving: Serving, limits: Limits, **launch) -> None:
@@ -72,6 +121,7 @@ def serve(demo: gr.Blocks, serving: Serving, limits: Limits, **launch) -> None:
     refused before they are stored)."""
     demo.queue(default_concurrency_limit=serving.workers, max_size=serving.queue)
     bound_queue(demo, serving)
+    refuse_malformed_values(demo)
     demo.launch(state_session_capacity=serving.sessions, max_file_size=limits.max_upload_bytes, **launch)
 
 
@@ -186,7 +236,7 @@ def build_app(ctx: AppContext, limits: Limits | None = None, serving: Serving | 
         gr.api(predict, api_name="predict")
         gr.api(explain_words, api_name="explain", **EXPLAIN_QUEUE)
         gr.api(similar_comments, api_name="similar")
-        gr.api(predict_batch, api_name="predict_batch")
+        gr.api(predict_batch, api_name="predict_batch", **BATCH_QUEUE)
     return demo
 
 

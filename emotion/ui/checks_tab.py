@@ -10,6 +10,7 @@ import gradio as gr
 from ..probe import build_cases, load_suite, run, summary, totals
 from .common import Page, pick_table, table_html
 from .context import AppContext
+from .door import Refused, door, event as fields, text
 
 TITLE = "Checks"
 SHOWN = 60
@@ -43,8 +44,11 @@ def build(page: Page, tab: gr.Tab) -> None:
     failing = pick_table("checks-failing")
     tab.select(lambda: view(page.ctx), None, [note, table, failing], api_visibility="undocumented")
 
+    @door(evt=fields(text=text(5_000, label="The case")))
     def open_case(evt: gr.EventData):
-        return gr.Tabs(selected="Predict"), str(evt.text)
+        if not evt.text.strip():
+            raise Refused("Choose a failing case in the table.")
+        return gr.Tabs(selected="Predict"), evt.text
 
     event = failing.pick(open_case, None, [page.tabs, page.predict_text], api_visibility="undocumented")
     for fn, inputs, outputs, queue in page.on_comment:

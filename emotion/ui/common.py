@@ -8,6 +8,7 @@ views computed once per setting: opening a tab again at the same setting sends n
 from __future__ import annotations
 
 import functools
+import hashlib
 import html
 import json
 import shutil
@@ -23,6 +24,7 @@ import pandas as pd
 from ..backends import DESCRIPTIONS
 from ..groups import by_index as groups_by_index
 from ..thresholds import GLOBAL, PER_CLASS, ThresholdError, Thresholds
+from . import door
 from .context import AppContext, DataUnavailable
 from .freshness import Tickets, newest_only, ticket_js
 from .inputs import Limits
@@ -90,6 +92,9 @@ def clamp_js(name: str) -> str:
 
 
 def parse_setting(setting: str) -> str | float:
+    """A threshold setting from the browser: "per_class", or a number from 0 to 1 (kept in the slider's range);
+    anything else (``"nan"``, ``"abc"``) is refused by ``door.setting``."""
+    setting = door.setting(setting, "setting")
     return PER_CLASS if setting == PER_CLASS else clamp(float(setting))
 
 
@@ -103,12 +108,16 @@ class View:
     outputs: list
     threshold_free: bool
     shown: gr.State = field(default_factory=lambda: gr.State(None))  # the key of what is on screen
+    ready: object = None  # () -> bool: whether what the view needs is there; if not, it is computed again next time
 
     def refresh(self, open_tab: str, last, setting: str, *values) -> list:
-        key = json.dumps([None if self.threshold_free else setting, *values], default=str)
+        # A digest, not the inputs: a session keeps one per view, whatever size the inputs were.
+        key = hashlib.sha256(json.dumps([None if self.threshold_free else setting, *values], default=str).encode(
+            "utf-8", "surrogatepass")).hexdigest()
         if open_tab != self.name or key == last:
             return [gr.skip()] * (len(self.outputs) + 1)
-        return [key, *self.view(parse_setting(setting), *values)]
+        answer = self.view(parse_setting(setting), *values)
+        return [key if self.ready is None or self.ready() else None, *answer]
 
 
 def needs_test_set(missing):
@@ -132,12 +141,12 @@ def analysis_view(page: Page, tab: gr.Tab, view, inputs: list, outputs: list, tr
     """Show ``view(setting, *inputs) -> outputs`` in ``tab``: computed when the tab opens, when the
     shared threshold changes while it is open (see ``wire_views``), and on ``triggers`` (its own
     controls' events). A view already shown for the same setting and inputs is not sent again."""
-    v = View(tab.label, view, inputs, outputs, threshold_free)
+    v = View(tab.label, view, inputs, outputs, threshold_free, ready=lambda: page.ctx.data.loaded)
     page.views.append(v)
     args = dict(inputs=[page.ticket, page.shown, v.shown, page.setting, *inputs], outputs=[v.shown, *outputs],
                 api_visibility="undocumented", trigger_mode="always_last", js=ticket_js(len(inputs) + 4))
     # Only the newest request's answer is drawn: an older one can finish last (a tab's first, slowed by loading).
-    refresh = newest_only(v.refresh, len(outputs) + 1, page.tickets, v.name)
+    refresh = newest_only(door.door(setting=door.setting)(v.refresh), len(outputs) + 1, page.tickets, v.name)
     # Opening a tab mostly finds its view current: no progress overlay flickers over it.
     tab.select(None, None, [page.shown], js=f"() => {json.dumps(v.name)}").then(refresh, **args, show_progress="hidden")
     for event in triggers:
@@ -151,6 +160,7 @@ def wire_views(page: Page) -> None:
     inputs = [page.shown, page.setting] + [c for v in page.views for c in (v.shown, *v.inputs)]
     outputs = [c for v in page.views for c in (v.shown, *v.outputs)]
 
+    @door.door(setting=door.setting)
     def refresh(open_tab: str, setting: str, *values) -> list:
         answer, at = [], 0
         for v in page.views:

@@ -9,10 +9,11 @@ from typing import NamedTuple
 import gradio as gr
 
 from ..checkpoint import SHIPPED_FOLDER, CheckpointError
-from ..compare import CompareError, Side, check_pair, differences, disagreements, load_side
+from ..compare import CompareError, Side, check_pair, differences, disagreements, load_side, profile_side
 from ..thresholds import ThresholdError, Thresholds
 from .common import Page, analysis_view, needs_test_set, pick_table, probabilities_payload, render_js, shorten, table_html
 from .context import AppContext
+from .door import Refused, door, event, whole
 
 TITLE = "Compare"
 SHOWN = 50
@@ -52,7 +53,7 @@ def sides(ctx: AppContext, other: str | None, profile: dict | None) -> tuple[Sid
         if not profile:
             raise CompareError("You have no profile yet: fit one on the Adapt tab and press \"Predict with this profile\".")
         found = Thresholds.from_dict(profile, labels, source="your profile")
-        b = Side(f"profile {found.name or 'yours'}", test.probs, found.array(labels), ctx.model.checkpoint)
+        b = profile_side(f"profile {found.name or 'yours'}", test.probs, found, ctx.model.checkpoint)
     elif other in dict(candidates(ctx)).values():
         b = ctx.data.memo(("side", other), lambda: load_side(other, None, test.ids))  # read once, not per click
     else:
@@ -81,7 +82,8 @@ def compare(ctx: AppContext, setting, other: str | None, profile: dict | None) -
                f"with its own tuned thresholds. Micro F1 B − A: <b>{table['difference'][0]:+.4f}</b> "
                f"({table['low'][0]:+.4f} to {table['high'][0]:+.4f}); {len(flagged)} rows of {len(table)} have an interval that "
                "excludes zero (marked ◆; about one label in twenty would be by chance alone). They decide differently on "
-               f"<b>{len(found):,}</b> comments.</p>")
+               f"<b>{len(found):,}</b> comments.</p>" +
+               "".join(f"<p class='note'>B: {html.escape(note)}.</p>" for note in b.notes))
     shown = table.assign(significant=table["significant"].map({True: "◆", False: ""}))
     browser = found.head(SHOWN).copy()
     browser.insert(0, "text", [shorten(test.texts[i], 90) for i in browser["row"]])
@@ -91,10 +93,13 @@ def compare(ctx: AppContext, setting, other: str | None, profile: dict | None) -
                                f"The {len(browser)} comments they dispute most (of {len(found):,}): select one to see both answers"))
 
 
+@door(row=whole(0, 10_000_000, label="The row"))
 def open_comment(ctx: AppContext, other: str | None, profile: dict | None, row: int) -> tuple[str, dict, dict]:
     """The comment, and what render.js needs to draw each model's bars (gold starred)."""
     a, b = sides(ctx, other, profile)
     test = ctx.data.test_set()
+    if row >= len(test.ids):
+        raise Refused(f"The row must be below {len(test.ids):,}, the number of test comments; got {row:,}.")
     payloads = [probabilities_payload(ctx.model.labels, side.probs[row], side.thresholds, test.y_true[row]) for side in (a, b)]
     return test.texts[row], *payloads
 
@@ -123,8 +128,9 @@ def build(page: Page, tab: gr.Tab) -> None:
     analysis_view(page, tab, lambda setting, o, p: compare(ctx, setting, o, p), [other, page.profile],
                   [summary, table, browser], triggers=(other.change,), threshold_free=True)
 
+    @door(evt=event(row=whole(0, 10_000_000, label="The row")))
     def on_pick(o: str, p: dict | None, evt: gr.EventData):
-        return open_comment(ctx, o, p, int(evt.row))
+        return open_comment(ctx, o, p, evt.row)
 
     browser.pick(on_pick, [other, page.profile], [comment, payload_a, payload_b], api_visibility="undocumented",
                  show_progress="hidden")

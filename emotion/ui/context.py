@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -19,6 +20,7 @@ from ..similar import Embedder, IndexBuild, IndexBuildError
 from ..thresholds import PER_CLASS, Thresholds, resolve
 
 log = logging.getLogger(__name__)
+RETRY_S = 5.0  # a test set that could not be loaded (a missing data folder) is looked for again after this long
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,7 @@ class Data:
         self._lock = threading.Lock()
         self._test: TestSet | None = None
         self._test_error: str | None = None
+        self._failed_at = 0.0  # time.monotonic() of the last failed load
         self._memo: dict = {}
         self._splits: dict[str, Split] = {}  # read once each; not part of the bounded memo
 
@@ -134,15 +137,21 @@ class Data:
             self._splits[name] = Split([str(i) for i in data["id"]], list(data["text"]), [list(x) for x in data["labels"]])
         return self._splits[name]
 
+    @property
+    def loaded(self) -> bool:
+        """Whether the test set is loaded (a view shown without it is computed again next time)."""
+        return self._test is not None
+
     def test_set(self, progress=None) -> TestSet:
-        """Load once; later calls return the same object or raise the same DataUnavailable."""
+        """Load once; later calls return the same object. A failed load raises DataUnavailable, and is tried
+        again at most every ``RETRY_S`` seconds: a data folder that comes back is found without a restart."""
         with self._lock:
-            if self._test is None and self._test_error is None:
+            if self._test is None and (self._test_error is None or time.monotonic() - self._failed_at >= RETRY_S):
                 try:
-                    self._test = self._load_test(progress)
+                    self._test, self._test_error = self._load_test(progress), None
                 except DataError as err:
-                    self._test_error = f"{err}\n\n{data_hint(self.data_dir)}"
-            if self._test_error:
+                    self._test_error, self._failed_at = f"{err}\n\n{data_hint(self.data_dir)}", time.monotonic()
+            if self._test is None:
                 raise DataUnavailable(self._test_error)
             return self._test
 

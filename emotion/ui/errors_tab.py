@@ -15,6 +15,7 @@ from ..slices import MIN_ROWS, TEXT_SLICES, MISLABELLED, headline
 from .common import (Page, analysis_view, download_file, needs_test_set, parse_setting, pick_table,
                      probabilities_payload, render_js, shorten, table_html)
 from .context import AppContext
+from .door import Refused, door, event, text
 from .slices_tab import built_in
 from .why import build_why, explain_view, refused
 
@@ -54,7 +55,8 @@ def filter_rows(
     max_prob = test.probs.max(1)
     mask &= (max_prob >= min(low, high)) & (max_prob <= max(low, high))
     if query and query.strip():
-        mask &= np.array([query.strip().lower() in t.lower() for t in test.texts])
+        wanted = query.strip().lower()
+        mask &= np.array([wanted in t.lower() for t in test.texts])
     if slice_name and slice_name != ANY:
         mask &= built_in(ctx).get(slice_name, np.zeros(len(mask), bool))
     rows = table[mask[table.index.to_numpy()]]
@@ -194,7 +196,10 @@ def show_comment(ctx: AppContext, setting: str | float, comment_id: str | None) 
     if comment_id is None:
         return NO_COMMENT
     test = ctx.data.test_set()
-    i = test.ids.index(comment_id)
+    try:
+        i = test.ids.index(comment_id)
+    except ValueError:
+        raise Refused(f"No test comment has the id {comment_id[:64]!r}.") from None
     thresholds = ctx.model.thresholds_for(setting, ctx.model.test_thresholds)
     payload = probabilities_payload(ctx.model.labels, test.probs[i], thresholds, test.y_true[i])
     return Comment(test.texts[i], payload, quality_note(ctx, comment_id))
@@ -217,6 +222,7 @@ def explain_selected(ctx: AppContext, text: str, payload: dict | None):
     return explain_view(ctx, text, [ctx.model.labels[j] for j in payload.get("gold", [])], "gold")
 
 
+@door(evt=event(id=text(64)))
 def detail(ctx: AppContext, setting: str, evt: gr.EventData):
     """Selecting a row of the table shows that comment."""
     return show_comment(ctx, parse_setting(setting), str(evt.id))
@@ -239,7 +245,8 @@ def build(page: Page, tab: gr.Tab) -> None:
     with gr.Row():
         gold = gr.Dropdown([ANY, *ctx.model.labels], value=ANY, label="Gold label")
         predicted = gr.Dropdown([ANY, *ctx.model.labels], value=ANY, label="Predicted label")
-        query = gr.Textbox(label="Text contains", placeholder="search the comments (Enter)")
+        query = gr.Textbox(label="Text contains", placeholder="search the comments (Enter)",
+                           max_length=page.limits.max_query)  # the browser's cap; the door checks it on the server
         slice_name = gr.Dropdown([ANY, *TEXT_SLICES, MISLABELLED], value=ANY, label="Slice", elem_id="error-slice")
     with gr.Row():
         match = gr.Radio([HAS, CONFUSED], value=HAS, label="Comments whose", scale=2)
@@ -270,7 +277,7 @@ def build(page: Page, tab: gr.Tab) -> None:
     why = build_why(page, "Why? Word effects, similar training comments and label agreement for the selected comment",
                     partial(explain_selected, ctx), [comment, selected], "error-why")
     filters = [gold, predicted, match, outcomes, low, high, query, order, slice_name]
-    analysis_view(page, tab, partial(explore, ctx), filters,
+    analysis_view(page, tab, door(query=text(page.limits.max_query, label='The "Text contains" filter'))(partial(explore, ctx)), filters,
                   [summary, table, pairs, matrix, download, comment, selected, quality],
                   triggers=(gold.change, predicted.change, match.change, outcomes.change, low.release, high.release,
                             query.submit, order.change, slice_name.change))

@@ -19,11 +19,12 @@ from pathlib import Path
 
 import gradio as gr
 
-from ..adapt import MIN_ROWS, label_cells
+from ..adapt import MIN_ROWS, AdaptError, label_cells, read_weights
 from ..labelling import KEY, MAX_ITEMS, LabellingError, Session
-from ..sampling import SamplingError, read_unlabelled, to_label
+from ..sampling import WEIGHT, SamplingError, read_unlabelled, to_label
 from ..thresholds import check_new_label
 from .common import Page, download_file
+from .door import door, event, names_json, text, whole
 from .inputs import InputError, check_upload_size
 
 log = logging.getLogger(__name__)
@@ -130,6 +131,7 @@ def failed(err: Exception, key: str):
     return key, gr.skip(), gr.skip(), f"<p class='error'>{html.escape(str(err))}</p>"
 
 
+@door(key=text(200), names=text(2_000, label="The labels"), size=whole(1, MAX_ITEMS, 100, label="How many to label"))
 def start(page: Page, key: str, upload: str | None, names: str, size: float):
     """A new session: a proposed sample of an unlabelled file, or a labelled file (a download) to continue."""
     key = ensure_key(key)
@@ -143,6 +145,9 @@ def start(page: Page, key: str, upload: str | None, names: str, size: float):
         name = Path(upload).stem[:60]
         if all(label in frame.columns for label in labels):  # a labelled file (a download): continue it
             answers = labelled_rows(frame, labels)
+            weights = read_weights(frame, Path(upload).name)  # as adapt.py reads the same file
+            if weights is not None:
+                frame = frame.assign(**{WEIGHT: weights})
             session = ctx.labelling.create(key, name, frame, labels, answers)
             note = f"Continuing {name}: {len(answers)} of {len(frame)} comments already labelled."
         else:
@@ -154,7 +159,7 @@ def start(page: Page, key: str, upload: str | None, names: str, size: float):
             session = ctx.labelling.create(key, name, chosen, labels)
             note = (f"Proposed {len(chosen)} of {len(frame):,} comments, spread over what the model reads in them "
                     "(their weights keep the estimates unbiased).")
-    except (InputError, SamplingError, LabellingError) as err:
+    except (InputError, SamplingError, LabellingError, AdaptError) as err:
         return failed(err, key)
     return (key, gr.Dropdown(choices=session_choices(page, key), value=session.id), item_html(session),
             f"<p class='note'>{html.escape(note)} {html.escape(stored(page))}</p>")
@@ -191,14 +196,19 @@ def refresh_sessions(page: Page, key: str):
     return key, gr.Dropdown(choices=choices, value=choices[0][1] if choices else None), gr.skip()
 
 
+# What the labeller sends (LABELLER_JS), checked at the door: a session id, a comment's index, the labels chosen.
+ANSWER = event(session=text(64, label="The session"), index=whole(0, MAX_ITEMS - 1, label="The comment's index"),
+               labels=names_json(len(KEYS), label="The answer"))
+BACK = event(session=text(64, label="The session"), index=whole(0, MAX_ITEMS - 1, label="The comment's index"))
+
+
+@door(key=text(200), evt=ANSWER)
 def answer(page: Page, key: str, evt: gr.EventData):
     """Save the answer for the comment shown, then show the next one not answered (or the next in order)."""
     try:
-        session = page.ctx.labelling.open(ensure_key(key), str(evt.session))
-        index, labels = int(evt.index), json.loads(str(evt.labels))
-        if not isinstance(labels, list):
-            raise LabellingError("An answer is a list of labels.")
-        session.answer(index, [str(n) for n in labels])
+        session = page.ctx.labelling.open(ensure_key(key), evt.session)
+        index, labels = evt.index, evt.labels
+        session.answer(index, labels)
     except (LabellingError, ValueError, TypeError) as err:
         return f"<p class='error'>{html.escape(str(err))}</p>", gr.skip()
     answered = session.answers()
@@ -207,10 +217,11 @@ def answer(page: Page, key: str, evt: gr.EventData):
     return item_html(session, following), gr.Dropdown(choices=session_choices(page, key), value=session.id)
 
 
+@door(key=text(200), evt=BACK)
 def back(page: Page, key: str, evt: gr.EventData):
     try:
-        session = page.ctx.labelling.open(ensure_key(key), str(evt.session))
-        return item_html(session, max(int(evt.index) - 1, 0))
+        session = page.ctx.labelling.open(ensure_key(key), evt.session)
+        return item_html(session, max(evt.index - 1, 0))
     except (LabellingError, ValueError, TypeError) as err:
         return f"<p class='error'>{html.escape(str(err))}</p>"
 

@@ -26,6 +26,9 @@ from .why import build_why, explain_view, refused
 TITLE = "Predict"
 TOP = "top"  # the batch table's column of the three most probable labels
 log = logging.getLogger(__name__)
+# Batches (the Batch mode button and /predict_batch) take one worker and their own share of the queue, so a
+# flood of them never holds a single prediction (emotion.ui.app.bound_queue).
+BATCH_QUEUE = {"concurrency_limit": 1, "concurrency_id": "batch"}
 # Written for this app in the style of Reddit comments; not taken from any data set.
 EXAMPLES = [
     "Thank you so much for this, you honestly made my whole week!",
@@ -165,4 +168,4 @@ def build(page: Page, tab: gr.Tab) -> None:
                              interactive=False, max_height=400, max_chars=80)
         download = gr.DownloadButton("Download CSV", visible=False)
         run.click(partial(predict_many, page), [lines, upload, policy, slider, page.profile], [table, download, batch_note],
-                  api_name="batch_table", api_visibility="undocumented")
+                  api_name="batch_table", api_visibility="undocumented", **BATCH_QUEUE)
