@@ -122,6 +122,16 @@ def test_a_build_without_the_test_set_carries_no_comments(tiny_checkpoint, tmp_p
     assert not (tmp_path / "site" / "data").exists()
     assert json.loads((tmp_path / "site" / space.SETTINGS).read_text())["data"] is None
     assert "CC BY" not in (tmp_path / "site" / "README.md").read_text()
+    if Path(CHROMIUM).exists():  # the test-set views say what is missing, as the app's do
+        from playwright.sync_api import expect, sync_playwright
+
+        with serving(tmp_path / "site") as url, sync_playwright() as p:
+            browser, page = launch(p)
+            open_page(page, url)
+            page.get_by_role("tab", name="Errors").click()
+            expect(page.locator("#errors-body")).to_contain_text("built without the test set")
+            expect(page.locator("#errors-filters")).to_be_hidden()
+            browser.close()
     again = build(tmp_path / "site", "--checkpoint", str(tiny_checkpoint))  # an earlier build is replaced
     assert again.returncode == 0, again.stderr
 

@@ -82,7 +82,7 @@ async function start() {
   status(isolated ? `Ready: the model runs in your browser on ${threads} thread${threads > 1 ? "s" : ""} (WebAssembly threads ` +
                     `available: ${most}); what you type never leaves this page.`
     : "Ready, on one thread: this server does not send the cross-origin isolation headers (COOP/COEP) that " +
-      "WebAssembly threads need, so answers come a little slower (they are the same). What you type never leaves this page.");
+      "WebAssembly threads need (the answers are the same; on many cores, slower). What you type never leaves this page.");
   describeModel();
   fillLabelChoices();
   await loadTestSet();
