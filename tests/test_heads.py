@@ -215,18 +215,22 @@ def test_a_new_label_with_too_few_positives_gets_a_warning_and_no_head(tiny_chec
 
 
 @pytest.mark.parametrize("content, message", [
-    (b"text,joy,mood\n" + b"a,1,2\n" * 30, "mood"),  # a column of ours must hold 0/1; another is not a label
+    (b"text,joy,mood\n" + b"a,2,1\n" * 30, "must hold 0 or 1; these hold other values: joy[.]"),  # ours: 0/1 only
     (b"text,joy,weight\n" + b"a,1,-1\n" * 30, "positive numbers"),
     (b"text,joy,hype\n" + b"a,1,\n" * 29 + b"a,,1\n", "some label cells empty"),
-])
+], ids=["ours-not-0-1", "negative-weight", "half-labelled-row"])
 def test_bad_labelled_files_get_a_clear_error(tmp_path, content, message):
     path = tmp_path / "bad.csv"
     path.write_bytes(content)
-    if message == "mood":
-        assert read_sample(path, LABELS).covered == ["joy"]  # "mood" holds 2: not a label column, ignored
-        return
     with pytest.raises(AdaptError, match=message):
         read_sample(path, LABELS)
+
+
+def test_a_column_of_another_name_that_is_not_0_1_is_not_a_label(tmp_path):
+    path = tmp_path / "mood.csv"
+    path.write_bytes(b"text,joy,mood\n" + b"a,1,2\n" * 15 + b"b,0,3\n" * 15)
+    sample = read_sample(path, LABELS)  # "mood" holds 2 and 3: a note of the team's, ignored
+    assert sample.covered == ["joy"] and sample.new == () and sample.y_true[:, 0].tolist() == [1] * 15 + [0] * 15
 
 
 def test_a_visitors_profile_from_another_checkpoint_is_refused_on_the_predict_tab(tiny_checkpoint, head_profile):
