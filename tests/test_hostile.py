@@ -45,7 +45,10 @@ def test_a_none_in_a_batch_is_a_blank_item_and_long_items_come_back_cut(app_url)
 
     client = Client(app_url, verbose=False)
     out = client.predict([None, "ok sure", "y" * 6_000], None, api_name="/predict_batch")
-    assert out[0]["error"].startswith("Type or paste a comment") and out[1]["labels"] is not None
+    assert out[0]["error"].startswith("Type or paste a comment") and out[0]["probabilities"] == {}
+    # The blank item costs its neighbour nothing: "ok sure" is answered as it is alone, all 28 figures.
+    alone = client.predict("ok sure", None, api_name="/predict")
+    assert out[1] == {"text": "ok sure", **alone} and len(out[1]["probabilities"]) == 28
     assert len(out[2]["text"]) == 5_000  # the README's limit: what was scored is what comes back
 
 
