@@ -93,9 +93,15 @@ def test_text_normalization_is_recorded_and_applied(tiny_checkpoint, tmp_path):
     (copy / "training_config.json").write_text(json.dumps({**config, "text_normalization": "none"}))
     plain = EmotionClassifier(copy, backend="torch")  # checkpoints from before normalisation: text as given
     assert not np.allclose(plain.predict_probabilities(["lol 😂"]), written, atol=1e-6)
-    (copy / "training_config.json").write_text(json.dumps({**config, "text_normalization": "stem"}))
-    with pytest.raises(Exception, match="Unknown text normalization 'stem'"):
-        EmotionClassifier(copy, backend="torch")
+    (copy / "training_config.json").write_text(json.dumps({**config, "text_normalization": "demojize+squeeze"}))
+    squeezed = EmotionClassifier(copy, backend="torch")  # stretched letters held to two, then emoji as words
+    np.testing.assert_allclose(squeezed.predict_probabilities(["sooooo happyyyy 😂"]),
+                               squeezed.predict_probabilities(["soo happyy face with tears of joy"]), atol=1e-6)
+    assert squeezed.normalize("sooooo 😂") == "soo  face with tears of joy " and clf.normalize("sooooo") == "sooooo"
+    for unknown in ("stem", "demojize+stem"):
+        (copy / "training_config.json").write_text(json.dumps({**config, "text_normalization": unknown}))
+        with pytest.raises(Exception, match="Unknown text normalization 'stem'"):
+            EmotionClassifier(copy, backend="torch")
 
 
 def test_serving_tokenizer_gives_the_ids_transformers_gives(classifier, tiny_checkpoint):
