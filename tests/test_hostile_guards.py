@@ -136,6 +136,30 @@ def test_a_forged_answer_is_refused_in_one_line(app, event_data, words):
         assert words in answer["data"][0], answer
 
 
+def test_a_forged_answer_to_a_real_session_is_refused_and_the_session_keeps_working(tiny_checkpoint, tmp_path,
+                                                                                  monkeypatch):
+    from emotion.ui import label_view
+    from emotion.ui.common import Page
+    from emotion.ui.context import AppContext
+    from emotion.ui.inputs import Limits
+
+    monkeypatch.setenv("EMOTION_LABELLING_DIR", str(tmp_path / "store"))
+    labelled_comments(40, 2)[["text"]].to_csv(tmp_path / "ours.csv", index=False)
+    page = Page(AppContext(tiny_checkpoint, backend="onnx"), Limits())
+    key, sessions, _, _ = label_view.start(page, "", str(tmp_path / "ours.csv"), "joy, thankful", 10)
+    session = sessions.value
+    for index, labels, words in [(float("inf"), "[]", "The comment's index must be a whole number from 0 to 999"),
+                                 (1e9, "[]", "The comment's index must be a whole number"),
+                                 (0, "[" * 100_000 + "]" * 100_000, "The answer is 200,000 characters long"),
+                                 (0, '[["joy"]]', "The answer must be a list of at most 36 label names")]:
+        with pytest.raises(gr.Error, match=words):  # before: OverflowError and RecursionError escaped the handler
+            label_view.answer(page, key, SimpleNamespace(session=session, index=index, labels=labels))
+    with pytest.raises(gr.Error, match="The comment's index must be a whole number"):
+        label_view.back(page, key, SimpleNamespace(session=session, index=float("inf")))
+    shown, _ = label_view.answer(page, key, SimpleNamespace(session=session, index=0, labels='["joy"]'))
+    assert "<b>1</b> of 10 labelled" in shown
+
+
 def test_a_forged_back_is_refused_in_one_line(app):
     labeller = component(app.cfg, **LABELLER)
     answer = call(app.url, event_index(app.cfg, labeller, "back"), ["A" * 32],
