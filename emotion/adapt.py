@@ -463,6 +463,8 @@ def _notes(sample: Sample, support: np.ndarray, retuned: np.ndarray, counts: dic
             continue
         if n < MIN_POSITIVES:
             notes.append(f"{name}: {n} positive(s), fewer than {MIN_POSITIVES}; kept the checkpoint's threshold")
+        elif served_by[j] == "head":
+            continue  # a head serves it: what became of its threshold is moot
         elif not retuned[j]:
             notes.append(f"{name}: re-tuning its threshold on {n} positives did not beat the checkpoint's in "
                          f"cross-validation (F1 {counts['threshold'][j]:.2f} against {counts['before'][j]:.2f}), so "

@@ -62,6 +62,8 @@ def test_cross_validation_chooses_between_threshold_and_head_per_label():
     assert report.loc["anger", "served_by"] == "head" and report.loc["anger", "f1_head_cv"] > report.loc["anger", "f1_threshold_cv"] + 0.3
     assert report.loc["trust", "served_by"] == "head" and report.loc["trust", "new"] == "yes" and report.loc["trust", "f1_after_cv"] > 0.8
     assert set(profile.thresholds.heads) == {"anger", "trust"} and profile.summary["new_labels"] == ["trust"]
+    # A head serves anger: no note says it "keeps the checkpoint's" threshold.
+    assert not any(w.startswith("anger:") for w in profile.summary["warnings"])
     assert profile.thresholds.labels(LABELS) == [*LABELS, "trust"]
     # Both options are reported with intervals, whichever serves.
     assert report.loc["anger", "f1_threshold_95"] and report.loc["anger", "f1_head_95"]

@@ -209,3 +209,17 @@ def test_a_large_sample_with_enough_positives_gets_no_small_sample_note():
     assert joy_only(0, n=120, joy=30)[1].summary["small_sample"] == ""
     assert "8 positives" not in joy_only(0)[1].summary["small_sample"]  # it names the labels, not counts
     assert "fewer than 10 positives for joy" in joy_only(0)[1].summary["small_sample"]
+
+
+def test_a_label_of_ours_served_by_a_head_is_not_said_to_keep_the_checkpoints_threshold():
+    """The Adapt tab said "joy ... keeps the checkpoint's" threshold while a head served joy."""
+    features, sample = few(0)
+    joy = sample.y_true[:, 0].astype(bool)
+    column = LABELS.index("joy")
+    features[:, column] = -2.2  # p 0.10: the checkpoint's 0.5 finds 2 of the 8, re-tuning does no better
+    features[np.flatnonzero(joy)[:2], column] = 0.4
+    features[:, len(LABELS) + 1] += 12 * joy  # the pooled part carries all of it: a head serves joy
+    profile = fitted(features, Sample(sample.texts, sample.y_true[:, :1], ["joy"], "team"))
+    row = profile.report.iloc[0]
+    assert row["served_by"] == "head" and row["f1_threshold_cv"] <= row["f1_before"]
+    assert not any(w.startswith("joy:") and "threshold" in w for w in profile.summary["warnings"])
