@@ -58,11 +58,40 @@ def test_the_checks_view_lists_failing_cases_to_open(ctx):
 
 
 def test_slow_work_has_one_worker_and_its_own_share_of_the_queue(ctx):
-    from emotion.ui.app import Serving, build_app
+    import asyncio
+    from types import SimpleNamespace
+
+    from emotion.ui.app import Serving, bound_queue, build_app
 
     demo = build_app(ctx)
-    by_id = {}
-    for fn in demo.fns.values():
+    by_id, first, predict = {}, {}, None
+    for i, fn in demo.fns.items():
         by_id.setdefault(fn.concurrency_id, set()).add(fn.concurrency_limit)
+        first.setdefault(fn.concurrency_id, i)
+        predict = i if fn.api_name == "predict" else predict
     assert by_id["explain"] == {1} and by_id["adapt"] == {1}  # explanations; fitting and proposing a sample
-    assert dict(Serving().shares) == {"explain": 16, "adapt": 8, "batch": 16}
+    # The app's own wiring, in front of a stand-in for Gradio's queue: a burst of explanations or fits is
+    # refused once its share waits, and predictions still get in, with room left in the whole queue.
+    serving = Serving()
+    waiting = {cid: SimpleNamespace(queue=[]) for cid in by_id}
+
+    async def push(body, request, username):
+        return True, "event", "success"
+
+    queue = SimpleNamespace(push=push, event_queue_per_concurrency_id=waiting)
+    bound_queue(SimpleNamespace(_queue=queue, fns=demo.fns), serving)
+
+    assert predict is not None
+
+    def send(fn_index):
+        return asyncio.run(queue.push(SimpleNamespace(fn_index=fn_index), None, None))
+
+    shares = dict(serving.shares)
+    assert sum(shares.values()) < serving.queue
+    for cid in ("explain", "adapt"):
+        waiting[cid].queue[:] = [None] * (shares[cid] - 1)
+        assert send(first[cid])[0]
+        waiting[cid].queue.append(None)
+        assert send(first[cid]) == (False, f"Too many {cid} requests are waiting ({shares[cid]}); try again in a few "
+                                     "seconds.", "queue_full")
+        assert send(predict)[0]
