@@ -95,7 +95,7 @@ def test_build_writes_a_folder_a_static_space_serves_as_it_is(built, tiny_checkp
     for name, value in space.ISOLATION_HEADERS.items():
         assert f"  {name}: {value}" in front
     assert "CC BY 4.0" in readme  # built with the test set: its comments come with their attribution
-    for name in [*space.PAGE_FILES, *(f"ui/{n}" for n in space.SHARED_FILES), *space.VENDOR, space.MODEL, space.SETTINGS,
+    for name in [*space.PAGE_FILES, *(f"ui/{n}" for n in space.SHARED_FILES), *space.VENDOR, space.MODEL, space.WARMUP, space.SETTINGS,
                  space.EMOJI, space.TEST]:
         assert (built / name).is_file(), name
     # The app's drawing code itself, not a copy that could drift.

@@ -73,15 +73,19 @@ export async function loadEngine(base, {onProgress, threads} = {}) {
     json(at(config.tokenizer.file), "the tokenizer"), json(at(config.tokenizer.config), "the tokenizer's settings"),
     config.emoji ? json(at(config.emoji), "the emoji names") : null]);
   const normalize = normalizer(config.text_normalization, {emoji});
+  const chosen = threads ?? threadSupport().threads;
+  ort.env.wasm.wasmPaths = at("vendor/ort/");
+  ort.env.wasm.numThreads = chosen;
+  // Starting a one-node graph compiles and starts the runtime while the model downloads; a failure here
+  // shows again, in words, when the model itself is started.
+  const warm = config.model.warmup ? ort.InferenceSession.create(at(config.model.warmup)).catch(() => null) : null;
   const bytes = await download(at(config.model.file), `the model (${(config.model.bytes / 1e6).toFixed(1)} MB)`, onProgress);
   if (bytes.length !== config.model.bytes) {
     throw new ModelError(`The model file is damaged: ${bytes.length} bytes where ${config.model.bytes} were expected.`);
   }
   const digest = await sha256(bytes);
   if (digest && digest !== config.model.sha256) throw new ModelError("The model file is damaged (its checksum differs).");
-  const chosen = threads ?? threadSupport().threads;
-  ort.env.wasm.wasmPaths = at("vendor/ort/");
-  ort.env.wasm.numThreads = chosen;
+  await warm;
   let session;
   try {
     session = await ort.InferenceSession.create(bytes, {executionProviders: ["wasm"], graphOptimizationLevel: "all"});

@@ -47,6 +47,7 @@ VENDOR = {
 }
 LICENSES = {"vendor/ort/LICENSE": "onnxruntime-web/LICENSE", "vendor/tokenizers-LICENSE": "@huggingface/tokenizers/LICENSE"}
 MODEL, SETTINGS, EMOJI, TEST = "model/model.onnx", "model/space.json", "model/emoji.json", "data/test.json"
+WARMUP = "model/warmup.onnx"  # a one-node graph: starting it compiles the runtime while the model downloads
 # Headers a Static Space sends for cross-origin isolation (README front matter), which WebAssembly threads need.
 ISOLATION_HEADERS = {"cross-origin-embedder-policy": "require-corp", "cross-origin-opener-policy": "same-origin",
                      "cross-origin-resource-policy": "cross-origin"}
@@ -182,7 +183,7 @@ def build(out: str | os.PathLike, checkpoint: str | os.PathLike | None = None, d
         "text_normalization": ckpt.text_normalization, "pad_id": tokenizer.pad_token_id or 0,
         "mask_token": tokenizer.mask_token, "limits": page_limits(), "formula": formula_rule(),
         "explain": {"max_words": explain.MAX_WORDS, "top_share": explain.TOP_SHARE, "min_p": explain.MIN_P},
-        "model": {"file": MODEL, "bytes": len(graph), "sha256": hashlib.sha256(graph).hexdigest()},
+        "model": {"file": MODEL, "bytes": len(graph), "sha256": hashlib.sha256(graph).hexdigest(), "warmup": WARMUP},
         "tokenizer": {"file": f"model/{TOKENIZER_FILE}", "config": f"model/{TOKENIZER_CONFIG}"},
         "emoji": EMOJI if text.DEMOJIZE in ckpt.text_normalization.split("+") else None,
         "data": TEST if data_dir else None, "built": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
@@ -200,6 +201,7 @@ def build(out: str | os.PathLike, checkpoint: str | os.PathLike | None = None, d
                 copy(modules / source, stage / target)
         (stage / "model").mkdir(parents=True, exist_ok=True)
         (stage / MODEL).write_bytes(graph)
+        (stage / WARMUP).write_bytes(warmup_graph())
         for name in (TOKENIZER_FILE, TOKENIZER_CONFIG):
             if (ckpt.path / name).is_file():
                 copy(ckpt.path / name, stage / "model" / name)
@@ -231,6 +233,19 @@ def page_limits() -> dict:
     from dataclasses import asdict
 
     return asdict(Limits())
+
+
+def warmup_graph() -> bytes:
+    """The smallest graph onnxruntime-web will start (one Identity), so the page can compile and start the
+    WebAssembly runtime while the model is still downloading."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    tensor = lambda name: helper.make_tensor_value_info(name, TensorProto.FLOAT, [1])
+    graph = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "warmup", [tensor("x")], [tensor("y")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    return model.SerializeToString()
 
 
 def graph_has_pooled(graph: bytes) -> bool:
