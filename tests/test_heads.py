@@ -12,7 +12,6 @@ from conftest import NEW, OURS, ROOT, labelled_comments
 from emotion.adapt import AdaptError, Sample, adapt, fit_head, read_sample
 from emotion.labels import LABELS
 from emotion.predict import EmotionClassifier
-from emotion.sampling import allocate, choose
 from emotion.thresholds import ThresholdError, Thresholds
 
 ELEVEN = OURS + list(NEW)
@@ -164,22 +163,6 @@ def test_the_whole_profile_answers_one_comment_as_in_a_batch(tiny_checkpoint, he
 
     found = explain(mine, "thanks so much for the help")
     assert found.labels[-3:] == list(NEW) and found.effects.shape[1] == 31  # word effects for a new label too
-
-
-def test_choose_covers_the_strata_with_known_weights():
-    sizes = np.array([500, 50, 5, 0, 1])
-    draws = allocate(sizes, 40)
-    assert draws.sum() == 40 and (draws[sizes > 0] >= 1).all() and draws[3] == 0 and (draws <= sizes).all()
-    assert draws[1] / 50 > draws[0] / 500  # a rare stratum is drawn more often than its share
-    rng = np.random.default_rng(0)
-    probs = rng.dirichlet(np.full(28, 0.3), 2000)
-    chosen = choose(probs, 100, seed=1)
-    assert len(set(chosen.rows)) == 100 and chosen.weights.sum() == pytest.approx(2000, rel=1e-3)
-    # Weighted, the sample estimates the whole file's label shares (Horvitz-Thompson).
-    top = probs.argmax(1)
-    for stratum in np.unique(chosen.strata):
-        estimate = chosen.weights[top[chosen.rows] == stratum].sum()
-        assert estimate == pytest.approx((top == stratum).sum(), rel=1e-3)
 
 
 def test_choose_on_the_command_line_then_adapt_reads_the_weights(tiny_checkpoint, tmp_path):
