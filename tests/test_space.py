@@ -53,6 +53,31 @@ def built(tiny_checkpoint, named_profile, tmp_path_factory) -> Path:
 
 
 @contextmanager
+def plain_http_server(folder: Path):
+    """`python -m http.server`, as the README says to try the folder: no COOP/COEP headers."""
+    import time
+    import urllib.request
+
+    from emotion.cli import free_port
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "-d", str(folder), str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(url, timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@contextmanager
 def serving(folder: Path, isolated: bool = True):
     srv = space.server(folder, 0, isolated=isolated)
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
@@ -324,7 +349,7 @@ def test_browser_phone_width_and_contrast(built):
 def test_browser_without_isolation_runs_on_one_thread_and_says_so(built):
     from playwright.sync_api import sync_playwright
 
-    with serving(built, isolated=False) as url, sync_playwright() as p:
+    with plain_http_server(built) as url, sync_playwright() as p:
         browser, page = launch(p)
         open_page(page, url)
         assert page.evaluate("crossOriginIsolated") is False and page.evaluate("window.emotion.threads") == 1
