@@ -75,7 +75,9 @@ async function start() {
     return;
   }
   state.config = state.engine.config;
-  state.value = state.config.answers.global;
+  const slider = state.config.slider;
+  Object.assign($("threshold"), {min: slider.min, max: slider.max});
+  state.value = Math.min(slider.max, Math.max(slider.min, state.config.answers.global));
   $("threshold").value = state.value;
   $("threshold-value").textContent = state.value.toFixed(2);
   const threads = state.engine.threads;

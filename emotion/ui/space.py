@@ -29,6 +29,7 @@ from .. import files
 from ..groups import by_index
 from ..thresholds import Thresholds
 from ..tokenizer import CONFIG as TOKENIZER_CONFIG, FILE as TOKENIZER_FILE, Tokenizer
+from .common import SLIDER_MAX, SLIDER_MIN
 from .inputs import Limits
 
 log = logging.getLogger(__name__)
@@ -182,6 +183,7 @@ def build(out: str | os.PathLike, checkpoint: str | os.PathLike | None = None, d
         "answers": answers(ckpt, profile, graph_has_pooled(graph)), "max_length": ckpt.max_length,
         "text_normalization": ckpt.text_normalization, "pad_id": tokenizer.pad_token_id or 0,
         "mask_token": tokenizer.mask_token, "limits": page_limits(), "formula": formula_rule(),
+        "slider": {"min": SLIDER_MIN, "max": SLIDER_MAX},  # the app's global threshold slider
         "explain": {"max_words": explain.MAX_WORDS, "top_share": explain.TOP_SHARE, "min_p": explain.MIN_P},
         "model": {"file": MODEL, "bytes": len(graph), "sha256": hashlib.sha256(graph).hexdigest(), "warmup": WARMUP},
         "tokenizer": {"file": f"model/{TOKENIZER_FILE}", "config": f"model/{TOKENIZER_CONFIG}"},
