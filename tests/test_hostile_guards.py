@@ -181,6 +181,16 @@ def test_a_forged_compare_row_is_refused_in_one_line(app, row, words):
     assert shown["data"][0]  # a real row still opens
 
 
+@pytest.mark.parametrize("target, name, event_data, words", [
+    ("pairs-table", "pick", {"gold": "nope", "predicted": "joy"}, "The label must be one of the listed choices"),
+    ("pairs-table", "pick", {"gold": ["joy"]}, "The label must be one of the listed choices"),
+    ("confusion-matrix", "select", {"index": [99, 99], "value": 1}, "The cell's row must be a whole number from 0 to 27"),
+    ("confusion-matrix", "select", {"index": "a", "value": 1}, "must be a list of 2 values"),
+])
+def test_a_forged_errors_pick_is_refused(app, target, name, event_data, words):
+    refused(call(app.url, event_index(app.cfg, component(app.cfg, elem_id=target), name), [], event_data), words)
+
+
 def test_a_forged_checks_pick_is_refused(app):
     failing = component(app.cfg, elem_id="checks-failing")
     refused(call(app.url, event_index(app.cfg, failing, "pick"), [], {"nothing": 1}), "Choose a failing case")

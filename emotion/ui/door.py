@@ -81,13 +81,13 @@ def text(max_chars: int = MAX_FIELD, default: str = "", label: str | None = None
     return check
 
 
-def one_of(choices: Sequence[str], default: str | None = None) -> Check:
+def one_of(choices: Sequence[str], default: str | None = None, label: str | None = None) -> Check:
     """One of ``choices``; None gives ``default`` (when there is one)."""
     def check(value: Any, name: str) -> str:
         if value is None and default is not None:
             return default
         if not isinstance(value, str) or value not in choices:
-            raise Refused(f"{name} must be one of the listed choices; got {_shown(value)}.")
+            raise Refused(f"{label or name} must be one of the listed choices; got {_shown(value)}.")
         return value
 
     return check
@@ -137,6 +137,16 @@ def setting(value: Any, name: str) -> str:
     return value
 
 
+def cells(*checks: Check) -> Check:
+    """A list of values, one per check (a table cell's [row, column])."""
+    def check(value: Any, name: str) -> list:
+        if not isinstance(value, (list, tuple)) or len(value) != len(checks):
+            raise Refused(f"{name} must be a list of {len(checks)} values; got {_shown(value)}.")
+        return [rule(item, name) for rule, item in zip(checks, value)]
+
+    return check
+
+
 def event(**fields: Check) -> Check:
     """A ``gr.EventData``'s fields, each checked: the handler gets them as attributes of a plain object."""
     def check(value: Any, name: str) -> SimpleNamespace:
@@ -182,4 +192,4 @@ def door(**checks: Check):
     return wrap
 
 
-__all__ = ["Refused", "door", "event", "names", "names_json", "one_of", "refuse", "setting", "text", "whole"]
+__all__ = ["Refused", "cells", "door", "event", "names", "names_json", "one_of", "refuse", "setting", "text", "whole"]

@@ -15,7 +15,7 @@ from ..slices import MIN_ROWS, TEXT_SLICES, MISLABELLED, headline
 from .common import (Page, analysis_view, download_file, needs_test_set, parse_setting, pick_table,
                      probabilities_payload, render_js, shorten, table_html)
 from .context import AppContext
-from .door import Refused, door, event, text
+from .door import Refused, cells, door, event, one_of, text, whole
 from .slices_tab import built_in
 from .why import build_why, explain_view, refused
 
@@ -289,8 +289,12 @@ def build(page: Page, tab: gr.Tab) -> None:
     table.pick(on_pick, [page.setting], [comment, selected, quality], api_visibility="undocumented", show_progress="hidden")
     selected.change(None, [selected], [labels_html, bars, groups],
                     js=render_js("payload") + "return payload ? render(payload, 'per_class', 0) : ['', '', '']; }")
-    pairs.pick(pick_pair, None, [gold, predicted, match], api_visibility="undocumented")
+    label = one_of([ANY, *ctx.model.labels], label="The label")
+    pairs.pick(door(evt=event(gold=label, predicted=label))(pick_pair), None, [gold, predicted, match],
+               api_visibility="undocumented")
+    n = len(ctx.model.labels)
 
+    @door(evt=event(index=cells(whole(0, n - 1, label="The cell's row"), whole(0, n, label="The cell's column"))))
     def on_cell(evt: gr.SelectData):
         return pick_cell(ctx.model.labels, evt)
 
