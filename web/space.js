@@ -286,7 +286,7 @@ function drawClasses() {
   const rows = metrics.perClass(state.test.probabilities, state.test.gold, testThresholds());
   const body = rows.map((r, j) => `<tr><th scope="row">${esc(state.config.labels[j])}</th><td>${r.threshold.toFixed(2)}</td>` +
     `<td>${pct(r.precision)}</td><td>${pct(r.recall)}</td><td>${pct(r.f1)}</td><td>${r.support}</td><td>${r.predicted}</td></tr>`).join("");
-  $("classes-body").innerHTML = `<div class="picktable"><table id="classes-table"><caption>Each label on the ${state.test.gold.length.toLocaleString("en")} ` +
+  $("classes-body").innerHTML = `<div class="picktable" tabindex="0" role="region" aria-label="Per-class figures"><table id="classes-table"><caption>Each label on the ${state.test.gold.length.toLocaleString("en")} ` +
     `test comments at ${esc(testWords())}</caption><thead><tr><th scope="col">label</th><th scope="col">threshold</th>` +
     `<th scope="col">precision</th><th scope="col">recall</th><th scope="col">F1</th><th scope="col">support</th>` +
     `<th scope="col">predicted</th></tr></thead><tbody>${body}</tbody></table></div>`;
