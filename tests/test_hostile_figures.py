@@ -8,7 +8,6 @@ import shutil
 import subprocess
 import threading
 from pathlib import Path
-from types import SimpleNamespace
 
 import gradio as gr
 import numpy as np
@@ -20,9 +19,9 @@ from emotion.groups import GROUPINGS
 from emotion.labels import LABELS
 from emotion.thresholds import BACKEND, Thresholds
 from emotion.ui import errors_tab
-from emotion.ui.common import probabilities_payload
+from emotion.ui.common import View, probabilities_payload
 from emotion.ui.context import AppContext
-from emotion.ui.freshness import Tickets, newest_only, read_ticket, ticket_js
+from emotion.ui.freshness import Tickets, read_ticket, ticket_js
 
 ANY = errors_tab.ANY
 
@@ -63,8 +62,7 @@ def test_which_filters_pick_by_the_answer():
     assert pick(ANY, "joy", errors_tab.HAS, ["exact"], LABELS) == ["Outcome", "Predicted label"]
 
 
-class Request(SimpleNamespace):
-    session_hash: str
+SKIP = type(gr.skip())
 
 
 def test_a_delayed_first_answer_is_dropped_when_a_newer_request_came():
@@ -72,29 +70,37 @@ def test_a_delayed_first_answer_is_dropped_when_a_newer_request_came():
     request's; the newer answer stays on screen, the older one is dropped."""
     tickets, release, started = Tickets(), threading.Event(), threading.Event()
 
-    def view(open_tab, choice):
+    def view(setting, choice):
         if choice == "first":
             started.set()
             assert release.wait(10)
         return [f"shown {choice}"]
 
-    handler = newest_only(view, 1, tickets, "Errors")
+    errors = View("Errors", view, [None], [None], False, key="Errors/0")
     got = {}
-    first = threading.Thread(target=lambda: got.update(first=handler(Request(session_hash="a"), "1", "Errors", "first")))
+    first = threading.Thread(target=lambda: got.update(first=errors.draw(tickets, "a", 1, "Errors", None, "per_class", "first")))
     first.start()
     assert started.wait(10)
-    assert handler(Request(session_hash="a"), "2", "Errors", "second") == ["shown second"]
-    # Another visitor's and another view's requests are their own.
-    assert handler(Request(session_hash="b"), "1", "Errors", "other") == ["shown other"]
+    assert errors.draw(tickets, "a", 2, "Errors", None, "per_class", "second")[1:] == ["shown second"]
+    # Another visitor's requests are their own.
+    assert errors.draw(tickets, "b", 1, "Errors", None, "per_class", "other")[1:] == ["shown other"]
     release.set()
     first.join(10)
-    assert len(got["first"]) == 1 and isinstance(got["first"][0], type(gr.skip()))  # dropped, not drawn
-    # A request that arrives after a newer one has been answered is dropped before it runs.
-    calls = []
-    late = newest_only(lambda tab, x: calls.append(x) or ["late"], 1, tickets, "Errors")
-    assert isinstance(late(Request(session_hash="a"), "1", "Errors", "x")[0], type(gr.skip())) and calls == []
+    assert all(isinstance(v, SKIP) for v in got["first"]) and len(got["first"]) == 2  # dropped, not drawn
+    # A request that arrives after a newer one was answered is dropped before it runs.
+    assert all(isinstance(v, SKIP) for v in errors.draw(tickets, "a", 1, "Errors", None, "per_class", "late"))
     # Without a number (an API client, a forged event) the answer is drawn as before.
-    assert late(Request(session_hash="a"), "abc", "Errors", "y") == ["late"]
+    assert errors.draw(tickets, "a", None, "Errors", None, "per_class", "plain")[1:] == ["shown plain"]
+
+
+def test_two_views_of_one_tab_do_not_overtake_each_other():
+    """The Metrics tab shows two views, asked for one after the other when it opens: each is drawn."""
+    tickets = Tickets()
+    curve = View("Metrics", lambda setting: ["curve"], [], [None], False, key="Metrics/1")
+    # The second view's request (ticket 4) arrives while the first's (ticket 3) is being computed.
+    stats = View("Metrics", lambda setting: [curve.draw(tickets, "a", 4, "Metrics", None, "per_class")[1]], [], [None],
+                 False, key="Metrics/0")
+    assert stats.draw(tickets, "a", 3, "Metrics", None, "per_class")[1:] == ["curve"]
 
 
 def test_tickets_are_bounded_and_read_safely():
@@ -110,7 +116,7 @@ def test_the_analysis_events_carry_a_ticket(ctx):
     from emotion.ui.app import build_app
 
     demo = build_app(ctx)
-    refreshes = [fn for fn in demo.fns.values() if getattr(fn.fn, "__name__", "") in ("refresh", "guarded")]
+    refreshes = [fn for fn in demo.fns.values() if getattr(fn.fn, "__name__", "") in ("refresh", "draw")]
     assert refreshes and all(fn.js and "emotionTicket" in fn.js for fn in refreshes)
 
 

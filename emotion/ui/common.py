@@ -26,7 +26,7 @@ from ..groups import by_index as groups_by_index
 from ..thresholds import GLOBAL, PER_CLASS, ThresholdError, Thresholds
 from . import door
 from .context import AppContext, DataUnavailable
-from .freshness import Tickets, newest_only, ticket_js
+from .freshness import Tickets, ticket_js, with_ticket
 from .inputs import Limits
 
 SLIDER_MIN, SLIDER_MAX = 0.05, 0.95
@@ -108,6 +108,7 @@ class View:
     outputs: list
     threshold_free: bool
     shown: gr.State = field(default_factory=lambda: gr.State(None))  # the key of what is on screen
+    key: str = ""  # this view among all (a tab may show several): whose requests overtake whose (``freshness``)
     ready: object = None  # () -> bool: whether what the view needs is there; if not, it is computed again next time
 
     def refresh(self, open_tab: str, last, setting: str, *values) -> list:
@@ -118,6 +119,15 @@ class View:
             return [gr.skip()] * (len(self.outputs) + 1)
         answer = self.view(parse_setting(setting), *values)
         return [key if self.ready is None or self.ready() else None, *answer]
+
+
+    def draw(self, tickets: Tickets, visitor: str | None, ticket: int | None, open_tab: str, last, setting: str,
+             *values) -> list:
+        """``refresh``, or skips when a newer request for this view and visitor overtook this one."""
+        if open_tab != self.name:
+            return self.refresh(open_tab, last, setting, *values)
+        return tickets.answer(visitor, self.key, ticket, lambda: self.refresh(open_tab, last, setting, *values),
+                              len(self.outputs) + 1)
 
 
 def needs_test_set(missing):
@@ -141,12 +151,13 @@ def analysis_view(page: Page, tab: gr.Tab, view, inputs: list, outputs: list, tr
     """Show ``view(setting, *inputs) -> outputs`` in ``tab``: computed when the tab opens, when the
     shared threshold changes while it is open (see ``wire_views``), and on ``triggers`` (its own
     controls' events). A view already shown for the same setting and inputs is not sent again."""
-    v = View(tab.label, view, inputs, outputs, threshold_free, ready=lambda: page.ctx.data.loaded)
+    v = View(tab.label, view, inputs, outputs, threshold_free, ready=lambda: page.ctx.data.loaded,
+             key=f"{tab.label}/{len(page.views)}")
     page.views.append(v)
     args = dict(inputs=[page.ticket, page.shown, v.shown, page.setting, *inputs], outputs=[v.shown, *outputs],
                 api_visibility="undocumented", trigger_mode="always_last", js=ticket_js(len(inputs) + 4))
     # Only the newest request's answer is drawn: an older one can finish last (a tab's first, slowed by loading).
-    refresh = newest_only(door.door(setting=door.setting)(v.refresh), len(outputs) + 1, page.tickets, v.name)
+    refresh = with_ticket(functools.partial(door.door(setting=door.setting)(v.draw), page.tickets))
     # Opening a tab mostly finds its view current: no progress overlay flickers over it.
     tab.select(None, None, [page.shown], js=f"() => {json.dumps(v.name)}").then(refresh, **args, show_progress="hidden")
     for event in triggers:
@@ -161,20 +172,19 @@ def wire_views(page: Page) -> None:
     outputs = [c for v in page.views for c in (v.shown, *v.outputs)]
 
     @door.door(setting=door.setting)
-    def refresh(open_tab: str, setting: str, *values) -> list:
+    def refresh(visitor: str | None, ticket: int | None, open_tab: str, setting: str, *values) -> list:
         answer, at = [], 0
         for v in page.views:
             mine = values[at : at + 1 + len(v.inputs)]
             at += len(mine)
-            answer += v.refresh(open_tab, mine[0], setting, *mine[1:])
+            answer += v.draw(page.tickets, visitor, ticket, open_tab, mine[0], setting, *mine[1:])
         return answer
 
     args = dict(inputs=[page.ticket, *inputs], outputs=outputs, api_visibility="undocumented",
                 trigger_mode="always_last", js=ticket_js(len(inputs) + 1))
-    newest = newest_only(refresh, len(outputs), page.tickets)  # the open tab's view: its newest request only
     for event in page.opened:
-        event(newest, **args, show_progress="hidden")
-    page.setting.change(newest, **args)
+        event(with_ticket(refresh), **args, show_progress="hidden")
+    page.setting.change(with_ticket(refresh), **args)
 
 
 def probabilities_payload(labels: list[str], probs: np.ndarray, thresholds: np.ndarray | None,

@@ -3,10 +3,10 @@
 A view is asked for by several events (its tab opening, its own filters, the shared threshold), each
 queued and answered on its own, so an older request can finish after a newer one: a tab's first
 answer, slow because the test set loads, used to overwrite the table of a filter chosen meanwhile.
-Each request carries a ticket the browser numbers in the order the person acted (``TICKET_JS``);
+Each request carries a ticket the browser numbers in the order the person acted (``ticket_js``);
 the server keeps the newest ticket seen per visitor and view (``Tickets``), and an answer whose
-ticket has been overtaken is dropped (``newest_only``), checked before the work and again before
-the answer is sent.
+ticket has been overtaken is dropped (``Tickets.answer``), checked before the work and again before
+the answer is sent. A view is one set of outputs: two views of one tab have a key each.
 """
 
 from __future__ import annotations
@@ -63,27 +63,31 @@ class Tickets:
         with self._lock:
             return self._newest.get((visitor, view), ticket) <= ticket
 
-
-def newest_only(fn: Callable, outputs: int, tickets: Tickets, view: str | None = None) -> Callable:
-    """``fn(open_tab, ...)`` as an event handler that takes the request and a ticket first, and answers
-    ``outputs`` skips instead when a newer request for the same visitor and view has come. ``view``:
-    the view the handler draws (None: the open tab's, its first argument); a handler asked while
-    another tab is open answers as ``fn`` does."""
-    def handler(request: gr.Request, ticket, open_tab, *args):
-        visitor = getattr(request, "session_hash", None)
-        number, name = read_ticket(ticket), view or open_tab
-        checked = visitor is not None and number is not None and isinstance(name, str) and (view is None or open_tab == view)
-        if checked and not tickets.claim(visitor, name, number):
-            log.debug("dropped %s request %s of %s before it ran: a newer one came", name, number, visitor)
+    def answer(self, visitor: str | None, view: str, ticket: int | None, compute: Callable[[], list],
+               outputs: int) -> list:
+        """``compute()``, or ``outputs`` skips when a newer request for this visitor and view has come
+        before it starts or before it is sent. Without a visitor or a ticket (an API client, a forged
+        event), ``compute()`` as it is."""
+        if visitor is None or ticket is None:
+            return compute()
+        if not self.claim(visitor, view, ticket):
+            log.debug("dropped request %s for %s before it ran: a newer one came", ticket, view)
             return [gr.skip()] * outputs
-        answer = fn(open_tab, *args)
-        if checked and not tickets.newest(visitor, name, number):
-            log.debug("dropped %s answer %s of %s: a newer request overtook it", name, number, visitor)
+        answer = compute()
+        if not self.newest(visitor, view, ticket):
+            log.debug("dropped the answer to request %s for %s: a newer request overtook it", ticket, view)
             return [gr.skip()] * outputs
         return answer
+
+
+def with_ticket(fn: Callable) -> Callable:
+    """``fn(visitor, ticket, *args)`` as an event handler whose inputs are the ticket, then ``args``
+    (Gradio passes the request first: its session names the visitor)."""
+    def handler(request: gr.Request, ticket, *args):
+        return fn(getattr(request, "session_hash", None), read_ticket(ticket), *args)
 
     handler.__name__ = getattr(fn, "__name__", "refresh")
     return handler
 
 
-__all__ = ["Tickets", "newest_only", "read_ticket", "ticket_js"]
+__all__ = ["Tickets", "read_ticket", "ticket_js", "with_ticket"]
