@@ -278,8 +278,11 @@ def table_html(frame: pd.DataFrame, picks: list[dict] | None, caption: str, widt
         style = f' style="width:{widths[column]}"' if column in widths else ""
         return f'<th scope="col"{style}>{html.escape(str(column))}</th>'
 
+    names = [html.escape(str(c)) for c in frame.columns]  # each cell names its column: a phone shows rows as cards
+
     def row(pick: dict | None, values) -> str:
-        cells = "".join(f"<td>{html.escape('' if pd.isna(v) else str(v))}</td>" for v in values)
+        cells = "".join(f'<td data-col="{name}">{html.escape("" if pd.isna(v) else str(v))}</td>'
+                        for name, v in zip(names, values))
         if pick is None:
             return f"<tr>{cells}</tr>"
         return f'<tr tabindex="0" aria-selected="false" data-pick="{html.escape(json.dumps(pick))}">{cells}</tr>'

@@ -29,6 +29,18 @@ log = logging.getLogger(__name__)
 # Batches (the Batch mode button and /predict_batch) take one worker and their own share of the queue, so a
 # flood of them never holds a single prediction (emotion.ui.app.bound_queue).
 BATCH_QUEUE = {"concurrency_limit": 1, "concurrency_id": "batch"}
+# After the answer is drawn (two frames on), scroll the least that brings it onto the screen: whole, or
+# from its top when it is taller than the screen (many labels over a low threshold).
+SHOW_ANSWER_JS = """(result) => {
+  if (result && result.stale) return;
+  requestAnimationFrame(() => requestAnimationFrame(() => {
+    const answer = document.getElementById("predict-answer");
+    if (!answer) return;
+    const box = answer.getBoundingClientRect();
+    if (box.top >= 0 && box.bottom <= window.innerHeight) return;
+    answer.scrollIntoView({block: box.top < 0 || box.height > window.innerHeight ? "start" : "nearest"});
+  }));
+}"""
 # Written for this app in the style of Reddit comments; not taken from any data set.
 EXAMPLES = [
     "Thank you so much for this, you honestly made my whole week!",
@@ -118,6 +130,12 @@ def build(page: Page, tab: gr.Tab) -> None:
                               placeholder="Paste a Reddit comment, or pick an example below",
                               info="Enter predicts; Shift+Enter starts a new line.")
             button = gr.Button("Predict", variant="primary")
+            # The answer right under the button: on a phone it is on screen when Predict is pressed
+            # (the threshold controls below it used to push it ~1,090 px down an 812 px screen).
+            with gr.Column(elem_id="predict-answer"):
+                notice = gr.HTML(padding=False)
+                summary = gr.HTML(label="Predicted emotions")
+                groups = gr.HTML()
             policy, slider = policy_controls(ctx.model.thresholds)
             if ctx.model.thresholds is not None and ctx.model.thresholds.origin != CHECKPOINT:
                 there = "" if ctx.model.test_thresholds is None else (
@@ -127,9 +145,6 @@ def build(page: Page, tab: gr.Tab) -> None:
                             f"show the scores the original (torch) model stored, with its own thresholds{there}.",
                             elem_classes="muted")
             active = gr.HTML(elem_id="active-profile", padding=False)
-            notice = gr.HTML(padding=False)
-            summary = gr.HTML(label="Predicted emotions")
-            groups = gr.HTML()
             examples = gr.Examples(EXAMPLES, inputs=[text], label="Examples (written for this demo; a click predicts)")
             gr.Markdown(f"Model: `{ctx.model.classifier.name}` on {backend_note(ctx, detail=False)}.", elem_id="backend-note")
         with gr.Column(scale=3):
@@ -146,6 +161,8 @@ def build(page: Page, tab: gr.Tab) -> None:
     view = render_js("result", "policy", "value")
     for event in (result.change, policy.change):
         event(None, [result, policy, slider], drawn, js=view + "return render(result, policy, value); }")
+    # A new answer (or refusal) that lands off screen, as after an example clicked far below, is scrolled to.
+    result.change(None, [result], None, js=SHOW_ANSWER_JS)
     # Dragging the slider, typing a number (the slider keeps it in range) or resetting it means "use this global value".
     slider.change(None, [result, policy, slider], [policy, *drawn],
                   js=view + f"const v = {clamp_js('value')}; return ['global', ...render(result, 'global', v)]; }}")
