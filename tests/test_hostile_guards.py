@@ -409,7 +409,7 @@ def test_a_view_shown_without_the_test_set_is_computed_again(tiny_checkpoint):
     from emotion.ui.common import View
 
     ready = [False]
-    view = View("Errors", lambda setting, x: (f"shown {x}",), [], ["out"], False, gr.State(None), lambda: ready[0])
+    view = View("Errors", lambda setting, x: (f"shown {x}",), [], ["out"], False, ready=lambda: ready[0])
     key, shown = view.refresh("Errors", None, "per_class", 1)
     assert key is None and shown == "shown 1"  # not remembered: the same request computes again
     ready[0] = True
