@@ -2,6 +2,7 @@
 driven by playwright) that types, drags the slider and opens every tab."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -123,6 +124,18 @@ def launch(p):
     return browser, browser.new_page(viewport={"width": 1400, "height": 1000})
 
 
+def settled(page, drawn: str) -> None:
+    """Wait until the visible tab shows ``drawn`` and nothing on it still moves: no output dimmed while
+    pending, no transition running (a spinner's endless animation aside)."""
+    from playwright.sync_api import expect
+
+    expect(page.locator(f"[role=tabpanel]:visible {drawn}").filter(visible=True).first).to_be_visible(timeout=30_000)
+    page.wait_for_function("""() => ![...document.querySelectorAll('.pending')].some((e) => e.offsetParent)
+        && document.getAnimations().every((a) => a.playState !== 'running' || !a.effect
+                                                 || a.effect.getComputedTiming().iterations === Infinity)""",
+                           timeout=30_000)
+
+
 browser_test = pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("REQUIRE_BROWSER"),
                                   reason="no chromium")
 
@@ -175,7 +188,10 @@ def test_browser_predicts_moves_the_slider_and_renders_every_tab(app_url):
         panel = page.locator("[role=tabpanel]:visible")
         expect(panel.get_by_text("window.__pwned=1").filter(visible=True).first).to_be_visible(timeout=15_000)
         panel.get_by_text("window.__pwned=1").filter(visible=True).first.click()
-        page.wait_for_timeout(1000)
+        expect(page.locator("#error-comment textarea")).to_have_value(re.compile("onerror=window.__pwned=1"),
+                                                                      timeout=15_000)
+        expect(page.locator("#error-bars table.bars tbody tr")).to_have_count(28, timeout=15_000)
+        expect(page.locator("img[src=x]")).to_have_count(0)  # the markup was shown as text, never made an image
         assert page.evaluate("window.__pwned === undefined")
         page.get_by_role("tab", name="About").click()
         expect(page.get_by_text("Base model")).to_be_visible()
@@ -249,13 +265,14 @@ def test_browser_every_tab_passes_axe_color_contrast(app_url):
         page.get_by_text("Why? The words behind each label").click()  # the word effects and neighbours too
         page.get_by_role("button", name="Explain this comment").first.click()
         expect(page.locator("#why-words mark").first).to_be_visible(timeout=30_000)
-        tabs = [("Predict", None), ("Per class", "Test set"), ("Metrics", None), ("Errors", None),
-                ("Label quality", None), ("About", None)]
-        for name, parent in tabs:
+        tabs = [("Predict", None, "table.bars"), ("Per class", "Test set", ".js-plotly-plot"),
+                ("Metrics", None, ".js-plotly-plot"), ("Errors", None, "table.bars"),
+                ("Label quality", None, "#quality-labels tbody tr"), ("About", None, ":text('Base model')")]
+        for name, parent, drawn in tabs:
             if parent:
                 page.get_by_role("tab", name=parent).click()
             page.get_by_role("tab", name=name).click()
-            page.wait_for_timeout(2500)
+            settled(page, drawn)
             found = axe.run(page, options={"runOnly": ["color-contrast"]}).response["violations"]
             assert not found, (name, [(n["target"], n["any"][0]["message"]) for v in found for n in v["nodes"]][:5])
         browser.close()
@@ -333,12 +350,15 @@ def test_browser_why_view_contrasts_two_labels_and_lists_neighbours(app_url):
         expect(words.locator(".why")).to_have_count(2)  # two labels side by side, drawn in the browser
         expect(words).to_contain_text("joy (p =")
         expect(words).to_contain_text("anger (p =")
-        for _ in range(60):  # the training comments are indexed once; then their table shows
-            if "Most similar training comments" in page.locator("#why-similar").inner_text():
+        neighbours = page.locator("#why-similar tbody tr")
+        for _ in range(12):  # the training comments are indexed once (the page says so); then their table shows
+            try:
+                expect(neighbours).to_have_count(5, timeout=5_000)
                 break
-            explain.click()
-            page.wait_for_timeout(1000)
-        expect(page.locator("#why-similar tbody tr")).to_have_count(5)
+            except AssertionError:
+                expect(page.locator("#why-similar")).to_contain_text("indexed")
+                explain.click()
+        expect(neighbours).to_have_count(5)
         page.get_by_label("Comment").press_sequentially(" ok")  # editing the text marks the explanation stale
         expect(words).to_contain_text("The comment changed")
         expect(page.locator("#why-similar tbody tr")).to_have_count(0)
