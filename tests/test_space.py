@@ -183,7 +183,7 @@ def test_build_refuses_clearly(tiny_checkpoint, tmp_path, monkeypatch):
 def test_node_tests_agree_with_python(tmp_path):
     """tests/js/*.test.mjs with Python's answers: normalisation (every emoji form, stretched letters), metrics to
     4 decimals against emotion.metrics, and the spreadsheet escape of emotion.files."""
-    from emotion import files, metrics, text
+    from emotion import files, metrics, text, windows
 
     rng = np.random.default_rng(0)
     probs = rng.random((300, 28)).round(6)
@@ -209,6 +209,15 @@ def test_node_tests_agree_with_python(tmp_path):
         "normalize": [{"name": name, "texts": samples, "want": [text.normalizer(name)(t) for t in samples]}
                       for name in text.NORMALIZATIONS],
         "metrics": {"probs": probs.tolist(), "gold": [np.flatnonzero(g).tolist() for g in gold], "settings": settings},
+        "windows": {
+            "split": [{"ids": ids, "max_length": m, "overlap": o, "want": windows.split(ids, m, o)}
+                      for ids in [[101, *range(1000, 1000 + n), 102] for n in (1, 30, 126, 127, 300)]
+                      for m, o in ((32, 8), (128, windows.OVERLAP), (16, 15))],
+            "combine": [{"rows": rows.tolist(), "labels": 28, "neutral": neutral, "rule": rule,
+                         "want": windows.combine(rows, 28, neutral, rule).tolist()}
+                        for rows in (rng.normal(size=(1, 40)), rng.normal(size=(3, 40)))
+                        for neutral in (27, None) for rule in ("max", "mean", "first")],
+        },
         "escaped": [[c, files.escape_cell(c)] for c in ["=1+1", "-2", "-2.5e3", "+x", "@me", "\tx", "'=x", "''-y", "'-2", "fine", "it's", "-", "- a list"]],
     }
     path = tmp_path / "fixture.json"
@@ -242,7 +251,8 @@ def test_browser_page_as_a_static_space(built, tiny_checkpoint, named_profile):
         assert page.evaluate("window.emotion.threads") == min(4, -(-cores // 2))  # onnxruntime-web's own rule
         assert f"threads available: {min(4, cores)}" in page.locator("#status").inner_text()
 
-        texts = ["thanks so much for the help, legend", "why would anyone do that? 😂", "ok sure", INJECTION]
+        texts = ["thanks so much for the help, legend", "why would anyone do that? 😂", "ok sure", INJECTION,
+                 "i love this but the ending was so sad " * 12]  # over the tiny model's 32 tokens: read in windows
         answers = page.evaluate("(t) => window.emotion.predict(t)", texts)
         python = EmotionClassifier(tiny_checkpoint, backend="onnx-int8", thresholds=named_profile)
         want = np.vstack([python.predict_probabilities([t]) for t in texts])
@@ -375,7 +385,7 @@ def test_browser_bad_input_is_refused_in_words(built, tmp_path):
         page.get_by_label("Comment", exact=True).first.press("Enter")
         expect(page.locator("#notice")).to_contain_text("the text is empty")
         predict(page, "i love this " * 40)  # over the tiny model's 32 tokens
-        expect(page.locator("#notice")).to_contain_text("reads the first 32 tokens")
+        expect(page.locator("#notice")).to_contain_text("overlapping parts whose answers were combined")
 
         page.get_by_text("Many comments").click()
         page.locator("#batch-text").fill("\n".join(["ok sure"] * 1001))
@@ -451,7 +461,7 @@ def test_browser_answers_equal_python_int8_on_the_test_set(tmp_path):
     chosen = [t for t in texts if not t.isascii()]
     chosen += [t for t in texts if t.isascii()][: max(0, 1200 - len(chosen))]
     python = EmotionClassifier(backend="onnx-int8")
-    want_ids = [python.tokenizer.encode([python.normalize(t)], python.max_length)[0] for t in chosen]
+    want_ids = [python.tokenizer.encode([python.normalize(t)])[0] for t in chosen]  # whole: long ones in windows
     want = np.vstack([python.predict_probabilities([t]) for t in chosen])
     with serving(site) as url, sync_playwright() as p:
         browser, page = launch(p)

@@ -4,6 +4,7 @@
 import * as ort from "../vendor/ort/ort.wasm.min.mjs";
 import { Tokenizer } from "../vendor/tokenizers.min.mjs";
 import { normalizer } from "./normalize.js";
+import { combine, split } from "./windows.js";
 
 // What a visitor reads when the model cannot be used: one line, and the page offers a retry.
 export class ModelError extends Error {}
@@ -106,15 +107,16 @@ export class Engine {
     this.modelLabels = config.labels;
     this.labels = config.answers.labels;  // the model's, then a profile's own
     this.specialTokens = tokenizer.encode("").ids.length;
+    this.neutral = this.modelLabels.indexOf("neutral");  // -1: no neutral label
     this.queue = Promise.resolve();  // one forward pass at a time
   }
 
-  // Token ids of a text as the model reads it (normalised, cut to max_length the way the Rust tokenizer
-  // cuts: the last special token kept), and how many it had before the cut.
+  // Token ids of a text as the model reads it (normalised, whole), its windows of at most max_length
+  // (windows.js, as emotion/windows.py cuts them), and how many ids it has.
   encode(text) {
     const ids = this.tokenizer.encode(this.normalize(text)).ids;
-    const max = this.config.max_length;
-    return {ids: ids.length > max ? [...ids.slice(0, max - 1), ids[ids.length - 1]] : ids, length: ids.length};
+    const {overlap} = this.config.windows;
+    return {ids, windows: split(ids, this.config.max_length, overlap), length: ids.length};
   }
 
   // Word pieces of each text (normalised, no special tokens, not cut).
@@ -156,18 +158,26 @@ export class Engine {
     });
   }
 
-  // Probabilities of each text. Alone (the default): each comment in a pass of its own, as the Python app
-  // scores, since the int8 graph scales activations per batch. together: all in one pass (Why?'s variants).
+  // Probabilities of each text. Alone (the default): each comment (all its windows) in a pass of its own, as
+  // the Python app scores one comment, since the int8 graph scales activations per batch. together: all in
+  // one pass (Why?'s variants). A long comment's window rows combine before the answer (windows.js).
   async probabilities(texts, {together = false, onProgress} = {}) {
-    const encoded = texts.map((t) => this.encode(t).ids);
+    const encoded = texts.map((t) => this.encode(t).windows);
+    const whole = (logits, pooled, from, count) => {
+      const rows = logits.slice(from, from + count).map((row, i) => pooled ? [...row, ...pooled[from + i]] : Array.from(row));
+      const joined = combine(rows, logits[from].length, this.neutral, this.config.windows.combine);
+      const width = logits[from].length;
+      return this.answer(joined.slice(0, width), pooled ? joined.slice(width) : null);
+    };
     if (together) {
-      const [logits, pooled] = await this.run(encoded);
-      return logits.map((row, i) => this.answer(row, pooled && pooled[i]));
+      const [logits, pooled] = await this.run(encoded.flat());
+      let from = 0;
+      return encoded.map((w) => { const out = whole(logits, pooled, from, w.length); from += w.length; return out; });
     }
     const out = [];
     for (let i = 0; i < encoded.length; i++) {
-      const [logits, pooled] = await this.run([encoded[i]]);
-      out.push(this.answer(logits[0], pooled && pooled[0]));
+      const [logits, pooled] = await this.run(encoded[i]);
+      out.push(whole(logits, pooled, 0, encoded[i].length));
       if (onProgress && (i % 8 === 7 || i === encoded.length - 1)) {
         onProgress(i + 1, encoded.length);
         await new Promise((resolve) => setTimeout(resolve, 0));  // the page stays responsive in a long batch

@@ -50,7 +50,7 @@ window.emotion = {
   get runs() { return state.engine ? state.engine.runs : 0; },  // forward passes so far
   get threads() { return state.engine ? state.engine.threads : 0; },
   explain: async (text) => { await ready; return explain(state.engine, text); },
-  encode: async (texts) => { await ready; return texts.map((t) => state.engine.encode(t).ids); },  // token ids as the model reads them
+  encode: async (texts) => { await ready; return texts.map((t) => state.engine.encode(t).ids); },  // token ids as the model reads them (whole)
 };
 
 // --- loading ---------------------------------------------------------------------------------------------------
@@ -108,8 +108,10 @@ function cleaned(text) {
 }
 
 function readingNotices(text) {
-  const {length} = state.engine.encode(text), max = state.config.max_length;
-  return length > max ? [`The model reads the first ${max} tokens; this comment has ${length}, so its end is not taken into account.`] : [];
+  const {length, windows} = state.engine.encode(text), max = state.config.max_length;
+  // The same words as the app's notice (emotion/ui/inputs.py).
+  return windows.length > 1 ? [`This comment has ${length} tokens, more than the ${max} the model reads at once: ` +
+    `it was read whole, in ${windows.length} overlapping parts whose answers were combined.`] : [];
 }
 
 async function predictComment() {
@@ -368,7 +370,7 @@ function describeModel() {
   const profile = a.profile ? ` It answers with the profile “${a.profile}”` +
     (a.new.length ? `, which adds its own labels: ${a.new.map((j) => a.labels[j]).join(", ")}.` : ".") : "";
   $("model-note").textContent = `Model ${c.checkpoint} (${c.labels.length} labels, int8 ONNX, ${(c.model.bytes / 1e6).toFixed(1)} MB), ` +
-    `reads the first ${c.max_length} tokens of a comment${c.text_normalization.split("+").includes("demojize") ? ", with emoji written as their names" : ""}. ` +
+    `reads a comment in windows of ${c.max_length} tokens${c.text_normalization.split("+").includes("demojize") ? ", with emoji written as their names" : ""}. ` +
     `Thresholds: ${a.source}.${profile} Built ${c.built}.`;
 }
 

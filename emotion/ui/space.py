@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import backends, explain, text
+from .. import backends, explain, text, windows
 from ..checkpoint import DEFAULT_CHECKPOINT, Checkpoint, CheckpointError
 from ..errors import EmotionError
 from .. import files
@@ -37,7 +37,8 @@ log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "web"  # the page's own files and its npm packages
 UI = Path(__file__).parent  # shared with the Gradio app
-PAGE_FILES = ("index.html", "space.css", "space.js", "engine.js", "normalize.js", "metrics.js", "occlusion.js", "table.js")
+PAGE_FILES = ("index.html", "space.css", "space.js", "engine.js", "normalize.js", "metrics.js", "occlusion.js", "table.js",
+              "windows.js")
 SHARED_FILES = ("render.js", "explain.js", "app.css")
 # What the page needs from node_modules, and where it goes in the built folder.
 VENDOR = {
@@ -183,6 +184,7 @@ def build(out: str | os.PathLike, checkpoint: str | os.PathLike | None = None, d
         "answers": answers(ckpt, profile, graph_has_pooled(graph)), "max_length": ckpt.max_length,
         "text_normalization": ckpt.text_normalization, "pad_id": tokenizer.pad_token_id or 0,
         "mask_token": tokenizer.mask_token, "limits": page_limits(), "formula": formula_rule(),
+        "windows": {"overlap": windows.OVERLAP, "combine": windows.COMBINE},  # how a long comment is read
         "slider": {"min": SLIDER_MIN, "max": SLIDER_MAX},  # the app's global threshold slider
         "explain": {"max_words": explain.MAX_WORDS, "top_share": explain.TOP_SHARE, "min_p": explain.MIN_P},
         "model": {"file": MODEL, "bytes": len(graph), "sha256": hashlib.sha256(graph).hexdigest(), "warmup": WARMUP},
