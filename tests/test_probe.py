@@ -103,7 +103,7 @@ def test_an_invariance_case_passes_only_when_every_predicted_label_stays():
     (1 - SATURATED, 1 - SATURATED + 0.009, True),  # already as low as it goes: a change under 0.01 passes
     (1 - SATURATED + 0.01, 1 - SATURATED + 0.01, False),  # not saturated: it must move
     (0.02, 0.04, False),  # saturated, but it rose by 0.02
-])
+], ids=["lowered", "unmoved", "raised", "near-zero-unmoved", "not-near-zero-unmoved", "near-zero-but-rose"])
 def test_negation_must_lower_its_label_unless_it_is_already_near_zero(before, after, passed):
     cases = [case(DIR, "joy", "not", "plain", test="DIR negation lowers joy")]
     results = judged({"plain": {"joy": before}, "not": {"joy": after}}, cases)
@@ -116,7 +116,7 @@ def test_negation_must_lower_its_label_unless_it_is_already_near_zero(before, af
     (SATURATED, SATURATED - 0.009, True),  # already near 1: a change under 0.01 passes
     (SATURATED - 0.01, SATURATED - 0.01, False),
     (0.97, 0.95, False),  # saturated, but it fell by 0.02
-])
+], ids=["raised", "unmoved", "near-one-unmoved", "not-near-one-unmoved", "near-one-but-fell"])
 def test_an_intensifier_must_raise_the_top_label_unless_it_is_already_near_one(before, after, passed):
     probs = {"plain": {"anger": before, "annoyance": 0.5}, "so": {"anger": after, "annoyance": 0.99}}
     results = judged(probs, [case(DIR, "", "so", "plain", test="DIR intensifier raises the top label")])
