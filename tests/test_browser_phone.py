@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from test_app_e2e import browser_test, launch
+from test_app_e2e import browser_test, launch, settled
 
 PHONE = {"width": 375, "height": 812}
 
@@ -27,13 +27,25 @@ TABLES_JS = """() => [...document.querySelectorAll('table')].filter((t) => t.off
 })"""
 
 
-def answer_on_screen(page) -> dict:
-    """Where the answer (its block, and its first label) is on the screen."""
-    return page.evaluate("""() => {
-        const chip = document.querySelector('.chip');
-        const box = (document.getElementById('predict-answer') || chip).getBoundingClientRect();
-        return {top: box.top, bottom: box.bottom, height: innerHeight, chip: chip && chip.getBoundingClientRect().bottom};
-    }""")
+# Where the answer (its block, and its first label) is on the screen.
+ANSWER_JS = """() => {
+    const chip = document.querySelector('.chip');
+    const box = (document.getElementById('predict-answer') || chip).getBoundingClientRect();
+    return {top: box.top, bottom: box.bottom, height: innerHeight, chip: chip && chip.getBoundingClientRect().bottom};
+}"""
+
+
+def answer_on_screen(page, condition: str) -> dict:
+    """Wait (up to 10 s) until the answer's box ``b`` meets ``condition`` (JS), as a person waits for the page
+    to show it, then say where it is (the test's assert shows it when it never got there)."""
+    from playwright.sync_api import TimeoutError as Timeout
+
+    try:
+        page.wait_for_function(f"() => {{ const b = ({ANSWER_JS})(); return b.chip !== null && ({condition}); }}",
+                               timeout=10_000)
+    except Timeout:
+        pass
+    return page.evaluate(ANSWER_JS)
 
 
 @pytest.mark.browser
@@ -48,19 +60,15 @@ def test_phone_sees_its_answer_after_predicting(app_url):
         page.get_by_label("Comment").fill("thanks so much for the help, legend")
         page.get_by_role("button", name="Predict", exact=True).click()
         expect(page.locator(".chip").first).to_be_visible(timeout=30_000)
-        page.wait_for_timeout(300)
-        box = answer_on_screen(page)
+        box = answer_on_screen(page, "0 <= b.top && b.bottom <= b.height && b.chip <= b.height")
         assert 0 <= box["top"] and box["bottom"] <= box["height"] and box["chip"] <= box["height"], box
         # An example clicked far down the page predicts; its answer is brought on screen.
         example = page.get_by_text("Oh wow, I never realized")
         example.scroll_into_view_if_needed()
         example.click()
         expect(page.get_by_label("Comment")).to_have_value(re.compile("^Oh wow, I never realized"), timeout=30_000)
-        for _ in range(60):  # the answer comes, then the page scrolls to it
-            page.wait_for_timeout(500)
-            box = answer_on_screen(page)
-            if -1 <= box["top"] <= box["chip"] <= box["height"]:
-                break
+        # The answer comes, then the page scrolls to it.
+        box = answer_on_screen(page, "-1 <= b.top && b.top <= b.chip && b.chip <= b.height")
         # Its top and first label on screen (the whole of it, unless it is taller than the screen).
         assert -1 <= box["top"] <= box["chip"] <= box["height"], box
         assert box["bottom"] <= box["height"] + 1 or box["bottom"] - box["top"] > box["height"], box
@@ -84,7 +92,7 @@ def test_phone_tables_are_not_cut_at_the_right_edge(app_url):
             if tab:
                 page.get_by_role("tab", name=tab).click()
             expect(page.locator(drawn).first).to_be_visible(timeout=60_000)
-            page.wait_for_timeout(500)
+            settled(page, drawn)
             for table in page.evaluate(TABLES_JS):
                 seen += table["picktable"]
                 # A clickable table shows each row whole (as a card), its caption wrapped on the screen.
