@@ -23,7 +23,7 @@ from datasets import Dataset
 from torch.utils.tensorboard import SummaryWriter
 from transformers import AutoModelForSequenceClassification, DataCollatorWithPadding, Trainer, set_seed
 from transformers.integrations import TensorBoardCallback
-from transformers.trainer_utils import get_last_checkpoint
+from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 
 from .checkpoint import Checkpoint
 from .data import describe_source, load_split, multi_hot
@@ -203,6 +203,21 @@ def training_config(model_args, data_args, training_args, preset_note: str, extr
     }
 
 
+def last_complete_checkpoint(run_dir: Path) -> str | None:
+    """The newest Trainer checkpoint in ``run_dir`` that was written whole: a run killed while saving leaves
+    a torn one behind (weights without their trainer state), which ``--resume`` skips, saying so."""
+    if not run_dir.is_dir():
+        return None
+    found = sorted((p for p in run_dir.glob(f"{PREFIX_CHECKPOINT_DIR}-*") if p.name.split("-")[-1].isdigit()),
+                   key=lambda p: int(p.name.split("-")[-1]), reverse=True)
+    for folder in found:
+        if (folder / "trainer_state.json").is_file() and any((folder / name).is_file() for name in
+                                                             ("model.safetensors", "pytorch_model.bin")):
+            return str(folder)
+        log.warning("Skipping %s: it was not written whole (the run stopped while saving it).", folder)
+    return None
+
+
 def run(argv: list[str] | None = None) -> dict:
     model_args, data_args, run_args, training_args, preset_note = parse_args(argv)
     log.info("%s", preset_note)
@@ -228,7 +243,7 @@ def run(argv: list[str] | None = None) -> dict:
     final_dir = Path(training_args.output_dir)
     run_dir = Path(run_args.run_dir or Path("runs") / final_dir.name)
     training_args.output_dir = str(run_dir)
-    last = get_last_checkpoint(str(run_dir)) if run_dir.is_dir() else None
+    last = last_complete_checkpoint(run_dir)
     resume_from = training_args.resume_from_checkpoint or (last if run_args.resume else None)
     # Under torchrun every process runs this: the main one clears first, the others then find nothing to clear.
     with training_args.main_process_first(desc="clearing the run folder"):

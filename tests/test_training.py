@@ -310,9 +310,14 @@ def test_noisy_copies_learn_the_teachers_answer_for_the_clean_comment(tiny_check
     text = "thank you so much for the lovely present"
     clean = dict(tokenizer(text), labels=[1.0, 0.0], text=text, teacher=[0.25, 0.5])
     always = NoisyCollator(tokenizer, 32, 1.0, "demojize+squeeze", seed=0)
-    batch = always([clean, dict(clean)])
-    assert batch["labels"].tolist() == [[0.25, 0.5], [0.25, 0.5]]
-    assert tokenizer.decode(batch["input_ids"][0], skip_special_tokens=True) != text  # re-typed, then tokenized
+    batch = always([dict(clean) for _ in range(40)])
+    as_read = tokenizer.decode(tokenizer(text)["input_ids"], skip_special_tokens=True)
+    retyped = [tokenizer.decode(ids, skip_special_tokens=True) != as_read for ids in batch["input_ids"]]
+    labels = batch["labels"].tolist()
+    assert sum(retyped) >= 20 and all(label == [0.25, 0.5] for label, r in zip(labels, retyped) if r)
+    # Unchanged rows keep the clean target (a style may leave the text as it was, or change only its case,
+    # which an uncased tokenizer does not see).
+    assert all(label in ([0.25, 0.5], [1.0, 0.0]) for label in labels)
     never = NoisyCollator(tokenizer, 32, 0.0, "demojize", seed=0)([clean])
     assert never["labels"].tolist() == [[1.0, 0.0]] and never["input_ids"][0].tolist() == tokenizer(text)["input_ids"]
     evaluation = {k: v for k, v in clean.items() if k not in ("text", "teacher")}

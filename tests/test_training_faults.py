@@ -34,6 +34,11 @@ def test_sigkill_then_resume_matches_an_uninterrupted_run(tiny_bert, data_dir, t
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert not (killed / "out").exists(), "a killed run must not leave a final folder behind"
+    # A kill while saving tears the newest checkpoint (a busy machine reaches the next save before the kill
+    # lands): make one on purpose; --resume must skip it for the last one written whole.
+    torn = killed / "run" / "checkpoint-99"
+    torn.mkdir()
+    (torn / "model.safetensors").write_bytes(b"half")
 
     run([*args, "--resume", "true"])
     a = json.loads((straight / "out" / ckpt.METRICS).read_text())
