@@ -158,4 +158,4 @@ def test_thresholds_say_plainly_where_they_come_from(ctx):
 def test_readme_gives_the_measured_test_time():
     readme = (ROOT / "README.md").read_text()
     assert "about 6 minutes" not in readme
-    assert "566 s" in readme and "14 minutes" in readme
+    assert "24 minutes" in readme and "busy" in readme  # measured on a busy machine, and said so
