@@ -174,7 +174,7 @@ def markdown(table: pd.DataFrame) -> str:
     lines = ["| text | comments | macro F1 (95% CI) | drop | micro F1 (95% CI) | drop |", "| --- | --- | --- | --- | --- | --- |"]
     for r in table.to_dict("records"):
         ci = lambda k: f"{r[k][0]:.3f}-{r[k][1]:.3f}"  # noqa: E731
-        drop = lambda k: "" if r["noise"] == "clean" else f"{-r[k]:+.3f}"  # noqa: E731  the change in F1
+        drop = lambda k: "" if r["noise"] == "clean" else f"{round(-r[k], 3) + 0.0:+.3f}"  # noqa: E731  (no "-0.000")
         lines.append(f"| {r['description'] if r['noise'] != 'clean' else 'as written'} | {r['comments']:,} | "
                      f"{r['macro_f1']:.3f} ({ci('macro_f1_95ci')}) | {drop('macro_drop')} | "
                      f"{r['micro_f1']:.3f} ({ci('micro_f1_95ci')}) | {drop('micro_drop')} |")
