@@ -492,8 +492,8 @@ def test_browser_adapt_view_tunes_and_the_predict_tab_uses_the_profile(app_url, 
 @pytest.mark.browser
 @browser_test
 def test_browser_labels_with_the_keyboard_survives_a_reload_and_predicts_a_new_label(app_url, tmp_path):
-    """Label 10 comments with the keyboard, reload, label 12 more, fit a profile: the new label, too weak on 22
-    answers, is left out in words, and Predict answers with the profile."""
+    """Label 10 comments with the keyboard, reload, label 12 more, fit a profile: the new label is predicted if its
+    head was kept, or left out in words if 22 answers could not show it works; Predict answers with the profile."""
     import re
 
     from playwright.sync_api import expect, sync_playwright
@@ -533,19 +533,27 @@ def test_browser_labels_with_the_keyboard_survives_a_reload_and_predicts_a_new_l
         expect(progress).to_contain_text("10 of 40 labelled · comment 11 (not answered yet)", timeout=30_000)
         label(12, 10)
         page.get_by_role("button", name="Fit a profile from the answers so far").click()
-        # 22 answers on a random tiny model: too few to show a head beats calling every comment intense, so the
-        # label is left out and the summary says so and what to label next (issue 35: nothing invented).
+        # 22 answers on a random tiny model: whether a head for "intense" beats calling every comment intense in
+        # cross-validation depends on the sample drawn. Either way the answer must follow the rule (issue 35):
+        # a head kept is predicted on the Predict tab; one left out is said, with what to label next, and never drawn.
         summary = page.locator("#adapt-summary")
         expect(summary).to_contain_text("This sample is too small to show much", timeout=60_000)
-        expect(summary).to_contain_text("intense (new)")
-        expect(summary).to_contain_text("so it is left out")
+        kept = "Your new labels: intense" in summary.inner_text()
+        if not kept:
+            expect(summary).to_contain_text("intense (new)")
+            expect(summary).to_contain_text("so it is left out")
         page.get_by_role("button", name="Predict with this profile").click()
         page.get_by_role("tab", name="Predict").click()
         expect(page.locator("#active-profile")).to_contain_text("team")
         page.get_by_label("Comment").fill("i am so proud of you ok sure")
         page.get_by_label("Comment").press("Enter")
         expect(page.locator("table.bars").first).to_be_visible(timeout=30_000)
-        assert page.locator("table.bars tbody.new-labels").count() == 0  # no answer for a label left out
+        own = page.locator("table.bars tbody.new-labels")
+        if kept:
+            expect(own).to_contain_text("Your labels (profile team)", timeout=30_000)
+            expect(own.locator("tr", has=page.locator("th", has_text="intense"))).to_have_count(1)
+        else:
+            assert own.count() == 0  # no answer for a label left out
         page.screenshot(path=str(tmp_path / "profile.png"))
         browser.close()
 
