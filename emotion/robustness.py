@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .metrics import bootstrap_counts, f1_from_counts, interval95
+from .metrics import bootstrap_counts, confusion_counts, f1_from_counts, interval95
 
 # Each letter's neighbours on a QWERTY keyboard, written out by hand.
 KEYBOARD = {
@@ -133,7 +133,7 @@ def f1_with_interval(y_true: np.ndarray, noisy: np.ndarray, clean: np.ndarray, r
     point = {}
     pred = {"noisy": noisy, "clean": clean}
     for name, p in pred.items():
-        tp, fp, fn = ((p & y_true).sum(0), (p & ~y_true).sum(0), (~p & y_true).sum(0))
+        tp, fp, fn = confusion_counts(p, y_true)
         point[name] = {"macro": float(f1_from_counts(tp, fp, fn).mean()),
                        "micro": float(f1_from_counts(tp.sum(), fp.sum(), fn.sum()))}
     out = {}
