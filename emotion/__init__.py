@@ -4,7 +4,7 @@ from .checkpoint import Checkpoint
 from .errors import EmotionError
 from .labels import LABELS, NUM_LABELS
 from .metrics import compute_metrics, per_class_table
-from .predict import EmotionClassifier, Prediction
+from .serve.predict import EmotionClassifier, Prediction
 from .thresholds import Thresholds
 
 __all__ = ["LABELS", "NUM_LABELS", "Checkpoint", "EmotionClassifier", "EmotionError", "Prediction", "Thresholds",

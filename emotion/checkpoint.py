@@ -455,7 +455,7 @@ class Checkpoint:
                 old.unlink(missing_ok=True)
 
     def save_audit(self, audit, about: dict) -> None:
-        """Store the label-quality audit (``emotion.audit.Audit``): ids and scores, no text."""
+        """Store the label-quality audit (``emotion.analysis.audit.Audit``): ids and scores, no text."""
         replace_atomically(self.path / AUDIT["comments"], lambda tmp: audit.comments.to_parquet(tmp, index=False),
                            suffix=".parquet")
         replace_atomically(self.path / AUDIT["labels"], lambda tmp: write_csv(audit.labels, tmp))

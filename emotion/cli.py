@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from .backends import AUTO, names
+from .serve.backends import AUTO, names
 from .errors import EmotionError
 from .logs import setup_logging
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from .errors import EmotionError
 from .files import write_json
-from .heads import Head
+from .profiles.heads import Head
 from .metrics import check_shapes, confusion_counts, f1_from_counts
 
 GRID = np.round(np.arange(0.01, 0.991, 0.01), 2)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from ..card import markdown_table, summary_table
+from ..train.card import markdown_table, summary_table
 from ..checkpoint import ALTERNATIVE_CHECKPOINT, DEFAULT_CHECKPOINT
 from ..thresholds import CHECKPOINT
 from .common import Page, backend_note

@@ -11,8 +11,8 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
-from ..adapt import AdaptError, Profile, Sample, fit_profile, read_sample
-from ..labelling import LabellingError
+from ..profiles.fit import AdaptError, Profile, Sample, fit_profile, read_sample
+from ..profiles.labelling import LabellingError
 from ..thresholds import MAX_HEADS
 from . import label_view
 from .common import Page, download_file

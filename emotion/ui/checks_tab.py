@@ -1,4 +1,4 @@
-"""Checks: the behavioural checks (``emotion.probe``) of the model that answers, per test with its failure
+"""Checks: the behavioural checks (``emotion.analysis.probe``) of the model that answers, per test with its failure
 rate, and the failing cases; a click puts a case on the Predict tab, predicted and explained."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import html
 
 import gradio as gr
 
-from ..probe import build_cases, load_suite, run, summary, totals
+from ..analysis.probe import build_cases, load_suite, run, summary, totals
 from .common import Page, pick_table, table_html
 from .context import AppContext
 from .door import Refused, door, event as fields, text
@@ -28,7 +28,7 @@ def view(ctx: AppContext) -> tuple[str, str, str]:
     kinds = "; ".join(f"{kind} {rate:.1%}" for kind, rate in figures["failure_rate_by_kind"].items())
     note = (f"<p><b>{figures['cases']}</b> cases in {figures['tests']} tests over {figures['labels']} labels, on "
             f"{html.escape(ctx.model.classifier.backend)}: <b>{figures['failure_rate']:.1%}</b> fail ({html.escape(kinds)}). "
-            "The templates are ours (emotion/data/probe.json), not users' comments: they test these patterns only.</p>")
+            "The templates are ours (emotion/analysis/data/probe.json), not users' comments: they test these patterns only.</p>")
     failing = results[~results["passed"]].head(SHOWN)
     return (note, table_html(table.drop(columns=["example", "got"]), None, "Each test's failure rate, worst first"),
             table_html(failing[["test", "text", "expect", "got"]], [{"text": t} for t in failing["text"]],

@@ -8,7 +8,7 @@ from typing import NamedTuple
 import gradio as gr
 import numpy as np
 
-from ..analysis import frequency_vs_f1
+from ..analysis.tables import frequency_vs_f1
 from ..metrics import per_class_table
 from ..thresholds import PER_CLASS
 from . import charts

@@ -21,8 +21,8 @@ import gradio as gr
 import numpy as np
 import pandas as pd
 
-from ..backends import DESCRIPTIONS
-from ..groups import by_index as groups_by_index
+from ..serve.backends import DESCRIPTIONS
+from ..analysis.groups import by_index as groups_by_index
 from ..thresholds import GLOBAL, PER_CLASS, ThresholdError, Thresholds
 from . import door
 from .context import AppContext, DataUnavailable

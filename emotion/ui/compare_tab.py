@@ -9,7 +9,7 @@ from typing import NamedTuple
 import gradio as gr
 
 from ..checkpoint import SHIPPED_FOLDER, CheckpointError
-from ..compare import CompareError, Side, check_pair, differences, disagreements, load_side, profile_side
+from ..analysis.compare import CompareError, Side, check_pair, differences, disagreements, load_side, profile_side
 from ..thresholds import ThresholdError, Thresholds
 from .common import Page, analysis_view, needs_test_set, pick_table, probabilities_payload, render_js, shorten, table_html
 from .context import AppContext

@@ -11,12 +11,12 @@ from functools import cached_property
 
 import numpy as np
 
-from ..backends import torch_available
+from ..serve.backends import torch_available
 from ..checkpoint import Checkpoint, CheckpointError
 from ..data import DataError, load_split, multi_hot
-from ..labelling import Store
-from ..predict import EmotionClassifier
-from ..similar import Embedder, IndexBuild, IndexBuildError
+from ..profiles.labelling import Store
+from ..serve.predict import EmotionClassifier
+from ..analysis.similar import Embedder, IndexBuild, IndexBuildError
 from ..thresholds import PER_CLASS, Thresholds, resolve
 
 log = logging.getLogger(__name__)

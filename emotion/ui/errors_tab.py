@@ -8,10 +8,10 @@ import gradio as gr
 import numpy as np
 import pandas as pd
 
-from ..analysis import OUTCOME_HELP, OUTCOMES, confusion_matrix, error_table, matrix_pairs
+from ..analysis.tables import OUTCOME_HELP, OUTCOMES, confusion_matrix, error_table, matrix_pairs
 from ..files import write_csv
 from ..metrics import binarize
-from ..slices import MIN_ROWS, TEXT_SLICES, MISLABELLED, headline
+from ..analysis.slices import MIN_ROWS, TEXT_SLICES, MISLABELLED, headline
 from .common import (Page, analysis_view, download_file, needs_test_set, parse_setting, pick_table,
                      probabilities_payload, render_js, shorten, table_html)
 from .context import AppContext

@@ -9,7 +9,7 @@ function explainLabel(explanation, label) {
   const scale = Math.max(...effects.map(Math.abs), 0.2);  // small effects stay faint on an unlikely label
   // Each word is found in the text after the one before, not at its span: Python's spans count code points
   // and a JS string counts UTF-16 units, so an emoji would shift every word after it. Only spaces and "_"
-  // lie between words (emotion/explain.py UNIT), so the first match is the word itself.
+  // lie between words (emotion/analysis/explain.py UNIT), so the first match is the word itself.
   let html = "", at = 0;
   explanation.words.forEach((word, i) => {
     const a = text.indexOf(word, at);

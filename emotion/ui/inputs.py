@@ -11,8 +11,8 @@ import pandas as pd
 
 from ..errors import EmotionError
 from ..files import TableError, read_table
-from .. import windows
-from ..language import other_language
+from ..serve import windows
+from ..serve.language import other_language
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import gradio as gr
 
-from ..adapt import MIN_ROWS, AdaptError, label_cells, read_weights
-from ..labelling import KEY, MAX_ITEMS, LabellingError, Session
-from ..sampling import WEIGHT, SamplingError, read_unlabelled, to_label
+from ..profiles.fit import MIN_ROWS, AdaptError, label_cells, read_weights
+from ..profiles.labelling import KEY, MAX_ITEMS, LabellingError, Session
+from ..profiles.sampling import WEIGHT, SamplingError, read_unlabelled, to_label
 from ..thresholds import check_new_label
 from .common import Page, download_file
 from .door import door, event, names_json, text, whole

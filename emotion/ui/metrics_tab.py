@@ -10,7 +10,7 @@ import gradio as gr
 import numpy as np
 import pandas as pd
 
-from ..analysis import cooccurrence, label_ece, labels_per_comment, pr_curve, reliability, threshold_sweep
+from ..analysis.tables import cooccurrence, label_ece, labels_per_comment, pr_curve, reliability, threshold_sweep
 from ..metrics import binarize, compute_metrics, per_class_table
 from ..thresholds import PER_CLASS
 from . import charts

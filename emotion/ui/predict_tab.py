@@ -14,9 +14,9 @@ import gradio as gr
 import numpy as np
 import pandas as pd
 
-from ..predict import labels_above
+from ..serve.predict import labels_above
 from ..files import write_csv
-from ..scoring import EMOTIONS, prob_column, without_answers
+from ..serve.scoring import EMOTIONS, prob_column, without_answers
 from ..thresholds import CHECKPOINT, PER_CLASS, ThresholdError, resolve
 from .common import (Page, backend_note, clamp_js, download_file, policy_controls, probabilities_payload,
                      render_js, visitor_classifier)

@@ -6,7 +6,7 @@ import html
 
 import gradio as gr
 
-from ..audit import SOURCES
+from ..analysis.audit import SOURCES
 from ..files import write_csv
 from .common import Page, download_file, shorten, table_html
 from .context import AppContext, DataUnavailable

@@ -9,7 +9,7 @@ from typing import NamedTuple
 import gradio as gr
 
 from ..metrics import binarize
-from ..slices import MIN_ROWS, slice_table, test_slices
+from ..analysis.slices import MIN_ROWS, slice_table, test_slices
 from .common import Page, analysis_view, needs_test_set, table_html
 from .context import AppContext
 

@@ -22,11 +22,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import backends, explain, text, windows
+from ..serve import backends, windows
+from ..analysis import explain
+from .. import text
 from ..checkpoint import DEFAULT_CHECKPOINT, Checkpoint, CheckpointError
 from ..errors import EmotionError
 from .. import files
-from ..groups import by_index
+from ..analysis.groups import by_index
 from ..thresholds import Thresholds
 from ..tokenizer import CONFIG as TOKENIZER_CONFIG, FILE as TOKENIZER_FILE, Tokenizer
 from .common import SLIDER_MAX, SLIDER_MIN
@@ -91,7 +93,7 @@ def check_out_dir(out: Path) -> None:
 def graph_bytes(checkpoint: Checkpoint) -> bytes:
     """The int8 graph with the pooled embedding as its second output (what a profile's heads read)."""
     def torch_model():
-        from ..predict import EmotionClassifier
+        from ..serve.predict import EmotionClassifier
 
         return EmotionClassifier(checkpoint, backend="torch").model
 
@@ -140,7 +142,7 @@ def test_set(checkpoint: Checkpoint, data_dir: str | os.PathLike) -> dict:
         _, probs = checkpoint.probabilities("test", ids)
         tuned, whose = checkpoint.thresholds("torch"), "stored (PyTorch's)"
     except CheckpointError as err:
-        from ..predict import EmotionClassifier
+        from ..serve.predict import EmotionClassifier
 
         log.warning("%s Scoring the test set with the int8 graph instead.", err)
         classifier = EmotionClassifier(checkpoint, backend="onnx-int8")

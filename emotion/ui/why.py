@@ -10,8 +10,8 @@ import gradio as gr
 import numpy as np
 import pandas as pd
 
-from ..explain import Explanation, explain
-from ..similar import label_agreement
+from ..analysis.explain import Explanation, explain
+from ..analysis.similar import label_agreement
 from .common import Page, render_js, shorten, table_html
 from .context import AppContext, DataUnavailable
 

@@ -22,12 +22,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .backends import BackendError
-from .data import load_split
-from .errors import EmotionError
-from .files import replace_atomically, write_json
-from .logs import setup_logging
-from .predict import EmotionClassifier
+from ..serve.backends import BackendError
+from ..data import load_split
+from ..errors import EmotionError
+from ..files import replace_atomically, write_json
+from ..logs import setup_logging
+from ..serve.predict import EmotionClassifier
 
 log = logging.getLogger(__name__)
 KIND = "train-embeddings"  # the cache's kind (Checkpoint.derived_file)

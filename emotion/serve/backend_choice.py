@@ -19,10 +19,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from .backends import BACKENDS, F1_TOLERANCE, cpu_threads, instruction_set
-from .checkpoint import Checkpoint, CheckpointError
-from .metrics import compute_metrics
+from ..checkpoint import Checkpoint, CheckpointError
+from ..metrics import compute_metrics
 from .predict import EmotionClassifier
-from .thresholds import cross_validate_strength, tune_at_strength
+from ..thresholds import cross_validate_strength, tune_at_strength
 
 COMPARED = ("micro_f1", "macro_f1", "per_class_cv_macro_f1")
 

@@ -14,8 +14,8 @@ import time
 import numpy as np
 import pandas as pd
 
-from .checkpoint import Audit
-from .data import load_split, multi_hot
+from ..checkpoint import Audit
+from ..data import load_split, multi_hot
 from .similar import Index
 
 log = logging.getLogger(__name__)

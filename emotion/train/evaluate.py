@@ -14,15 +14,16 @@ import os
 import numpy as np
 import pandas as pd
 
-from . import backend_choice, distill
-from .backends import F1_TOLERANCE
+from ..serve import backend_choice
+from . import distill
+from ..serve.backends import F1_TOLERANCE
 from .card import write_model_card
-from .checkpoint import Checkpoint
-from .data import DataError, load_split, multi_hot
-from .errors import EmotionError
-from .metrics import SUMMARY_NAMES, compute_metrics, per_class_table
-from .predict import EmotionClassifier
-from .thresholds import Thresholds, policy_thresholds, tune
+from ..checkpoint import Checkpoint
+from ..data import DataError, load_split, multi_hot
+from ..errors import EmotionError
+from ..metrics import SUMMARY_NAMES, compute_metrics, per_class_table
+from ..serve.predict import EmotionClassifier
+from ..thresholds import Thresholds, policy_thresholds, tune
 
 log = logging.getLogger(__name__)
 

@@ -8,10 +8,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .backend_choice import COMPARED, compared_figures
-from .checkpoint import Checkpoint
-from .metrics import micro_f1_difference_interval
-from .predict import EmotionClassifier
+from ..serve.backend_choice import COMPARED, compared_figures
+from ..checkpoint import Checkpoint
+from ..metrics import micro_f1_difference_interval
+from ..serve.predict import EmotionClassifier
 
 log = logging.getLogger(__name__)
 

@@ -33,9 +33,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .adapt import Sample, read_weights
-from .errors import EmotionError
-from .files import replace_atomically, write_csv, write_json
+from .fit import Sample, read_weights
+from ..errors import EmotionError
+from ..files import replace_atomically, write_csv, write_json
 from .sampling import WEIGHT
 
 MAX_SESSIONS = 20  # per visitor: the oldest is not dropped silently; the visitor deletes one

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .metrics import bootstrap_counts, confusion_counts, f1_from_counts, interval95
+from ..metrics import bootstrap_counts, confusion_counts, f1_from_counts, interval95
 
 # Each letter's neighbours on a QWERTY keyboard, written out by hand.
 KEYBOARD = {

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .files import table_suffix
+from ..files import table_suffix
 from .scoring import ScoringError, score_file
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .checkpoint import FP32_ROLES
+from ..checkpoint import FP32_ROLES
 
 
 class ClsOnlyLastLayer(nn.Module):

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import EmotionError
-from .files import TableError, read_table
+from ..errors import EmotionError
+from ..files import TableError, read_table
 
 WEIGHT = "weight"  # the column of each chosen comment's inverse inclusion probability (adapt reads it)
 FORMATS = ("csv", "tsv", "jsonl", "parquet", "txt")

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from .metrics import bootstrap_counts, confusion_counts, f1_from_counts, interval95
+from ..metrics import bootstrap_counts, confusion_counts, f1_from_counts, interval95
 
 MIN_ROWS = 100  # fewer comments give an interval too wide to rank a slice by
 RESAMPLES = 500  # enough for an interval read to two decimals; a slice table recomputes in a blink

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import average_precision_score, precision_recall_curve
 
-from .metrics import binarize, check_shapes, confusion_counts, f1_from_counts
+from ..metrics import binarize, check_shapes, confusion_counts, f1_from_counts
 
 OUTCOMES = ("exact", "partial", "missed", "spurious", "wrong", "nothing")
 OUTCOME_HELP = {

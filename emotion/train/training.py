@@ -25,19 +25,19 @@ from transformers import AutoModelForSequenceClassification, DataCollatorWithPad
 from transformers.integrations import TensorBoardCallback
 from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 
-from .checkpoint import Checkpoint
-from .data import describe_source, load_split, multi_hot
+from ..checkpoint import Checkpoint
+from ..data import describe_source, load_split, multi_hot
 from .distill import blend, teacher_probabilities
-from .errors import EmotionError
+from ..errors import EmotionError
 from .evaluate import chance_warning, evaluate_checkpoint, finish, format_summary
-from .labels import LABELS
+from ..labels import LABELS
 from .losses import multilabel_loss, positive_weights
-from .metrics import compute_metrics
-from .model import build_model, keep_layers, load_tokenizer, parse_layers
+from ..metrics import compute_metrics
+from ..serve.model import build_model, keep_layers, load_tokenizer, parse_layers
 from .noise import TrainingNoise
-from .text import normalizer
-from .thresholds import tune_global
-from .training_args import ModelArguments, parse_args
+from ..text import normalizer
+from ..thresholds import tune_global
+from .args import ModelArguments, parse_args
 
 log = logging.getLogger(__name__)
 HEAD_PREFIXES = ("classifier.", "bert.pooler.", "pooler.")

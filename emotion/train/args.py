@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from transformers import HfArgumentParser
 
 from .losses import LOSSES
-from .model import parse_layers
-from .text import DEMOJIZE, NORMALIZATIONS
+from ..serve.model import parse_layers
+from ..text import DEMOJIZE, NORMALIZATIONS
 
 _BEST_BY_MICRO_F1 = dict(
     load_best_model_at_end=True, metric_for_best_model="micro_f1", greater_is_better=True,

@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .analysis import frequency_vs_f1
-from .checkpoint import FP32_ROLES, Checkpoint
-from .metrics import SUMMARY_NAMES
-from .model import MINILM_ALIAS, MINILM_HUB_ID
-from .robustness import markdown as noise_markdown
-from .thresholds import POLICY_NAMES
+from ..analysis.tables import frequency_vs_f1
+from ..checkpoint import FP32_ROLES, Checkpoint
+from ..metrics import SUMMARY_NAMES
+from ..serve.model import MINILM_ALIAS, MINILM_HUB_ID
+from ..analysis.robustness import markdown as noise_markdown
+from ..thresholds import POLICY_NAMES
 
 TEMPLATE = Path(__file__).with_name("model_card.md")
 PROBE_COLUMNS = ["test", "kind", "cases", "failures", "failure_rate"]

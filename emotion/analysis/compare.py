@@ -18,11 +18,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .checkpoint import DEFAULT_CHECKPOINT, Checkpoint
-from .data import load_split, multi_hot
-from .errors import EmotionError
-from .metrics import bootstrap_counts, confusion_counts, f1_from_counts, interval95
-from .thresholds import Thresholds
+from ..checkpoint import DEFAULT_CHECKPOINT, Checkpoint
+from ..data import load_split, multi_hot
+from ..errors import EmotionError
+from ..metrics import bootstrap_counts, confusion_counts, f1_from_counts, interval95
+from ..thresholds import Thresholds
 
 RESAMPLES = 2000
 log = logging.getLogger(__name__)

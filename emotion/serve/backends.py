@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .checkpoint import ONNX_GRAPHS, Checkpoint, CheckpointError
-from .errors import EmotionError
-from .files import replace_atomically
+from ..checkpoint import ONNX_GRAPHS, Checkpoint, CheckpointError
+from ..errors import EmotionError
+from ..files import replace_atomically
 
 log = logging.getLogger(__name__)
 

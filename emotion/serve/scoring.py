@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import EmotionError
+from ..errors import EmotionError
 from .predict import EmotionClassifier, labels_above
-from .files import TableError, check_not_input, check_readable, read_table, table_format, write_csv
+from ..files import TableError, check_not_input, check_readable, read_table, table_format, write_csv
 
 INPUTS = ("csv", "tsv", "jsonl", "jsonl.zst", "parquet")
 OUTPUTS = ("csv", "jsonl", "parquet")

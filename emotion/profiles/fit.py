@@ -33,12 +33,12 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from .errors import EmotionError
+from ..errors import EmotionError
 from .heads import Head, rounded
 from .sampling import WEIGHT
-from .metrics import bootstrap_f1, confusion_counts, f1_from_counts, interval95
-from .files import TableError, read_table, write_json
-from .thresholds import (MAX_HEADS, Thresholds, check_new_label, cross_validate_strength, resolve, shrink,
+from ..metrics import bootstrap_f1, confusion_counts, f1_from_counts, interval95
+from ..files import TableError, read_table, write_json
+from ..thresholds import (MAX_HEADS, Thresholds, check_new_label, cross_validate_strength, resolve, shrink,
                          tune_per_class_raw)
 
 MIN_ROWS = 20  # fewer rows cannot tune, nor grade, anything

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from .errors import EmotionError
-from .labels import LABELS, id2label, label2id
+from ..errors import EmotionError
+from ..labels import LABELS, id2label, label2id
 
 MINILM_ALIAS = "all-MiniLM-L6-v2"
 MINILM_HUB_ID = "sentence-transformers/all-MiniLM-L6-v2"

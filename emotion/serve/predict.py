@@ -13,13 +13,14 @@ from pathlib import Path
 import numpy as np
 from scipy.special import expit
 
-from . import backends, heads, windows
+from . import backends, windows
+from ..profiles import heads
 from .backends import BackendError, Runner
-from .checkpoint import DEFAULT_CHECKPOINT, DEFAULT_MAX_LENGTH, Checkpoint, CheckpointError
-from .errors import EmotionError
-from .text import normalizer
-from .thresholds import PROFILE, ThresholdChoice, ThresholdError, Thresholds, describe, resolve
-from .tokenizer import Tokenizer
+from ..checkpoint import DEFAULT_CHECKPOINT, DEFAULT_MAX_LENGTH, Checkpoint, CheckpointError
+from ..errors import EmotionError
+from ..text import normalizer
+from ..thresholds import PROFILE, ThresholdChoice, ThresholdError, Thresholds, describe, resolve
+from ..tokenizer import Tokenizer
 
 
 @dataclass(frozen=True)
