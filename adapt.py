@@ -43,9 +43,9 @@ def labels_of(args: argparse.Namespace) -> list[str] | None:
 
 
 def choose(args: argparse.Namespace, classifier) -> None:
-    from emotion.adapt import AdaptError
+    from emotion.profiles.fit import AdaptError
     from emotion.files import check_not_input, write_csv
-    from emotion.sampling import read_unlabelled, to_label
+    from emotion.profiles.sampling import read_unlabelled, to_label
     from emotion.thresholds import check_new_label
 
     check_not_input(Path(args.file), args.out)
@@ -62,7 +62,7 @@ def choose(args: argparse.Namespace, classifier) -> None:
 
 
 def fit(args: argparse.Namespace, classifier) -> None:
-    from emotion.adapt import fit_profile, read_sample
+    from emotion.profiles.fit import fit_profile, read_sample
 
     sample = read_sample(args.file, classifier.labels, labels_of(args))
     profile = fit_profile(classifier, sample)
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> None:
 
     def work() -> None:
         from emotion.checkpoint import DEFAULT_CHECKPOINT
-        from emotion.predict import EmotionClassifier
+        from emotion.serve.predict import EmotionClassifier
 
         classifier = EmotionClassifier(args.checkpoint or DEFAULT_CHECKPOINT, backend=args.backend)
         (choose if args.choose else fit)(args, classifier)

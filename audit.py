@@ -15,7 +15,7 @@ import time
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    from emotion.audit import SOURCES
+    from emotion.analysis.audit import SOURCES
     from emotion.cli import add_model_options
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -30,9 +30,9 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def audit_labels(args: argparse.Namespace) -> None:
-    from emotion.audit import SOURCES, build
+    from emotion.analysis.audit import SOURCES, build
     from emotion.checkpoint import DEFAULT_CHECKPOINT
-    from emotion.predict import EmotionClassifier
+    from emotion.serve.predict import EmotionClassifier
 
     log = logging.getLogger("audit")
     classifier = EmotionClassifier(args.checkpoint or DEFAULT_CHECKPOINT, backend=args.backend)

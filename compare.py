@@ -39,9 +39,9 @@ def main(argv: list[str] | None = None) -> None:
     def work() -> None:
         import pandas as pd
 
-        from emotion.compare import check_pair, differences, disagreements, load_side, side_checkpoint, test_set
+        from emotion.analysis.compare import check_pair, differences, disagreements, load_side, side_checkpoint, test_set
         from emotion.files import write_csv
-        from emotion.slices import slice_table, test_slices
+        from emotion.analysis.slices import slice_table, test_slices
 
         pd.set_option("display.width", 220)
         pd.set_option("display.max_colwidth", 70)

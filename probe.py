@@ -7,7 +7,7 @@ must not change the labels, and edits that must move a probability. See docs/com
     python probe.py --noise --data_dir ../shared/data/goemotions  # F1 under typos, stretched words, ... (test)
     python probe.py --noise --split dev --seed 1 --data_dir ...   # the same on dev, another draw of the noise
 
-The templates (emotion/data/probe.json) are ours, written for this project; no GoEmotions text.
+The templates (emotion/analysis/data/probe.json) are ours, written for this project; no GoEmotions text.
 """
 
 from __future__ import annotations
@@ -49,8 +49,8 @@ def main(argv: list[str] | None = None) -> None:
         import pandas as pd
 
         from emotion.checkpoint import DEFAULT_CHECKPOINT
-        from emotion.predict import EmotionClassifier
-        from emotion.probe import build_cases, load_suite, run as run_checks, summary, totals
+        from emotion.serve.predict import EmotionClassifier
+        from emotion.analysis.probe import build_cases, load_suite, run as run_checks, summary, totals
 
         classifier = EmotionClassifier(args.checkpoint or DEFAULT_CHECKPOINT, backend=args.backend)
         started = time.perf_counter()
@@ -78,8 +78,8 @@ def noise(args: argparse.Namespace) -> None:
 
     from emotion.checkpoint import DEFAULT_CHECKPOINT
     from emotion.data import load_split, multi_hot
-    from emotion.predict import EmotionClassifier
-    from emotion.robustness import evaluate, markdown
+    from emotion.serve.predict import EmotionClassifier
+    from emotion.analysis.robustness import evaluate, markdown
 
     classifier = EmotionClassifier(args.checkpoint or DEFAULT_CHECKPOINT, backend=args.backend)
     data = load_split(args.split, args.data_dir)
@@ -90,7 +90,7 @@ def noise(args: argparse.Namespace) -> None:
           f"({time.perf_counter() - started:.0f} s):")
     print(markdown(table))
     if args.save:
-        from emotion.card import write_model_card
+        from emotion.train.card import write_model_card
 
         classifier.checkpoint.save_robustness({"split": args.split, "seed": args.seed, "backend": classifier.backend,
                                                "table": table.to_dict("records")})
@@ -99,7 +99,7 @@ def noise(args: argparse.Namespace) -> None:
 
 
 def save(classifier, figures: dict, table, data_dir: str | None) -> None:
-    from emotion.card import write_model_card
+    from emotion.train.card import write_model_card
     from emotion.data import load_split, multi_hot
 
     train_counts = multi_hot(load_split("train", data_dir)["labels"], len(classifier.labels)).sum(0)

@@ -46,8 +46,8 @@ def score(args: argparse.Namespace) -> None:
     from tqdm.auto import tqdm
 
     from emotion.checkpoint import DEFAULT_CHECKPOINT
-    from emotion.predict import EmotionClassifier
-    from emotion.scoring import check_paths, score_file
+    from emotion.serve.predict import EmotionClassifier
+    from emotion.serve.scoring import check_paths, score_file
 
     if args.engine == "ray":
         return score_on_ray(args)
@@ -73,7 +73,7 @@ def score_on_ray(args) -> None:
     from tqdm.auto import tqdm
 
     from emotion.checkpoint import DEFAULT_CHECKPOINT
-    from emotion.distributed import Job, list_shards, score_shards
+    from emotion.serve.distributed import Job, list_shards, score_shards
 
     job = Job(str(args.checkpoint or DEFAULT_CHECKPOINT), str(args.output), args.text_column, args.backend,
               args.threshold, None if args.profile is None else str(args.profile), args.chunk_size,

@@ -11,10 +11,10 @@ The project's options: python train_model.py --help; with the Trainer's: --help_
 import sys
 
 if __name__ == "__main__":
-    from emotion.training_args import exit_on_help
+    from emotion.train.args import exit_on_help
 
     exit_on_help(sys.argv[1:])  # before torch is imported: --help answers at once
     from emotion.cli import run
-    from emotion.training import run as train
+    from emotion.train.training import run as train
 
     run("train", train)

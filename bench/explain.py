@@ -21,13 +21,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from emotion.audit import build  # noqa: E402
-from emotion.backends import instruction_set  # noqa: E402
+from emotion.analysis.audit import build  # noqa: E402
+from emotion.serve.backends import instruction_set  # noqa: E402
 from emotion.checkpoint import DEFAULT_CHECKPOINT  # noqa: E402
 from emotion.data import load_split  # noqa: E402
-from emotion.explain import explain  # noqa: E402
-from emotion.predict import EmotionClassifier  # noqa: E402
-from emotion.similar import Embedder, Index  # noqa: E402
+from emotion.analysis.explain import explain  # noqa: E402
+from emotion.serve.predict import EmotionClassifier  # noqa: E402
+from emotion.analysis.similar import Embedder, Index  # noqa: E402
 
 
 def timed(action, repeat: int) -> list[float]:

@@ -23,11 +23,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from emotion.adapt import Sample, fit_profile  # noqa: E402
-from emotion.backends import instruction_set  # noqa: E402
+from emotion.profiles.fit import Sample, fit_profile  # noqa: E402
+from emotion.serve.backends import instruction_set  # noqa: E402
 from emotion.checkpoint import DEFAULT_CHECKPOINT  # noqa: E402
 from emotion.data import load_split, multi_hot  # noqa: E402
-from emotion.predict import EmotionClassifier  # noqa: E402
+from emotion.serve.predict import EmotionClassifier  # noqa: E402
 
 OURS = ["anger", "disgust", "fear", "joy", "love", "optimism", "sadness", "surprise"]
 # A team's own labels, built from ours so that dev can stand in for their sample.

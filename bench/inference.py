@@ -52,7 +52,7 @@ def load_engine(name: str, checkpoint: str):
         from transformers import AutoTokenizer, pipeline
 
         if name == BASELINE:
-            from emotion.model import MINILM_ALIAS, build_model, resolve_model_name
+            from emotion.serve.model import MINILM_ALIAS, build_model, resolve_model_name
 
             model = build_model(MINILM_ALIAS).eval()
             pipe = pipeline("text-classification", model=model, tokenizer=AutoTokenizer.from_pretrained(
@@ -68,7 +68,7 @@ def load_engine(name: str, checkpoint: str):
             return np.array([[{d["label"]: d["score"] for d in row}[name] for name in labels] for row in out])
 
         return (lambda text: pipe(text, **options)), many, labels, None
-    from emotion.predict import EmotionClassifier
+    from emotion.serve.predict import EmotionClassifier
 
     classifier = EmotionClassifier(checkpoint, device="cpu", backend=name, batch_size=BATCH)
     thresholds = classifier.thresholds.to_dict() if classifier.thresholds is not None else None
@@ -186,7 +186,7 @@ def main() -> None:
         measure(args.child[0], args.checkpoint, args.data_dir, args.latency_comments, Path(args.child[1]))
         return
 
-    from emotion.backends import cpu_threads, instruction_set
+    from emotion.serve.backends import cpu_threads, instruction_set
     from emotion.checkpoint import Checkpoint
     from emotion.data import load_split, multi_hot
     from emotion.thresholds import Thresholds

@@ -65,7 +65,7 @@ def main() -> None:
     args = parser.parse_args()
     from transformers import AutoTokenizer
 
-    from emotion.backends import cpu_threads, instruction_set
+    from emotion.serve.backends import cpu_threads, instruction_set
     from emotion.checkpoint import Checkpoint
     from emotion.data import load_split
 

@@ -241,7 +241,7 @@ def main() -> None:
     if not (1 <= args.clients <= 200 and 1 <= args.requests <= 1000 and 1 <= args.calls <= 5000
             and 1 <= args.burst <= 200):
         raise SystemExit("error: keep --clients and --burst within 1..200, --requests within 1..1000, --calls within 1..5000.")
-    from emotion.backends import instruction_set
+    from emotion.serve.backends import instruction_set
 
     print(f"scenario {args.scenario}; {os.cpu_count()} cores, {instruction_set()}")
     {"predict": scenario_predict, "index": scenario_index, "sessions": scenario_sessions,

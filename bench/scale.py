@@ -30,10 +30,10 @@ def main() -> None:
     import numpy as np
     import pandas as pd
 
-    from emotion.backends import instruction_set
+    from emotion.serve.backends import instruction_set
     from emotion.checkpoint import DEFAULT_CHECKPOINT
     from emotion.data import load_split
-    from emotion.distributed import Job, score_shards
+    from emotion.serve.distributed import Job, score_shards
 
     checkpoint = str(args.checkpoint or DEFAULT_CHECKPOINT)
     train = load_split("train", args.data_dir)

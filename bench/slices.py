@@ -17,10 +17,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from emotion.backends import instruction_set  # noqa: E402
+from emotion.serve.backends import instruction_set  # noqa: E402
 from emotion.checkpoint import DEFAULT_CHECKPOINT, Checkpoint  # noqa: E402
 from emotion.data import load_split, multi_hot  # noqa: E402
-from emotion.slices import RESAMPLES, headline, slice_table, test_slices  # noqa: E402
+from emotion.analysis.slices import RESAMPLES, headline, slice_table, test_slices  # noqa: E402
 
 
 def timed(action, repeat: int = 5) -> float:

@@ -150,7 +150,7 @@ def main() -> None:
             proc.terminate()
         proc.wait(timeout=30)
 
-    from emotion.backends import instruction_set
+    from emotion.serve.backends import instruction_set
 
     lines = [f"# What a person waits for in the app ({time.strftime('%Y-%m-%d')})", "",
              f"Debian chromium (headless) at {args.width} px; {os.cpu_count()} cores, {instruction_set()}, "

@@ -33,7 +33,7 @@ def main() -> None:
     parser.add_argument("--checkpoint", default=None, help="default: the shipped model")
     parser.add_argument("--data_dir", default=None, help="GoEmotions folder (default: $GOEMOTIONS_DIR, else the Hub)")
     args = parser.parse_args()
-    from emotion.adapt import Sample, adapt
+    from emotion.profiles.fit import Sample, adapt
     from emotion.checkpoint import DEFAULT_CHECKPOINT, Checkpoint
     from emotion.data import load_split, multi_hot
     from emotion.metrics import confusion_counts, f1_from_counts

@@ -28,7 +28,7 @@ def main() -> None:
     args = parser.parse_args()
     from emotion.checkpoint import Checkpoint
     from emotion.errors import EmotionError
-    from emotion.evaluate import finish
+    from emotion.train.evaluate import finish
     from emotion.logs import setup_logging
 
     setup_logging()

@@ -18,12 +18,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from emotion.backends import instruction_set  # noqa: E402
+from emotion.serve.backends import instruction_set  # noqa: E402
 from emotion.checkpoint import DEFAULT_CHECKPOINT  # noqa: E402
 from emotion.data import load_split  # noqa: E402
-from emotion.explain import FRACTIONS, eraser, explain, word_spans  # noqa: E402
+from emotion.analysis.explain import FRACTIONS, eraser, explain, word_spans  # noqa: E402
 from emotion.logs import setup_logging  # noqa: E402
-from emotion.predict import EmotionClassifier  # noqa: E402
+from emotion.serve.predict import EmotionClassifier  # noqa: E402
 
 
 class Units:

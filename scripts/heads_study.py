@@ -46,12 +46,12 @@ def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
     from heads import MADE, OURS, labelled  # the same labels as the benchmark
 
-    from emotion.adapt import BEFORE, RULES, adapt
+    from emotion.profiles.fit import BEFORE, RULES, adapt
     from emotion.checkpoint import DEFAULT_CHECKPOINT
     from emotion.data import load_split, multi_hot
-    from emotion.heads import apply
+    from emotion.profiles.heads import apply
     from emotion.metrics import confusion_counts, f1_from_counts
-    from emotion.predict import EmotionClassifier
+    from emotion.serve.predict import EmotionClassifier
     from emotion.thresholds import tune_per_class_raw
 
     classifier = EmotionClassifier(args.checkpoint or DEFAULT_CHECKPOINT)
@@ -72,11 +72,11 @@ def main() -> None:
 
     from dataclasses import replace
 
-    import emotion.adapt
+    import emotion.profiles.fit
 
     # The rules compared differ only in thresholds and in what they keep; the logistic fits under them are
     # the same, so each is fitted once per draw (a study on 2 shared cores).
-    fits, logistic = {}, emotion.adapt._logistic
+    fits, logistic = {}, emotion.profiles.fit._logistic
 
     def cached(x, y, weights, strength):
         key = (hash(x.tobytes()), hash(y.tobytes()), None if weights is None else hash(weights.tobytes()), strength)
@@ -84,7 +84,7 @@ def main() -> None:
             fits[key] = logistic(x, y, weights, strength)
         return fits[key]
 
-    emotion.adapt._logistic = cached
+    emotion.profiles.fit._logistic = cached
 
     choices = {"shipped": RULES, "before": BEFORE, "tuned-head": replace(RULES, head_threshold_prior=10.0)}
     names = [name.strip() for name in args.rules.split(",")]

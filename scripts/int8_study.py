@@ -15,8 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from emotion.backend_choice import COMPARED, measure_backend  # noqa: E402
-from emotion.backends import instruction_set  # noqa: E402
+from emotion.serve.backend_choice import COMPARED, measure_backend  # noqa: E402
+from emotion.serve.backends import instruction_set  # noqa: E402
 from emotion.checkpoint import Checkpoint  # noqa: E402
 from emotion.data import load_split, multi_hot  # noqa: E402
 from emotion.logs import setup_logging  # noqa: E402

@@ -89,7 +89,7 @@ def tiny_bert(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_checkpoint(tiny_bert: Path, tmp_path_factory) -> Path:
     """A tiny fine-tuned checkpoint written by the real training entry point."""
-    from emotion.training import run
+    from emotion.train.training import run
 
     root = tmp_path_factory.mktemp("ckpt")
     data = root / "data"

@@ -1,11 +1,11 @@
 import numpy as np
 import pytest
 
-from emotion.analysis import (
+from emotion.analysis.tables import (
     confusion_matrix, cooccurrence, error_table, example_loss, frequency_vs_f1, labels_per_comment,
     label_ece, matrix_pairs, outcomes, pr_curve, reliability, threshold_sweep,
 )
-from emotion.groups import EKMAN, SENTIMENT
+from emotion.analysis.groups import EKMAN, SENTIMENT
 from emotion.labels import LABELS
 from emotion.metrics import compute_metrics
 

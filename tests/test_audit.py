@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from emotion.audit import MISSING, WRONG, audit_split, build, out_of_sample
+from emotion.analysis.audit import MISSING, WRONG, audit_split, build, out_of_sample
 from emotion.checkpoint import Checkpoint
-from emotion.predict import EmotionClassifier
+from emotion.serve.predict import EmotionClassifier
 
 NAMES = [f"label{j}" for j in range(4)]
 
@@ -69,7 +69,7 @@ def test_the_audit_is_stored_by_id_without_text_and_read_back(audited, tiny_chec
 
 
 def test_the_app_shows_the_audit_and_orders_errors_by_it(audited, tiny_checkpoint):
-    from emotion.analysis import OUTCOMES
+    from emotion.analysis.tables import OUTCOMES
     from emotion.ui import errors_tab, quality_tab
     from emotion.ui.context import AppContext
 

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import torch
 
-from emotion import backends, onnx_export
+from emotion.serve import backends, onnx_export
 from emotion import checkpoint as ckpt
-from emotion.backend_choice import COMPARED, pick
-from emotion.predict import EmotionClassifier
+from emotion.serve.backend_choice import COMPARED, pick
+from emotion.serve.predict import EmotionClassifier
 from emotion.thresholds import ThresholdError, Thresholds
 
 TEXTS = ["thanks so much for the help, legend", "ok", "why would anyone do that? i am so confused lol", "",

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from conftest import ROOT
-from emotion.explain import word_spans
+from emotion.analysis.explain import word_spans
 from test_app_e2e import browser_test, launch
 
 EMOJI = "lmaooo 😂😂 ur a legend, thanks 🙏🏽"
@@ -22,8 +22,8 @@ HARD = [EMOJI, "🇫🇷🇫🇷 wow i love this", "𝓽𝓱𝓪𝓷𝓴𝓼 so 
 @pytest.mark.skipif(shutil.which("node") is None and not os.environ.get("REQUIRE_BROWSER"), reason="no node")
 def test_explain_js_shades_the_words_python_explained(tiny_checkpoint, tmp_path):
     """tests/js/explain.test.mjs in node's test runner, fed Python's own explanations of comments with emoji."""
-    from emotion.explain import explain
-    from emotion.predict import EmotionClassifier
+    from emotion.analysis.explain import explain
+    from emotion.serve.predict import EmotionClassifier
 
     classifier = EmotionClassifier(tiny_checkpoint, backend="torch")
     found = [explain(classifier, text).to_dict() for text in HARD]

@@ -9,9 +9,9 @@ import pytest
 from sklearn.metrics import f1_score
 
 from conftest import ROOT
-from emotion.compare import Side, differences, disagreements
+from emotion.analysis.compare import Side, differences, disagreements
 from emotion.labels import LABELS
-from emotion.slices import headline, slice_table, text_slices
+from emotion.analysis.slices import headline, slice_table, text_slices
 
 
 def two_models(n: int = 600, seed: int = 0):

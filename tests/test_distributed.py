@@ -14,9 +14,9 @@ import pytest
 ray = pytest.importorskip("ray")
 zstandard = pytest.importorskip("zstandard")
 
-from emotion.distributed import Job, list_shards, score_shards  # noqa: E402
-from emotion.predict import EmotionClassifier  # noqa: E402
-from emotion.scoring import ScoringError, score_file  # noqa: E402
+from emotion.serve.distributed import Job, list_shards, score_shards  # noqa: E402
+from emotion.serve.predict import EmotionClassifier  # noqa: E402
+from emotion.serve.scoring import ScoringError, score_file  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 WORDS = "thanks so much i am sad about this news wow ok sure lol why would anyone do that proud of you".split()

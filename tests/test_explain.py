@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from emotion.checkpoint import DEFAULT_CHECKPOINT
-from emotion.explain import MIN_P, explain, masked, word_spans
-from emotion.predict import EmotionClassifier
+from emotion.analysis.explain import MIN_P, explain, masked, word_spans
+from emotion.serve.predict import EmotionClassifier
 
 SHIPPED = DEFAULT_CHECKPOINT
 

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from conftest import NEW, OURS, ROOT, labelled_comments
-from emotion.adapt import AdaptError, Sample, adapt, fit_head, read_sample
+from emotion.profiles.fit import AdaptError, Sample, adapt, fit_head, read_sample
 from emotion.labels import LABELS
-from emotion.predict import EmotionClassifier
+from emotion.serve.predict import EmotionClassifier
 from emotion.thresholds import ThresholdError, Thresholds
 
 ELEVEN = OURS + list(NEW)
@@ -159,7 +159,7 @@ def test_the_whole_profile_answers_one_comment_as_in_a_batch(tiny_checkpoint, he
     plain = profiled.without_profile()
     assert plain.labels == list(LABELS) and plain.thresholds == served.thresholds and not plain.heads
     assert plain._outputs is profiled._outputs  # the same runners
-    from emotion.explain import explain
+    from emotion.analysis.explain import explain
 
     found = explain(mine, "thanks so much for the help")
     assert found.labels[-3:] == list(NEW) and found.effects.shape[1] == 31  # word effects for a new label too
@@ -192,7 +192,7 @@ def test_a_new_label_with_too_few_positives_gets_a_warning_and_no_head(tiny_chec
     frame["rare"] = 0
     frame.loc[:2, "rare"] = 1
     frame.to_csv(tmp_path / "rare.csv", index=False)
-    from emotion.adapt import fit_profile
+    from emotion.profiles.fit import fit_profile
 
     profile = fit_profile(EmotionClassifier(tiny_checkpoint, backend="onnx"), read_sample(tmp_path / "rare.csv", LABELS))
     assert "rare" not in profile.thresholds.heads and "rare" not in profile.thresholds.per_class

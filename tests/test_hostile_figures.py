@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from emotion.analysis import OUTCOMES
-from emotion.groups import GROUPINGS
+from emotion.analysis.tables import OUTCOMES
+from emotion.analysis.groups import GROUPINGS
 from emotion.labels import LABELS
 from emotion.thresholds import BACKEND, Thresholds
 from emotion.ui import errors_tab

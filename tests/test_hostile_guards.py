@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT, labelled_comments
-from emotion.analysis import OUTCOMES
+from emotion.analysis.tables import OUTCOMES
 from emotion.labels import LABELS
 
 BIG_QUERY = "q" + "z" * 5_000_000
@@ -330,7 +330,7 @@ BAD_WEIGHTS = ["abc", "0", "inf", "=1+1", "-5", "1e308"]
 
 @pytest.mark.parametrize("weight", BAD_WEIGHTS)
 def test_a_continued_session_reads_the_weight_column_as_adapt_does(tiny_checkpoint, tmp_path, monkeypatch, weight):
-    from emotion.adapt import AdaptError, read_sample
+    from emotion.profiles.fit import AdaptError, read_sample
     from emotion.ui import label_view
     from emotion.ui.common import Page
     from emotion.ui.context import AppContext
@@ -348,8 +348,8 @@ def test_a_continued_session_reads_the_weight_column_as_adapt_does(tiny_checkpoi
 
 
 def test_a_session_stored_with_bad_weights_is_refused_when_fitted(tiny_checkpoint, tmp_path):
-    from emotion.adapt import AdaptError
-    from emotion.labelling import Store
+    from emotion.profiles.fit import AdaptError
+    from emotion.profiles.labelling import Store
 
     store = Store(tmp_path)
     items = pd.DataFrame({"text": [f"comment {i}" for i in range(12)], "weight": ["-5"] * 12})
@@ -421,9 +421,9 @@ def test_a_view_shown_without_the_test_set_is_computed_again(tiny_checkpoint):
 
 @pytest.mark.parametrize("backend", ["onnx-int8", "auto"])
 def test_changed_weights_without_pytorch_are_named_as_changed(tiny_checkpoint, tmp_path, monkeypatch, backend):
-    from emotion import backends
+    from emotion.serve import backends
     from emotion.checkpoint import CheckpointError
-    from emotion.predict import EmotionClassifier
+    from emotion.serve.predict import EmotionClassifier
 
     folder = tmp_path / "flip"
     shutil.copytree(tiny_checkpoint, folder)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from emotion.checkpoint import DEFAULT_CHECKPOINT
-from emotion.language import other_language
+from emotion.serve.language import other_language
 from emotion.tokenizer import Tokenizer
 
 FOREIGN = Path(__file__).resolve().parent / "data" / "foreign_comments.tsv"
@@ -95,7 +95,7 @@ def test_the_notice_almost_never_speaks_on_goemotions(known):
 
 # --- item 7: profiles from few labels ----------------------------------------------------------------------
 
-from emotion.adapt import RULES, Sample, adapt  # noqa: E402
+from emotion.profiles.fit import RULES, Sample, adapt  # noqa: E402
 from emotion.labels import LABELS  # noqa: E402
 from emotion.thresholds import Thresholds  # noqa: E402
 
@@ -139,7 +139,7 @@ def joy_only(seed: int, rules=RULES, n: int = 30, joy: int = 8):
 
 
 def test_eight_positives_cannot_drag_a_threshold_to_the_floor():
-    from emotion.adapt import BEFORE
+    from emotion.profiles.fit import BEFORE
     from emotion.thresholds import tune_per_class_raw
 
     for seed in range(6):

@@ -61,7 +61,7 @@ def browser_secrets(checkpoint) -> list[str]:
 
 def test_the_page_key_is_encrypted_with_a_secret_that_outlives_the_process(tiny_checkpoint, tmp_path, monkeypatch):
     """Gradio drew a new secret at every start, so no page could read its key after a restart."""
-    from emotion.labelling import SECRET_FILE, Store
+    from emotion.profiles.labelling import SECRET_FILE, Store
 
     monkeypatch.setenv("EMOTION_LABELLING_DIR", str(tmp_path / "store"))
     monkeypatch.delenv("EMOTION_LABELLING_SECRET", raising=False)
@@ -133,7 +133,7 @@ def test_forged_keys_cannot_fill_the_disk(tiny_checkpoint, tmp_path, monkeypatch
 def test_the_sessions_of_all_visitors_are_counted_and_idle_ones_expire(tmp_path):
     import pandas as pd
 
-    from emotion.labelling import LabellingError, Store, StoreLimits
+    from emotion.profiles.labelling import LabellingError, Store, StoreLimits
 
     store = Store(tmp_path, StoreLimits(max_sessions=3, idle_days=30))
     items = pd.DataFrame({"text": ["ok sure", "thanks"]})
@@ -151,7 +151,7 @@ def test_the_sessions_of_all_visitors_are_counted_and_idle_ones_expire(tmp_path)
 
 
 def test_the_operator_sets_the_limits_in_the_environment():
-    from emotion.labelling import LabellingError, StoreLimits
+    from emotion.profiles.labelling import LabellingError, StoreLimits
 
     default = StoreLimits.from_env({})
     assert (default.max_bytes, default.max_sessions, default.idle_days) == (1_000_000_000, 500, 30)
@@ -166,7 +166,7 @@ def test_the_operator_sets_the_limits_in_the_environment():
 def test_a_full_disk_or_a_deleted_session_is_one_clear_line(tmp_path):
     import pandas as pd
 
-    from emotion.labelling import LabellingError, Store
+    from emotion.profiles.labelling import LabellingError, Store
 
     store = Store(tmp_path)
     session = store.create("k" * 24, "s", pd.DataFrame({"text": ["ok"]}), ["joy"])
@@ -191,8 +191,8 @@ def test_compacting_the_answers_log_keeps_answers_given_meanwhile(tmp_path, monk
 
     import pandas as pd
 
-    from emotion import labelling
-    from emotion.labelling import Store
+    from emotion.profiles import labelling
+    from emotion.profiles.labelling import Store
 
     monkeypatch.setattr(labelling, "MAX_LOG_BYTES", 60_000)
     MAX_LOG_BYTES = labelling.MAX_LOG_BYTES

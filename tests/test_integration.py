@@ -54,7 +54,7 @@ def test_compare_on_the_two_shipped_checkpoints_matches_an_independent_bootstrap
     from sklearn.metrics import f1_score
 
     from emotion.checkpoint import ALTERNATIVE_CHECKPOINT
-    from emotion.compare import differences, load_side, side_checkpoint, test_set
+    from emotion.analysis.compare import differences, load_side, side_checkpoint, test_set
 
     ids, _, y = test_set(str(DATA), side_checkpoint(ALTERNATIVE_CHECKPOINT, None).labels)
     a, b = load_side(ALTERNATIVE_CHECKPOINT, None, ids), load_side(DEFAULT_CHECKPOINT, None, ids)

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from emotion.adapt import read_sample
-from emotion.labelling import MAX_SESSIONS, LabellingError, Store
+from emotion.profiles.fit import read_sample
+from emotion.profiles.labelling import MAX_SESSIONS, LabellingError, Store
 from emotion.labels import LABELS
 
 KEY, OTHER = "k" * 24, "o" * 24

@@ -3,7 +3,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from emotion.losses import multilabel_loss, positive_weights
+from emotion.train.losses import multilabel_loss, positive_weights
 
 LOGITS = torch.tensor([[2.0, -1.0, 0.5], [-3.0, 0.2, 1.0]])
 TARGETS = torch.tensor([[1.0, 0.0, 1.0], [0.0, 1.0, 0.0]])

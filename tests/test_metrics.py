@@ -65,7 +65,7 @@ def test_bootstrap_interval_of_a_micro_f1_difference():
 
 
 def test_a_model_near_chance_is_called_so():
-    from emotion.evaluate import chance_warning
+    from emotion.train.evaluate import chance_warning
 
     y = np.zeros((100, 28))
     y[:, 27] = 1  # every comment neutral...

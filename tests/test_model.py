@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from emotion.labels import LABELS, NUM_LABELS, id2label, label2id
-from emotion.model import MINILM_HUB_ID, ModelLoadError, build_model, resolve_model_name
+from emotion.serve.model import MINILM_HUB_ID, ModelLoadError, build_model, resolve_model_name
 
 
 def test_labels_in_dataset_order():

@@ -3,8 +3,8 @@ import pytest
 import torch
 
 from emotion.checkpoint import CheckpointError
-from emotion.backends import torch_runner
-from emotion.predict import EmotionClassifier, Prediction, length_sorted_batches, predict_probabilities
+from emotion.serve.backends import torch_runner
+from emotion.serve.predict import EmotionClassifier, Prediction, length_sorted_batches, predict_probabilities
 
 TEXTS = ["thanks so much for the help, legend", "ok", "why would anyone do that? i am so confused lol"]
 
@@ -118,7 +118,7 @@ def test_serving_imports_neither_transformers_nor_torch(tiny_checkpoint):
     import subprocess
     import sys
 
-    code = (f"import sys; from emotion.predict import EmotionClassifier; "
+    code = (f"import sys; from emotion.serve.predict import EmotionClassifier; "
             f"c = EmotionClassifier({str(tiny_checkpoint)!r}, backend='onnx'); c.predict('ok'); "
             "print(sorted({'torch', 'transformers'} & set(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

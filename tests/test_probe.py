@@ -1,4 +1,4 @@
-"""emotion.probe and probe.py: the behavioural checks (CheckList style). The rules on a stand-in model whose
+"""emotion.analysis.probe and probe.py: the behavioural checks (CheckList style). The rules on a stand-in model whose
 probabilities are written out by hand; the whole suite on the tiny model from conftest."""
 
 import json
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from emotion.labels import LABELS
-from emotion.probe import DIR, INV, MFT, SATURATED, Case, build_cases, load_suite, run, summary, totals, typo
+from emotion.analysis.probe import DIR, INV, MFT, SATURATED, Case, build_cases, load_suite, run, summary, totals, typo
 
 SUITE = {
     "names": ["Alex", "Priya", "Jordan", "Mei"],
@@ -153,7 +153,7 @@ def test_the_totals_give_the_suites_figures_per_kind():
 
 
 def test_the_probe_suite_has_over_100_checks_over_20_labels_on_the_tiny_model(tiny_checkpoint):
-    from emotion.predict import EmotionClassifier
+    from emotion.serve.predict import EmotionClassifier
 
     classifier = EmotionClassifier(tiny_checkpoint, backend="onnx")
     cases = build_cases(load_suite(), classifier.labels)
@@ -185,7 +185,7 @@ def test_probe_command_prints_the_checks_and_saves_them_in_the_card(tiny_checkpo
 def test_the_shipped_models_card_holds_its_probe_figures():
     """int8 numerics differ between CPUs, so the rates may move a little; the suite's shape may not."""
     from emotion.checkpoint import DEFAULT_CHECKPOINT, Checkpoint
-    from emotion.predict import EmotionClassifier
+    from emotion.serve.predict import EmotionClassifier
 
     stored = Checkpoint.open(DEFAULT_CHECKPOINT).probe()
     classifier = EmotionClassifier(DEFAULT_CHECKPOINT, backend=stored["backend"])

@@ -1,13 +1,13 @@
-"""The noise suite that grades robustness (emotion.robustness): the noise it makes, its figures, its command."""
+"""The noise suite that grades robustness (emotion.analysis.robustness): the noise it makes, its figures, its command."""
 
 import random
 
 import numpy as np
 import pytest
 
-from emotion import noise as training_noise
-from emotion import robustness
-from emotion.robustness import NOISES, evaluate, noisy_texts
+from emotion.train import noise as training_noise
+from emotion.analysis import robustness
+from emotion.analysis.robustness import NOISES, evaluate, noisy_texts
 
 IDS = [f"c{i}" for i in range(6)]
 TEXTS = ["Thank you so much, I really love this!", "I'm not going to lie, you're wrong.", "ok", "wow so cute",

@@ -1,11 +1,11 @@
-"""emotion.sampling: which comments of an unlabelled file to label, stratified by the model's top label,
+"""emotion.profiles.sampling: which comments of an unlabelled file to label, stratified by the model's top label,
 with known weights N_h / n_h. Pure arrays and small files: no model needed."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from emotion.sampling import WEIGHT, SamplingError, allocate, choose, read_unlabelled, to_label
+from emotion.profiles.sampling import WEIGHT, SamplingError, allocate, choose, read_unlabelled, to_label
 
 
 def probs_with_tops(tops, labels=5, seed=0):

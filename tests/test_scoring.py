@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from emotion.predict import EmotionClassifier
-from emotion.scoring import ScoringError, score_file
+from emotion.serve.predict import EmotionClassifier
+from emotion.serve.scoring import ScoringError, score_file
 
 ROOT = Path(__file__).resolve().parents[1]
 TEXTS = ["thanks so much", 'he said ""no"" lol 😂', "ok sure", "i am so sad about this news", "wow"]

@@ -52,7 +52,7 @@ def test_stored_probabilities_belong_to_these_weights(folder):
 
 
 def test_loads_and_predicts_the_obvious(folder):
-    from emotion.predict import EmotionClassifier
+    from emotion.serve.predict import EmotionClassifier
 
     clf = EmotionClassifier(folder)
     assert "gratitude" in clf.predict("Thank you so much, this really helped!").labels
@@ -78,8 +78,8 @@ def working_copy(folder: Path, tmp_path: Path) -> Path:
 
 
 def test_every_backend_returns_the_labels_of_torch(folder, tmp_path):
-    from emotion.backends import BACKENDS
-    from emotion.predict import EmotionClassifier
+    from emotion.serve.backends import BACKENDS
+    from emotion.serve.predict import EmotionClassifier
 
     before = sorted(p.name for p in (folder / "onnx").iterdir())
     copy = working_copy(folder, tmp_path)
@@ -114,7 +114,7 @@ def test_the_student_records_its_teacher_and_its_standing_against_the_six_layer_
 
 
 def test_the_student_reads_emoji():
-    from emotion.predict import EmotionClassifier
+    from emotion.serve.predict import EmotionClassifier
 
     if not (STUDENT / "model.safetensors").is_file():
         pytest.skip("no student checkpoint")
@@ -124,7 +124,7 @@ def test_the_student_reads_emoji():
 
 
 def test_the_default_is_the_four_layer_student():
-    from emotion.predict import EmotionClassifier
+    from emotion.serve.predict import EmotionClassifier
 
     if not (STUDENT / "model.safetensors").is_file():
         pytest.skip("no student checkpoint")

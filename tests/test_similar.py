@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from emotion.predict import EmotionClassifier
-from emotion.similar import Embedder, Index, label_agreement
+from emotion.serve.predict import EmotionClassifier
+from emotion.analysis.similar import Embedder, Index, label_agreement
 
 TEXTS = ["i love this so much", "thanks for the help", "this is so annoying", "what do you mean", "i am so proud of you"]
 

@@ -183,7 +183,8 @@ def test_build_refuses_clearly(tiny_checkpoint, tmp_path, monkeypatch):
 def test_node_tests_agree_with_python(tmp_path):
     """tests/js/*.test.mjs with Python's answers: normalisation (every emoji form, stretched letters), metrics to
     4 decimals against emotion.metrics, and the spreadsheet escape of emotion.files."""
-    from emotion import files, metrics, text, windows
+    from emotion import files, metrics, text
+    from emotion.serve import windows
 
     rng = np.random.default_rng(0)
     probs = rng.random((300, 28)).round(6)
@@ -239,7 +240,7 @@ def test_browser_page_as_a_static_space(built, tiny_checkpoint, named_profile):
     as text."""
     from playwright.sync_api import expect, sync_playwright
 
-    from emotion.predict import EmotionClassifier
+    from emotion.serve.predict import EmotionClassifier
 
     with serving(built) as url, sync_playwright() as p:
         browser, page = launch(p)
@@ -253,7 +254,7 @@ def test_browser_page_as_a_static_space(built, tiny_checkpoint, named_profile):
 
         texts = ["thanks so much for the help, legend", "why would anyone do that? 😂", "ok sure", INJECTION,
                  "i love this but the ending was so sad " * 12]  # over the tiny model's 32 tokens: read in windows
-        answers = page.evaluate("(t) => window.emotion.predict(t)", texts)
+        answers = page.evaluate("(t) => window.emotion.serve.predict(t)", texts)
         python = EmotionClassifier(tiny_checkpoint, backend="onnx-int8", thresholds=named_profile)
         want = np.vstack([python.predict_probabilities([t]) for t in texts])
         got = np.array([[a["probabilities"][name] for name in python.labels] for a in answers])
@@ -303,11 +304,11 @@ def test_browser_page_as_a_static_space(built, tiny_checkpoint, named_profile):
         page.get_by_role("button", name="Explain").click()
         expect(page.locator("#why-words mark").first).to_be_visible(timeout=30_000)
         assert page.locator("#why-words mark").count() == 6
-        # The same words and effects as emotion.explain on the Python int8 runner (one batch on both sides).
-        from emotion.explain import explain
+        # The same words and effects as emotion.analysis.explain on the Python int8 runner (one batch on both sides).
+        from emotion.analysis.explain import explain
 
         for text in ("i love this community so much", "why would anyone do that? 😂😂 i am so confused"):
-            mine, theirs = page.evaluate("(t) => window.emotion.explain(t)", text), explain(python, text).to_dict()
+            mine, theirs = page.evaluate("(t) => window.emotion.analysis.explain(t)", text), explain(python, text).to_dict()
             assert mine["words"] == theirs["words"]  # (spans count UTF-16 units here, code points in Python)
             gap = max(abs(a - b) for label in python.labels for a, b in zip(mine["effects"][label], theirs["effects"][label]))
             assert gap < 2 * INT8_TOLERANCE  # a difference of two probabilities
@@ -318,7 +319,7 @@ def test_browser_page_as_a_static_space(built, tiny_checkpoint, named_profile):
             twin.on("request", lambda r: requests.append(r.url))
             open_page(twin, url + "?threads=2")
             assert twin.evaluate("window.emotion.threads") == 2
-            again = twin.evaluate("(t) => window.emotion.predict(t)", texts)
+            again = twin.evaluate("(t) => window.emotion.serve.predict(t)", texts)
             assert max(abs(a["probabilities"][k] - b["probabilities"][k]) for a, b in zip(answers, again)
                        for k in a["probabilities"]) < INT8_TOLERANCE
 
@@ -448,9 +449,9 @@ def test_browser_answers_equal_python_int8_on_the_test_set(tmp_path):
     thresholds for at least 99.9% of comments."""
     from playwright.sync_api import sync_playwright
 
-    from emotion.backends import instruction_set
+    from emotion.serve.backends import instruction_set
     from emotion.data import load_split
-    from emotion.predict import EmotionClassifier
+    from emotion.serve.predict import EmotionClassifier
 
     if not DATA.is_dir():
         pytest.skip(f"no GoEmotions data in {DATA}")
@@ -467,7 +468,7 @@ def test_browser_answers_equal_python_int8_on_the_test_set(tmp_path):
         browser, page = launch(p)
         open_page(page, url, 120)
         ids = page.evaluate("(t) => window.emotion.encode(t)", chosen)
-        answers = page.evaluate("(t) => window.emotion.predict(t)", chosen)
+        answers = page.evaluate("(t) => window.emotion.serve.predict(t)", chosen)
         # The Metrics view on all 5,427 stored test answers: the checkpoint's own published figures.
         published = python.checkpoint.metrics["test"]
         page.get_by_role("tab", name="Metrics").click()

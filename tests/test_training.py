@@ -11,8 +11,8 @@ from emotion import checkpoint as ckpt
 from emotion.data import load_split
 from emotion.thresholds import POLICIES
 from emotion.labels import LABELS
-from emotion.training import parse_args, run
-from emotion.training_args import PRESETS
+from emotion.train.training import parse_args, run
+from emotion.train.args import PRESETS
 
 EXPECTED_FILES = {
     "config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", ckpt.THRESHOLDS, ckpt.METRICS,
@@ -144,8 +144,8 @@ def test_distilled_student_keeps_chosen_layers_and_records_its_teacher(tiny_chec
 def test_hidden_state_loss_is_zero_for_the_teacher_itself_and_trains_a_student(tiny_checkpoint, tmp_path, data_dir):
     from types import SimpleNamespace
 
-    from emotion.model import keep_layers
-    from emotion.training import EmotionTrainer
+    from emotion.serve.model import keep_layers
+    from emotion.train.training import EmotionTrainer
 
     teacher = AutoModelForSequenceClassification.from_pretrained(tiny_checkpoint, dtype=torch.float32).eval()
     tokenizer = AutoTokenizer.from_pretrained(tiny_checkpoint)
@@ -168,8 +168,8 @@ def test_hidden_state_loss_is_zero_for_the_teacher_itself_and_trains_a_student(t
 
 
 def test_soft_targets_blend_labels_with_the_teacher_and_are_scored_once(tiny_checkpoint, tmp_path, monkeypatch):
-    from emotion.distill import blend, teacher_probabilities
-    from emotion.predict import EmotionClassifier
+    from emotion.train.distill import blend, teacher_probabilities
+    from emotion.serve.predict import EmotionClassifier
 
     texts, ids = ["what a lovely day", "this is awful and I am so angry"], ["a", "b"]
     y_true = np.zeros((2, len(LABELS)), dtype=np.float32)
@@ -242,7 +242,7 @@ def test_checkpoint_folder_is_readable_by_others(tiny_checkpoint):
 
 def test_an_ensemble_is_a_checkpoint_that_averages_its_members_and_can_teach(tiny_checkpoint, tiny_bert, data_dir,
                                                                               tmp_path):
-    from emotion.predict import EmotionClassifier
+    from emotion.serve.predict import EmotionClassifier
 
     second = tmp_path / "second"
     run(tiny_run_args(tiny_bert, data_dir, tmp_path, second, "--max_steps", "4", "--seed", "7"))
@@ -304,7 +304,7 @@ def test_noisy_copies_learn_the_teachers_answer_for_the_clean_comment(tiny_check
     the teacher's probabilities, a clean one's the blend of labels and teacher; evaluation batches stay as they are."""
     from transformers import AutoTokenizer
 
-    from emotion.training import NoisyCollator
+    from emotion.train.training import NoisyCollator
 
     tokenizer = AutoTokenizer.from_pretrained(tiny_checkpoint)
     text = "thank you so much for the lovely present"

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import tiny_run_args
 from emotion import checkpoint as ckpt
-from emotion.training import run
+from emotion.train.training import run
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -63,7 +63,7 @@ def test_diverging_loss_stops_with_a_clear_error(tiny_bert, data_dir, tmp_path):
 
 def test_a_failing_onnx_step_leaves_a_complete_checkpoint_served_on_torch(tiny_bert, data_dir, tmp_path, monkeypatch,
                                                                            caplog):
-    from emotion.predict import EmotionClassifier
+    from emotion.serve.predict import EmotionClassifier
     from emotion.ui.app import api_predict
     from emotion.ui.context import AppContext
     from emotion.ui.inputs import Limits
@@ -77,7 +77,7 @@ def test_a_failing_onnx_step_leaves_a_complete_checkpoint_served_on_torch(tiny_b
     names = {p.name for p in out.iterdir()}
     assert {"model.safetensors", "tokenizer.json", ckpt.THRESHOLDS, ckpt.METRICS, ckpt.MODEL_CARD} <= names
     assert ckpt.INFERENCE not in names
-    warning = next(r.getMessage() for r in caplog.records if r.name == "emotion.evaluate")
+    warning = next(r.getMessage() for r in caplog.records if r.name == "emotion.train.evaluate")
     assert "Choosing the default backend failed" in warning and "onnxruntime" in warning
     assert "scripts/choose_backend.py" in warning and "serves on the torch backend" in warning
 
@@ -100,7 +100,7 @@ def test_the_shipped_model_serves_without_torch():
         "find_spec = importlib.util.find_spec\n"
         "importlib.util.find_spec = lambda name, package=None: (\n"
         "    None if name.split('.')[0] == 'torch' else find_spec(name, package))\n"
-        "from emotion.predict import EmotionClassifier\n"
+        "from emotion.serve.predict import EmotionClassifier\n"
         "from emotion.ui.context import AppContext\n"
         "c = EmotionClassifier('checkpoints/minilm-l4-goemotions')\n"
         "assert c.backend == 'onnx-int8', c.backend\n"
@@ -118,12 +118,12 @@ def test_the_shipped_model_serves_without_torch():
 
 
 def test_a_failing_evaluation_keeps_the_trained_model(tiny_bert, data_dir, tmp_path, monkeypatch):
-    import emotion.evaluate
+    import emotion.train.evaluate
 
     def broken(*args, **kwargs):
         raise AttributeError("a bug in the model card")
 
-    monkeypatch.setattr(emotion.evaluate, "write_model_card", broken)
+    monkeypatch.setattr(emotion.train.evaluate, "write_model_card", broken)
     out = tmp_path / "out"
     with pytest.raises(AttributeError, match="a bug in the model card"):
         run(tiny_run_args(tiny_bert, data_dir, tmp_path, out, "--max_steps", "2"))

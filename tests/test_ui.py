@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT
-from emotion.analysis import OUTCOMES, threshold_sweep
+from emotion.analysis.tables import OUTCOMES, threshold_sweep
 from emotion.ui import about_tab, classes_tab, errors_tab, metrics_tab, predict_tab
 from emotion.ui.app import api_predict, api_predict_batch, build_app
 from emotion.ui.common import Page

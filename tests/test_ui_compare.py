@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from emotion.analysis import OUTCOMES
+from emotion.analysis.tables import OUTCOMES
 from emotion.labels import LABELS
 from emotion.metrics import binarize
-from emotion.slices import headline
+from emotion.analysis.slices import headline
 from emotion.thresholds import Thresholds
 from emotion.ui import checks_tab, compare_tab, errors_tab, slices_tab
 from emotion.ui.context import AppContext

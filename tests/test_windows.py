@@ -1,11 +1,11 @@
-"""Long comments are read whole, in overlapping windows, by every runner (emotion.windows)."""
+"""Long comments are read whole, in overlapping windows, by every runner (emotion.serve.windows)."""
 
 import numpy as np
 import pytest
 from scipy.special import expit
 
-from emotion import windows
-from emotion.predict import EmotionClassifier
+from emotion.serve import windows
+from emotion.serve.predict import EmotionClassifier
 
 LONG = " ".join(["my landlord ignored the leak for weeks and now the ceiling has fallen in"] * 6 +
                 ["i am so angry and exhausted, thanks for nothing"])

@@ -112,7 +112,7 @@ export class Engine {
   }
 
   // Token ids of a text as the model reads it (normalised, whole), its windows of at most max_length
-  // (windows.js, as emotion/windows.py cuts them), and how many ids it has.
+  // (windows.js, as emotion/serve/windows.py cuts them), and how many ids it has.
   encode(text) {
     const ids = this.tokenizer.encode(this.normalize(text)).ids;
     const {overlap} = this.config.windows;
@@ -144,7 +144,7 @@ export class Engine {
   }
 
   // Probabilities of the answers' labels from one pass's outputs: sigmoid of the logits, or a profile's
-  // head (sigmoid of a dot product on logits then pooled embedding) where one serves (emotion/heads.py).
+  // head (sigmoid of a dot product on logits then pooled embedding) where one serves (emotion/profiles/heads.py).
   answer(logits, pooled) {
     const heads = this.config.answers.heads || {};
     return this.labels.map((name, j) => {

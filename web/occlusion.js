@@ -1,8 +1,8 @@
 // Why?: each word's effect on every label by leave-one-word-out occlusion, in one forward pass with the
-// comment among its variants; a browser port of emotion/explain.py (same rule, same numbers' meaning), whose
+// comment among its variants; a browser port of emotion/analysis/explain.py (same rule, same numbers' meaning), whose
 // constants come from space.json. Its result is what emotion/ui/explain.js draws.
 
-// A word as a person counts one (emotion/explain.py UNIT): "[NAME]" whole, words with their apostrophes,
+// A word as a person counts one (emotion/analysis/explain.py UNIT): "[NAME]" whole, words with their apostrophes,
 // runs of punctuation or emoji. Python's \w is letters, numbers and "_".
 const UNIT = /\[[A-Z]+\]|[\p{L}\p{N}]+(?:['’][\p{L}\p{N}]+)*|[^\p{L}\p{N}_\s]+/gu;
 

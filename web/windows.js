@@ -1,4 +1,4 @@
-// Long comments read whole, as emotion/windows.py reads them: windows of at most max_length ids, each with
+// Long comments read whole, as emotion/serve/windows.py reads them: windows of at most max_length ids, each with
 // the comment's own first and last special tokens, overlapping by `overlap`; their rows combine per label
 // (rule "max": each label's highest logit, neutral's lowest; "mean"; "first"), the pooled columns averaged.
 // The overlap and the rule come from Python through space.json, so the two cannot drift apart.
