@@ -3,21 +3,32 @@
 BERT-family vocabularies map every emoji to the same ``[UNK]`` token, so "😂😂😂" and "😭😭😭" look alike
 to the model. ``demojize`` writes each emoji as its English name ("face with tears of joy"), which the
 vocabulary does know. ``squeeze`` holds a letter repeated three or more times to two ("soooo" ->
-"soo", "loooove" -> "loove"), so that every stretching of a word reads the same. Steps combine with "+",
-applied left to right ("demojize+squeeze").
+"soo", "loooove" -> "loove"), so that every stretching of a word reads the same. ``spell`` puts a
+misspelt word right when one edit makes it a common English word ("thnak" -> "thank"; see ``spell``). Steps
+combine with "+", applied left to right ("demojize+squeeze+spell").
 """
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 from .errors import EmotionError
 
-NONE, DEMOJIZE, SQUEEZE = "none", "demojize", "squeeze"
-NORMALIZATIONS = (NONE, DEMOJIZE, SQUEEZE, f"{DEMOJIZE}+{SQUEEZE}")
+NONE, DEMOJIZE, SQUEEZE, SPELL = "none", "demojize", "squeeze", "spell"
+NORMALIZATIONS = (NONE, DEMOJIZE, SQUEEZE, f"{DEMOJIZE}+{SQUEEZE}", f"{DEMOJIZE}+{SQUEEZE}+{SPELL}")
 STRETCHED = re.compile(r"([^\W\d_])\1{2,}")  # a letter three or more times in a row
+
+# The speller's word list: English words from wordfreq at or above FLOOR on the Zipf scale (3 = once per million
+# words), written by scripts/spelling_words.py. Changing FLOOR means regenerating the list (a test checks they
+# agree). Words shorter than MIN_LENGTH are left alone: one edit away from too many others to guess.
+FLOOR, MIN_LENGTH = 3.0, 4
+SPELLING_WORDS = Path(__file__).with_name("spelling_words.txt")
+ASCII_WORD = re.compile(r"[A-Za-z]+")
+LOWER = "abcdefghijklmnopqrstuvwxyz"
 
 
 def emoji_name(data: dict) -> str:
@@ -48,6 +59,96 @@ def squeeze(text: str) -> str:
     return STRETCHED.sub(r"\1\1", text)
 
 
+def read_spelling_words(path: Path = SPELLING_WORDS) -> dict[str, float]:
+    """The speller's list, ``word zipf`` a line after ``#`` comments, as {word: zipf}."""
+    words = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            word, zipf = line.split()
+            words[word] = float(zipf)
+    return words
+
+
+def select_spelling_words(floor: float = FLOOR, top_n: int = 200_000) -> tuple[dict[str, float], str]:
+    """The speller's list from wordfreq (scripts/spelling_words.py, never at run time: the package is 56 MB): its
+    ``top_n`` English words that are ASCII letters at or above ``floor``, with their Zipf frequency (2 decimals),
+    and the header that names the source, version, floor and licence."""
+    from importlib.metadata import version
+
+    from wordfreq import top_n_list, zipf_frequency
+
+    words = {w: round(zipf_frequency(w, "en"), 2) for w in top_n_list("en", top_n) if w.isascii() and w.isalpha()}
+    header = (f"Spelling words for emotion.text.spell: English words and their Zipf frequency from wordfreq "
+              f"{version('wordfreq')} (top_n_list('en', {top_n}), ASCII letters only, zipf_frequency >= {floor}).\n"
+              f"floor: {floor}\n"
+              "Data: wordfreq by Robyn Speer et al., https://github.com/rspeer/wordfreq, licensed CC BY-SA 4.0; this "
+              "list is a derived work under the same licence.\n"
+              "Regenerate with: python scripts/spelling_words.py")
+    return {w: z for w, z in words.items() if z >= floor}, header
+
+
+def write_spelling_words(path: Path, words: dict[str, float], header: str) -> None:
+    """The format ``read_spelling_words`` reads: ``#`` header lines, then ``word zipf`` a line in word order."""
+    lines = [f"# {line}" for line in header.splitlines()] + [f"{w} {z:.2f}" for w, z in sorted(words.items())]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def spelling_floor(path: Path = SPELLING_WORDS) -> float | None:
+    """The floor a list was written with (its ``# floor:`` line)."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("# floor:"):
+            return float(line.split(":", 1)[1])
+    return None
+
+
+@functools.cache
+def spelling_words() -> dict[str, float]:
+    """The committed list, read once per process, and only by a process that spells."""
+    if not SPELLING_WORDS.is_file():
+        raise EmotionError(f"This checkpoint corrects spelling and needs {SPELLING_WORDS.name}, which this installation "
+                           "lacks: reinstall the project (`pip install .`).")
+    return read_spelling_words()
+
+
+def edits1(word: str) -> set[str]:
+    """Every string one Damerau edit from ``word``: a deletion, a swap of neighbours, a replacement or an insertion."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    return ({a + b[1:] for a, b in splits if b}
+            | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+            | {a + c + b[1:] for a, b in splits if b for c in LOWER}
+            | {a + c + b for a, b in splits for c in LOWER})
+
+
+def correction(word: str, words: dict[str, float], min_length: int = MIN_LENGTH) -> str:
+    """``word`` (ASCII letters) as ``spell`` writes it: itself when short or known, else the most frequent known word
+    one edit away (ties: the alphabetically first), in the word's case; itself when there is none."""
+    lower = word.lower()
+    if len(word) < min_length or lower in words:
+        return word
+    candidates = [c for c in edits1(lower) if c in words]
+    if not candidates:
+        return word
+    best = min(candidates, key=lambda c: (-words[c], c))
+    if word == word.upper():
+        return best.upper()
+    return best[0].upper() + best[1:] if word[0].isupper() else best
+
+
+def spell(text: str, words: dict[str, float] | None = None) -> str:
+    """Each misspelt ASCII word put right (``correction``). A word is a maximal run of ASCII letters that is not
+    part of a longer word in another script ("café", "naïve" are left alone). Clean text costs a set lookup a word.
+    ``web/normalize.js`` does the same in the browser."""
+    words = spelling_words() if words is None else words
+
+    def fix(match: re.Match) -> str:
+        start, end = match.span()
+        if (start and text[start - 1].isalpha()) or (end < len(text) and text[end].isalpha()):
+            return match[0]
+        return correction(match[0], words)
+
+    return ASCII_WORD.sub(fix, text)
+
+
 def _step(name: str) -> Callable[[str], str]:
     if name == DEMOJIZE:
         if importlib.util.find_spec("emoji") is None:
@@ -56,6 +157,9 @@ def _step(name: str) -> Callable[[str], str]:
         return demojize
     if name == SQUEEZE:
         return squeeze
+    if name == SPELL:
+        spelling_words()  # a missing list is said now, not at the first comment
+        return spell
     raise EmotionError(f"Unknown text normalization {name!r}; this version knows {', '.join(NORMALIZATIONS)}. "
                        "Update the project, or retrain the checkpoint.")
 
