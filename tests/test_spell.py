@@ -4,7 +4,9 @@ every runner (library, training's noisy copies, the static Space: tests/js/norma
 from __future__ import annotations
 
 import json
+import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -48,8 +50,6 @@ def typos(sentence: str, rng: random.Random) -> str:
         c = rng.choice("abcdefghijklmnopqrstuvwxyz")
         return {"d": word[:i] + word[i + 1:], "t": word[:i] + word[i + 1] + word[i] + word[i + 2:],
                 "r": word[:i] + c + word[i + 1:], "i": word[:i] + c + word[i:]}[kind]
-
-    import re
 
     return re.sub(r"[A-Za-z]+", lambda m: edit(m[0]), sentence)
 
@@ -153,3 +153,19 @@ def test_train_model_offers_spell():
 
     model_args = parse_args(["--text_normalization", "demojize+squeeze+spell", "--output_dir", "x"])[0]
     assert model_args.text_normalization == "demojize+squeeze+spell"
+
+
+@pytest.mark.skipif(not shutil.which("node"), reason="no node")
+def test_the_browser_spells_as_python_does(tmp_path):
+    """web/normalize.js against emotion.text on a few hundred typo'd sentences of our own (tests/js/normalize.test.mjs
+    with Python's answers), alone and after demojize and squeeze."""
+    samples = typo_samples(300)
+    assert sum(text.spell(t) != t for t in samples) > 100  # the check is about corrections, not untouched text
+    fixture = {"emoji": text.emoji_table(), "spelling": {"file": str(text.SPELLING_WORDS), "min_length": text.MIN_LENGTH},
+               "normalize": [{"name": name, "texts": samples, "want": [text.normalizer(name)(t) for t in samples]}
+                             for name in ("spell", "demojize+squeeze+spell")]}
+    path = tmp_path / "fixture.json"
+    path.write_text(json.dumps(fixture, ensure_ascii=False))
+    done = subprocess.run(["node", "--test", "tests/js/normalize.test.mjs"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "EMOTION_JS_FIXTURE": str(path)})
+    assert done.returncode == 0 and "# fail 0" in done.stdout and "# skipped 0" in done.stdout, done.stdout[-4000:]

@@ -80,6 +80,59 @@ function demojizer(table) {
   };
 }
 
+// The speller's word list (emotion/spelling_words.txt, as emotion.text.read_spelling_words reads it): "#" header
+// lines, then "word zipf" a line.
+export function parseSpellingWords(text) {
+  const words = new Map();
+  for (const line of String(text).split(/\r?\n/)) {
+    if (!line || line.startsWith("#")) continue;
+    const [word, zipf] = line.trim().split(/\s+/);
+    words.set(word, Number(zipf));
+  }
+  return words;
+}
+
+const LOWER = "abcdefghijklmnopqrstuvwxyz";
+
+// emotion.text.correction: a word shorter than minLength or known stays; else the most frequent known word one
+// Damerau edit away (deletion, swap of neighbours, replacement, insertion of a-z), ties to the alphabetically
+// first, in the word's case (all caps, a capital first, else lower); none: the word stays.
+function correction(word, words, minLength) {
+  const lower = word.toLowerCase();
+  if (word.length < minLength || words.has(lower)) return word;
+  let best = null, bestZipf = -Infinity;
+  const consider = (candidate) => {
+    const zipf = words.get(candidate);
+    if (zipf === undefined) return;
+    if (zipf > bestZipf || (zipf === bestZipf && candidate < best)) {
+      best = candidate;
+      bestZipf = zipf;
+    }
+  };
+  for (let i = 0; i <= lower.length; i += 1) {
+    const a = lower.slice(0, i), b = lower.slice(i);
+    if (b) consider(a + b.slice(1));
+    if (b.length > 1) consider(a + b[1] + b[0] + b.slice(2));
+    for (const c of LOWER) {
+      if (b) consider(a + c + b.slice(1));
+      consider(a + c + b);
+    }
+  }
+  if (best === null) return word;
+  if (word === word.toUpperCase()) return best.toUpperCase();
+  return /[A-Z]/.test(word[0]) ? best[0].toUpperCase() + best.slice(1) : best;
+}
+
+// emotion.text.spell: a word is a maximal run of ASCII letters with no letter of any script (Python's isalpha,
+// \p{L} here) touching it, so "café" and "naïve" are left alone.
+function speller(spelling) {
+  if (!spelling || !(spelling.words instanceof Map) || !Number.isInteger(spelling.min_length)) {
+    throw new Error("spell needs the word list (spelling_words.txt) and its min_length");
+  }
+  const {words, min_length: minLength} = spelling;
+  return (text) => text.replace(/(?<!\p{L})[A-Za-z]+(?!\p{L})/gu, (word) => correction(word, words, minLength));
+}
+
 // Each step by its name in emotion/text.py; a checkpoint's name joins steps with "+", applied left to right.
 const NORMALIZERS = {
   none: () => (text) => text,
@@ -87,9 +140,11 @@ const NORMALIZERS = {
   // A letter three or more times in a row held to two ("soooo" -> "soo"); Python's [^\W\d_] is a letter or a
   // number that is not a decimal digit.
   squeeze: () => (text) => text.replace(/([\p{L}\p{Nl}\p{No}])\1{2,}/gu, "$1$1"),
+  spell: (resources) => speller(resources.spelling),
 };
 
-// The function a checkpoint's text_normalization names; `resources` holds what it needs (the emoji table).
+// The function a checkpoint's text_normalization names; `resources` holds what it needs: the emoji table (emoji),
+// the speller's {words: parseSpellingWords(list), min_length} (spelling).
 export function normalizer(name, resources = {}) {
   const steps = String(name).split("+");
   const unknown = steps.filter((step) => !Object.hasOwn(NORMALIZERS, step) || (step === "none" && steps.length > 1));
