@@ -37,10 +37,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from emotion.cli import free_port  # noqa: E402
-ENGINES = ("pipeline", "torch", "onnx", "onnx-int8")
+from emotion.serve.backends import BACKENDS, REFERENCE  # noqa: E402
+
+ENGINES = ("pipeline", *BACKENDS)
 BASELINE = "baseline"  # the HF pipeline on all-MiniLM-L6-v2 with a 28-label head: what the ratios divide by
 TEACHER = "teacher"
-TEACHER_ENGINES = ("pipeline", "torch")
+TEACHER_ENGINES = ("pipeline", REFERENCE)
 BATCH = 64
 
 
@@ -143,7 +145,7 @@ def app_figures(checkpoint: str) -> dict[str, float]:
 
 def table(results: dict[str, dict]) -> str:
     base = results[BASELINE]
-    ref = results["torch"]
+    ref = results[REFERENCE]
     teacher = results.get(f"{TEACHER} pipeline")
     head = ("| engine | one comment p50 | p95 | batched | vs baseline: batched | vs baseline: p50 | "
             + ("vs teacher pipeline: batched, p50 | " if teacher else "")
@@ -154,7 +156,7 @@ def table(results: dict[str, dict]) -> str:
         if name == BASELINE:
             f1 = " | ".join(["(untrained head)"] + ["-"] * 5)
         else:
-            f1 = " | ".join(f"{r[k]:.4f} ({r[k] - ref[k]:+.4f})" if name != "torch" else f"{r[k]:.4f}"
+            f1 = " | ".join(f"{r[k]:.4f} ({r[k] - ref[k]:+.4f})" if name != REFERENCE else f"{r[k]:.4f}"
                             for k in ("micro_f1", "macro_f1", "per_class_micro_f1", "per_class_macro_f1"))
             f1 += f" | {100 * r['agreement']:.1f}% | {r['global_threshold']:.2f}"
         vs_teacher = (f"{r['comments_per_s'] / teacher['comments_per_s']:.1f}x, {r['p50_ms'] / teacher['p50_ms']:.2f}x | "
@@ -191,7 +193,7 @@ def main() -> None:
     from emotion.data import load_split, multi_hot
     from emotion.thresholds import Thresholds
 
-    for name in ("torch", "pipeline"):
+    for name in (REFERENCE, "pipeline"):
         if name not in args.engines:
             args.engines.insert(0, name)  # the reference and the baseline
     gold = multi_hot(load_split("test", args.data_dir)["labels"])
@@ -224,7 +226,7 @@ def main() -> None:
             label_sets[row] = probs >= per_class
     for row, r in results.items():
         if row != BASELINE:
-            r["agreement"] = float((label_sets[row] == label_sets["torch"]).all(axis=1).mean())
+            r["agreement"] = float((label_sets[row] == label_sets[REFERENCE]).all(axis=1).mean())
 
     report = [
         f"# Inference benchmark ({time.strftime('%Y-%m-%d')})", "",

@@ -43,7 +43,7 @@ def main() -> None:
     test = load_split("test", args.data_dir)
     ids, texts = [str(i) for i in test["id"]], list(test["text"])
     y = multi_hot(test["labels"], len(checkpoint.labels))
-    pred = checkpoint.probabilities("test", ids)[1] >= checkpoint.thresholds("torch").array(checkpoint.labels)
+    pred = checkpoint.probabilities("test", ids)[1] >= checkpoint.thresholds().array(checkpoint.labels)
     slices = test_slices(checkpoint, ids, texts)
     rows = {
         f"the {len(slices)} built-in slices of {len(ids):,} comments, from their text": timed(lambda: test_slices(checkpoint, ids, texts)),

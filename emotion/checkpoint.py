@@ -16,7 +16,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
@@ -61,7 +61,7 @@ def probabilities_file(split: str) -> str:
     return f"{split}_probabilities.parquet"
 
 
-ONNX_GRAPHS = ("onnx", "onnx-int8")  # the graphs a checkpoint can hold: fp32, and int8 (which ships)
+GRAPHS = "model-*.onnx"  # the ONNX graphs a checkpoint holds: each backend's (``serve.backends``) for some weights
 # The roles of matrix products an int8 graph may keep in fp32 (``inference.json``'s ``int8_fp32``).
 FP32_ROLES = {"first": "the first layer's six products", "ffn_out": "every layer's feed-forward output"}
 
@@ -211,7 +211,7 @@ class Checkpoint:
             return None
         recorded = self._json(INFERENCE).get("weights_sha256")
         stamp = self.fingerprint[:16]
-        graphs = [p for p in (self.path / ONNX_FOLDER).glob("model-*.onnx") if not p.name.startswith(f"model-{stamp}")]
+        graphs = [p for p in (self.path / ONNX_FOLDER).glob(GRAPHS) if not p.name.startswith(f"model-{stamp}")]
         if not (recorded and recorded != self.fingerprint) and not graphs:
             return None
         return (f"{self.weights_file} differs from the weights its backend choice and ONNX graphs were built from "
@@ -298,14 +298,15 @@ class Checkpoint:
         write_json(self.path / TRAINING_CONFIG, config)
         write_json(self.path / TRAINING_LOG, log)
 
-    def thresholds(self, backend: str = "torch") -> Thresholds | None:
+    def thresholds(self, backend: str | None = None) -> Thresholds | None:
         """The thresholds the given backend's answers use: tuned on its own dev probabilities when the
-        backend choice recorded them for these weights, else ``thresholds.json`` (tuned on torch's,
-        which match the probabilities stored here). None when the checkpoint has none."""
+        backend choice recorded them for these weights, else ``thresholds.json`` (tuned on the reference
+        backend's, which match the probabilities stored here; ``backend=None`` asks for these). None when
+        the checkpoint has none."""
         path = self.path / THRESHOLDS
         if not path.is_file():
             return None
-        if backend != "torch":
+        if backend is not None:
             own = self.backend_choice.get("backends", {}).get(backend, {}).get("thresholds")
             if own is not None:
                 return Thresholds.from_dict(own, self.labels, source=f"{self.path / INFERENCE} ({backend})").from_origin(
@@ -405,15 +406,15 @@ class Checkpoint:
     def set_int8_fp32(self, roles: Sequence[str]) -> None:
         write_json(self.path / INFERENCE, {**self._json(INFERENCE), "int8_fp32": list(roles)})
 
-    def onnx_file(self, backend: str) -> Path:
-        """Where the ONNX graph of ``backend`` for these weights lives: inside the checkpoint (where
-        the int8 one ships), or in the user cache when the checkpoint is read-only. The int8 name
-        carries the fp32 roles, so changing them never runs the old graph."""
-        stamp = self.fingerprint[:16]
-        names = {"onnx": f"model-{stamp}.onnx", "onnx-int8": f"model-{stamp}-int8{self._fp32_suffix}.onnx"}
-        if backend not in ONNX_GRAPHS:
-            raise CheckpointError(f"A checkpoint holds ONNX graphs for {', '.join(ONNX_GRAPHS)}, not {backend!r}.")
-        name = names[backend]
+    def onnx_file(self, variant: str = "") -> Path:
+        """Where the ONNX graph ``variant`` of these weights lives (a backend names its variant, e.g. "" for the
+        plain export, "-int8": ``Backend.graph_file``): inside the checkpoint (where the shipped one is), or in
+        the user cache when the checkpoint is read-only. The name carries the weights' stamp, so new weights
+        never run an old graph."""
+        if variant and not variant.startswith("-"):
+            raise CheckpointError(f"An ONNX graph's variant is empty or starts with '-', not {variant!r}; ask the "
+                                  "backend for its file (serve.backends.get(name).graph_file(checkpoint)).")
+        name = f"model-{self.fingerprint[:16]}{variant}.onnx"
         shipped = self.path / ONNX_FOLDER / name
         return shipped if shipped.is_file() else self.onnx_cache() / name
 
@@ -421,16 +422,11 @@ class Checkpoint:
         """``<checkpoint>/onnx`` when writable, else a folder in the user cache."""
         return self._writable_folder(ONNX_FOLDER, "emotion-onnx")
 
-    def derived_file(self, kind: str, backend: str) -> Path:
+    def derived_file(self, kind: str, tag: str) -> Path:
         """Where what is derived from these weights and the data on first use is cached (``kind``, e.g.
-        "train-embeddings"): never committed, rebuilt when the weights change."""
-        graph = f"{backend}{self._fp32_suffix}" if backend == "onnx-int8" else backend
-        return self._writable_folder(CACHE_FOLDER, "emotion-cache") / f"{kind}-{self.fingerprint[:16]}-{graph}.npz"
-
-    @property
-    def _fp32_suffix(self) -> str:
-        """What names an int8 graph's fp32 roles in the files made from it."""
-        return "".join(f"-{role}" for role in self.int8_fp32)
+        "train-embeddings", of the backend whose ``files_tag`` is ``tag``): never committed, rebuilt when
+        the weights change."""
+        return self._writable_folder(CACHE_FOLDER, "emotion-cache") / f"{kind}-{self.fingerprint[:16]}-{tag}.npz"
 
     def _writable_folder(self, inside: str, user_cache: str) -> Path:
         folder = self.path / inside
@@ -448,10 +444,11 @@ class Checkpoint:
             folder.mkdir(parents=True, exist_ok=True)
             return folder
 
-    def remove_stale_onnx(self, folder: Path) -> None:
-        current = {self.onnx_file(backend).name for backend in ONNX_GRAPHS}
-        for old in folder.glob("model-*.onnx"):  # made from earlier weights, or other fp32 roles
-            if old.name not in current:
+    def remove_stale_onnx(self, folder: Path, current: Iterable[Path]) -> None:
+        """Delete the graphs in ``folder`` other than ``current`` (every backend's for these weights and settings)."""
+        keep = {Path(path).name for path in current}
+        for old in folder.glob(GRAPHS):  # made from earlier weights, or other settings (an int8 graph's fp32 roles)
+            if old.name not in keep:
                 old.unlink(missing_ok=True)
 
     def save_audit(self, audit, about: dict) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from emotion.serve.backend_choice import COMPARED, measure_backend  # noqa: E402
-from emotion.serve.backends import instruction_set  # noqa: E402
+from emotion.serve.backends import REFERENCE, instruction_set  # noqa: E402
 from emotion.checkpoint import Checkpoint  # noqa: E402
 from emotion.data import load_split, multi_hot  # noqa: E402
 from emotion.logs import setup_logging  # noqa: E402
@@ -40,7 +40,7 @@ def main() -> None:
         for roles in CANDIDATES:
             checkpoint.set_int8_fp32(roles)  # the classifier builds this graph, then runs it
             rows[" + ".join(roles) or "none"] = measure_backend(checkpoint, "onnx-int8", list(dev["text"]), y)
-        rows["(torch)"] = measure_backend(checkpoint, "torch", list(dev["text"]), y)
+        rows[f"({REFERENCE})"] = measure_backend(checkpoint, REFERENCE, list(dev["text"]), y)
     print(f"`{checkpoint.path.name}`, dev ({len(dev)} comments), {instruction_set()}\n")
     print("| fp32 products | comments/s | " + " | ".join(COMPARED) + " |")
     print("|---|---:|" + "---:|" * len(COMPARED))

@@ -124,7 +124,8 @@ def test_int8_keeps_the_chosen_products_in_fp32(copied):
     first = onnx_export.products_by_role(onnx.load(str(copied / "onnx" / f"model-{stamp}.onnx")).graph)["first"]
     assert sorted(fp32) == sorted(first)  # the quantizer's pre-processing may reorder the nodes
     # What is derived from the graph (the neighbour index) is cached under its name too.
-    assert checkpoint.derived_file("train-embeddings", "onnx-int8").name == f"train-embeddings-{stamp}-onnx-int8-first.npz"
+    tag = backends.get("onnx-int8").files_tag(checkpoint)
+    assert checkpoint.derived_file("train-embeddings", tag).name == f"train-embeddings-{stamp}-onnx-int8-first.npz"
     reference = EmotionClassifier(copied, backend="torch").predict_probabilities(TEXTS)
     np.testing.assert_allclose(kept.predict_probabilities(TEXTS), reference, atol=INT8_TOLERANCE)
     np.testing.assert_allclose(full.predict_probabilities(TEXTS), reference, atol=INT8_TOLERANCE)
@@ -239,3 +240,51 @@ def test_a_registered_backend_serves_predictions_everywhere(tiny_checkpoint, fak
     assert parser.parse_args(["--backend", "fake"]).backend == "fake"  # every command offers it
     with pytest.raises(backends.BackendError, match="no ONNX graph"):
         classifier.output_runner("pooled")  # what it does not have is said, not guessed
+
+
+def test_torch_is_the_reference_by_its_registry_flag(copied):
+    assert [name for name, entry in backends.REGISTRY.items() if entry.reference] == [backends.REFERENCE] == ["torch"]
+    assert backends.is_reference("torch") and not backends.is_reference("onnx-int8") and not backends.is_reference("x")
+    (copied / ckpt.INFERENCE).unlink()
+    assert backends.default_backend(ckpt.Checkpoint(copied)) == backends.REFERENCE
+    # Every backend but the reference answers at its own recorded thresholds; the reference at thresholds.json.
+    reference = EmotionClassifier(copied, backend=backends.REFERENCE)
+    assert reference.thresholds == reference.torch_thresholds == ckpt.Checkpoint(copied).thresholds()
+
+
+def test_a_checkpoint_asks_its_backend_for_a_graphs_name(copied):
+    checkpoint = ckpt.Checkpoint(copied)
+    stamp = checkpoint.fingerprint[:16]
+    assert backends.get("onnx").graph_file(checkpoint).name == f"model-{stamp}.onnx"  # the shipped names, unchanged
+    assert backends.get("onnx-int8").graph_file(checkpoint).name == f"model-{stamp}-int8.onnx"
+    with pytest.raises(backends.BackendError, match="'torch' is not an ONNX backend"):
+        backends.get("torch").graph_file(checkpoint)
+    with pytest.raises(ckpt.CheckpointError, match="ask the backend for its file"):
+        checkpoint.onnx_file("onnx-int8")  # a backend's name is not a file's: the old call is refused, not misread
+
+
+@pytest.fixture
+def copy_backend():
+    """A new ONNX variant added the way an OpenVINO or CUDA one would be: one registry entry names its graph
+    file and says how to build it; nothing else (the checkpoint included) is touched."""
+    def build(checkpoint, target, load_model):
+        shutil.copyfile(backends.onnx_file(checkpoint, "onnx", load_model), target)
+
+    entry = backends.register(backends.Backend("onnx-copy", "a copy of the fp32 graph", backends.get("onnx").load,
+                                               graph=lambda checkpoint: "-copy", build=build))
+    yield entry
+    backends.REGISTRY.pop("onnx-copy")
+
+
+def test_a_new_onnx_variant_is_one_registry_entry(copied, copy_backend):
+    stamp = ckpt.Checkpoint(copied).fingerprint[:16]
+    variant = EmotionClassifier(copied, backend="onnx-copy")
+    assert (copied / "onnx" / f"model-{stamp}-copy.onnx").is_file()
+    np.testing.assert_allclose(variant.predict_probabilities(TEXTS),
+                               EmotionClassifier(copied, backend="onnx").predict_probabilities(TEXTS), atol=1e-6)
+    assert variant.features(["ok"]).shape == (1, 28 + variant.model.config.hidden_size)  # its graph's pooled output too
+    EmotionClassifier(copied, backend="onnx-int8")  # building another graph keeps every registered backend's
+    assert sorted(p.name for p in (copied / "onnx").iterdir()) == [
+        f"model-{stamp}-copy.onnx", f"model-{stamp}-int8.onnx", f"model-{stamp}.onnx"]
+    assert ckpt.Checkpoint(copied).derived_file("x", copy_backend.files_tag(ckpt.Checkpoint(copied))).name == \
+        f"x-{stamp}-onnx-copy.npz"

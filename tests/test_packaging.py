@@ -101,6 +101,7 @@ def clone_after_use(folder: Path) -> Path:
     linked (git's ignore rules do not apply: `hf upload` does not read .gitignore), plus what those runs
     leave inside the folders the command sends: an fp32 graph, the index cache, compiled modules."""
     from emotion.checkpoint import Checkpoint
+    from emotion.serve import backends
 
     for here, folders, files in os.walk(ROOT):
         folders[:] = [f for f in folders if f != ".git"]
@@ -110,7 +111,7 @@ def clone_after_use(folder: Path) -> Path:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.symlink_to(source)
     model = folder / MODEL
-    fp32 = model / "onnx" / Checkpoint.open(ROOT / MODEL).onnx_file("onnx").name
+    fp32 = model / "onnx" / backends.get("onnx").graph_file(Checkpoint.open(ROOT / MODEL)).name
     leftovers = [fp32, model / "cache" / "train-embeddings-0123456789abcdef-onnx-int8.npz",
                  folder / "emotion" / "__pycache__" / "files.cpython-311.pyc"]
     for path in leftovers:
@@ -160,8 +161,9 @@ def test_the_documented_upload_sends_the_app_and_one_model_and_nothing_left_by_r
     assert {"app.py", "README.md", "requirements.txt", "emotion/ui/app.py", f"{MODEL}/model.safetensors",
             f"{MODEL}/tokenizer.json"} <= sent
     from emotion.checkpoint import Checkpoint
+    from emotion.serve import backends
 
-    int8 = Checkpoint.open(ROOT / MODEL).onnx_file("onnx-int8").relative_to(ROOT).as_posix()
+    int8 = backends.get("onnx-int8").graph_file(Checkpoint.open(ROOT / MODEL)).relative_to(ROOT).as_posix()
     assert {f for f in sent if f.startswith(f"{MODEL}/onnx/")} == {int8}  # the graph it serves, alone
     # Only what a clone holds: no fp32 graph, index cache or compiled module, and all of the app and the model.
     assert sent == kept_by_git(sent)

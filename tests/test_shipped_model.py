@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from emotion import checkpoint as ckpt
+from emotion.serve import backends
 from emotion.thresholds import POLICIES
 from emotion.labels import LABELS
 from emotion.thresholds import Thresholds
@@ -92,7 +93,7 @@ def test_every_backend_returns_the_labels_of_torch(folder, tmp_path):
         labels[name] = [set(classifier.predict(text).labels) for text in FIXED]
     assert labels["onnx"] == labels["torch"] and labels["onnx-int8"] == labels["torch"]
     assert labels["torch"][0] == {"gratitude"} and labels["torch"][5] == {"amusement"}
-    assert ckpt.Checkpoint.open(copy).onnx_file("onnx").parent == copy / "onnx"  # the fp32 graph went to the copy
+    assert backends.get("onnx").graph_file(ckpt.Checkpoint.open(copy)).parent == copy / "onnx"  # the fp32 graph went to the copy
     assert sorted(p.name for p in (folder / "onnx").iterdir()) == before
 
 
@@ -107,7 +108,7 @@ def test_the_student_records_its_teacher_and_its_standing_against_the_six_layer_
     # It serves on an int8 graph whose first layer stays fp32 (docs/teacher.md), and on it passes the
     # dev rule against the 6-layer model it replaced as the default.
     student = ckpt.Checkpoint.open(STUDENT)
-    assert student.int8_fp32 == ("first",) and student.onnx_file("onnx-int8").parent == STUDENT / "onnx"
+    assert student.int8_fp32 == ("first",) and backends.get("onnx-int8").graph_file(student).parent == STUDENT / "onnx"
     int8 = student.backend_choice["backends"]["onnx-int8"]
     six_layer = json.loads((SIX_LAYER / "inference.json").read_text())["backends"]["torch"]
     assert all(int8[k] >= six_layer[k] - 0.005 for k in ("micro_f1", "macro_f1", "per_class_cv_macro_f1"))

@@ -36,3 +36,26 @@ def test_the_core_never_imports_the_ui():
     upward = {(m, d) for m, deps in imports().items() if not m.startswith("emotion.ui") for d in deps
               if d.startswith("emotion.ui")}
     assert not upward
+
+ROOT = PACKAGE.parent
+SCRIPTS = [*PACKAGE.rglob("*.py"), *ROOT.glob("*.py"), *(ROOT / "bench").glob("*.py"), *(ROOT / "scripts").glob("*.py")]
+
+
+def literals(path: Path) -> list[tuple[int, str]]:
+    """(line, text) of every string constant in ``path`` but dictionary keys (data's names, e.g. a package's
+    version under "torch") and docstrings."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    keys = {id(k) for node in ast.walk(tree) if isinstance(node, ast.Dict) for k in node.keys if k is not None}
+    docs = {id(node.body[0].value) for node in ast.walk(tree)
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+            and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+    return [(node.lineno, node.value) for node in ast.walk(tree) if isinstance(node, ast.Constant)
+            and isinstance(node.value, str) and id(node) not in keys and id(node) not in docs]
+
+
+def test_the_reference_backend_is_named_by_the_registry_alone():
+    """Torch is the reference by a flag on its registry entry (``backends.REFERENCE``), never by a string compare."""
+    backends = PACKAGE / "serve" / "backends.py"
+    found = [f"{path.relative_to(ROOT)}:{line}" for path in SCRIPTS if path != backends
+             for line, text in literals(path) if text == "torch"]
+    assert not found, f"spell the reference backend as backends.REFERENCE: {found}"

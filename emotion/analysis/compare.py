@@ -66,7 +66,7 @@ def load_side(spec: str | os.PathLike, checkpoint: str | os.PathLike | None, ids
         for note in side.notes:
             log.warning("%s: %s", spec.name, note)
         return side
-    profile = folder.thresholds("torch")  # the stored probabilities are torch's
+    profile = folder.thresholds()  # the reference backend's, like the stored probabilities
     thresholds = profile.array(folder.labels) if profile is not None else np.full(len(folder.labels), 0.5)
     return Side(folder.name, probs, thresholds, folder)
 

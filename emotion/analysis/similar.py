@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..serve.backends import BackendError
+from ..serve.backends import BackendError, files_tag
 from ..data import load_split
 from ..errors import EmotionError
 from ..files import replace_atomically, write_json
@@ -82,7 +82,7 @@ class Index:
     def load_or_build(cls, classifier: EmotionClassifier, ids: Sequence[str], texts: Sequence[str],
                       embedder: Embedder | None = None, progress=None) -> Index:
         """The cached index, or one built here now (``progress(done, total)`` after each chunk)."""
-        path = classifier.checkpoint.derived_file(KIND, classifier.backend)
+        path = cache_file(classifier)
         found = cls.load(path, ids)
         if found is not None:
             return found
@@ -112,6 +112,12 @@ class IndexBuildError(EmotionError, RuntimeError):
     """The index of training comments could not be built; the message says why."""
 
 
+def cache_file(classifier: EmotionClassifier) -> Path:
+    """Where the index of ``classifier``'s embeddings of the training comments is cached: by its weights and
+    its backend's graph (an int8 graph with other fp32 roles embeds differently)."""
+    return classifier.checkpoint.derived_file(KIND, files_tag(classifier.checkpoint, classifier.backend))
+
+
 def progress_file(cache: Path) -> Path:
     return cache.with_name(cache.stem + ".progress.json")
 
@@ -124,7 +130,7 @@ def build_in_child(checkpoint: str, backend: str, data_dir: str | None) -> None:
     progress = None
     try:
         classifier = EmotionClassifier(checkpoint, backend=backend)
-        progress = progress_file(classifier.checkpoint.derived_file(KIND, classifier.backend))
+        progress = progress_file(cache_file(classifier))
         started = time.time()
         train = load_split("train", data_dir)
         Index.load_or_build(classifier, [str(i) for i in train["id"]], list(train["text"]), progress=lambda done, total:
@@ -144,7 +150,7 @@ class IndexBuild:
     """
 
     def __init__(self, classifier: EmotionClassifier, backend: str, data_dir: str | None, ids: Sequence[str]) -> None:
-        self.path = classifier.checkpoint.derived_file(KIND, classifier.backend)
+        self.path = cache_file(classifier)
         self.progress = progress_file(self.path)
         self._args = (str(classifier.checkpoint.path), backend, data_dir)
         self.ids = list(ids)

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .backends import BACKENDS, F1_TOLERANCE, cpu_threads, instruction_set
+from .backends import BACKENDS, F1_TOLERANCE, REFERENCE, cpu_threads, instruction_set, is_reference
 from ..checkpoint import Checkpoint, CheckpointError
 from ..metrics import compute_metrics
 from .predict import EmotionClassifier
@@ -40,13 +40,13 @@ def measure_backend(
     probs = classifier.predict_probabilities(texts)
     seconds = time.perf_counter() - start
     strength = checkpoint.shrink_strength
-    if backend == "torch":  # thresholds.json was tuned on these very probabilities
+    if is_reference(backend):  # thresholds.json was tuned on these very probabilities
         own = classifier.torch_thresholds
     else:
         own = tune_at_strength(probs, y_true, classifier.labels, strength)
     result = {"comments_per_s": round(len(texts) / seconds, 1),
               **compared_figures(probs, y_true, own.global_threshold, strength)}
-    if backend != "torch":
+    if not is_reference(backend):
         result["thresholds"] = own.to_dict()
     return result
 
@@ -62,8 +62,8 @@ def compared_figures(probs: np.ndarray, y_true: np.ndarray, global_threshold: fl
 
 
 def pick(results: dict[str, dict], tolerance: float = F1_TOLERANCE) -> str:
-    """The fastest backend none of whose compared F1s is more than ``tolerance`` below torch's."""
-    reference = results["torch"]
+    """The fastest backend none of whose compared F1s is more than ``tolerance`` below the reference's (torch's)."""
+    reference = results[REFERENCE]
     eligible = [name for name, r in results.items()
                 if all(r[k] >= reference[k] - tolerance for k in COMPARED)]
     return max(eligible, key=lambda name: results[name]["comments_per_s"])
@@ -73,8 +73,8 @@ def choose_backend(
     checkpoint: str | os.PathLike, texts: Sequence[str], y_true: np.ndarray, backends: Sequence[str] = BACKENDS,
 ) -> dict:
     """Measure every backend on dev, pick the default and write ``inference.json``."""
-    if "torch" not in backends:
-        raise ValueError("torch is the reference backend; include it.")
+    if REFERENCE not in backends:
+        raise ValueError(f"{REFERENCE} is the reference backend; include it.")
     checkpoint = Checkpoint.open(checkpoint)
     texts = list(texts)
     results = {name: measure_backend(checkpoint, name, texts, y_true) for name in backends}

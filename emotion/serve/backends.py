@@ -1,5 +1,10 @@
 """Inference backends: one checkpoint run by PyTorch or by ONNX Runtime (fp32 or int8 weights).
 
+The registry is the one place a backend is described: its name, how it loads, which ONNX graph it
+runs (the backend names its file; the checkpoint says where its graphs live) and whether it is the
+reference (torch: the checkpoint's stored probabilities and ``thresholds.json`` are its answers).
+A new variant (another quantization, another execution provider) is one ``register`` call here.
+
 The int8 ONNX graph ships inside a checkpoint, so serving needs neither PyTorch nor the exporter.
 A graph that is missing for the current weights is exported on first use (``onnx_export``, which
 needs PyTorch) and cached where the checkpoint says, under a name that carries the weights' sha256:
@@ -17,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..checkpoint import ONNX_GRAPHS, Checkpoint, CheckpointError
+from ..checkpoint import Checkpoint, CheckpointError
 from ..errors import EmotionError
 from ..files import replace_atomically
 
@@ -39,17 +44,37 @@ class BackendError(EmotionError, RuntimeError):
 
 @dataclass(frozen=True)
 class Backend:
-    """One way to run a checkpoint. ``load(classifier, threads)`` returns its runner; ``graph`` names the
-    ONNX graph it runs (``Checkpoint.onnx_file``), or is empty; ``pooled`` says how the pooled embedding
-    (similar comments) is read: "graph" (a second output of the graph) or "torch" (the model's pooler)."""
+    """One way to run a checkpoint. ``load(classifier, threads)`` returns its runner.
+
+    A backend that runs an ONNX graph names it: ``graph(checkpoint)`` is what tells its file apart from
+    the other graphs of the same weights ("" for the plain export; ``Checkpoint.onnx_file`` adds the
+    weights' stamp and the folder), and ``build(checkpoint, path, load_model)`` writes it when it is
+    missing. ``tag(checkpoint)`` names what is cached from its outputs (default: its name).
+    ``reference``: the checkpoint's stored probabilities and ``thresholds.json`` are this backend's
+    answers, and the others are measured against it (one backend, torch). ``pooled_by_model``: the
+    pooled embedding (similar comments, a profile's heads) is read from the PyTorch model, not from a
+    second output of the graph."""
 
     name: str
     description: str
     load: Callable[..., Runner]
     needs: str = ""  # what must be installed, in words (for errors and docs)
-    graph: str = ""
+    graph: Callable[[Checkpoint], str] | None = None
+    build: Callable[[Checkpoint, Path, Callable[[], object]], None] | None = None
+    tag: Callable[[Checkpoint], str] | None = None
     cpu_only: bool = True
-    pooled: str = "graph"
+    reference: bool = False
+    pooled_by_model: bool = False
+
+    def graph_file(self, checkpoint: Checkpoint) -> Path:
+        """Where this backend's ONNX graph for the checkpoint's weights lives (it may not exist yet)."""
+        if self.graph is None:
+            raise BackendError(f"{self.name!r} is not an ONNX backend.")
+        return checkpoint.onnx_file(self.graph(checkpoint))
+
+    def files_tag(self, checkpoint: Checkpoint) -> str:
+        """What names the files derived from this backend's outputs (``Checkpoint.derived_file``)."""
+        return self.tag(checkpoint) if self.tag is not None else self.name
 
 
 REGISTRY: dict[str, Backend] = {}
@@ -72,14 +97,19 @@ def names() -> tuple[str, ...]:
     return tuple(REGISTRY)
 
 
+def is_reference(name: str) -> bool:
+    """Whether ``name`` answers as the checkpoint's stored probabilities and ``thresholds.json`` do."""
+    return name in REGISTRY and REGISTRY[name].reference
+
+
 def check_backend(name: str) -> str:
     return name if name == AUTO else get(name).name
 
 
 def default_backend(checkpoint: Checkpoint) -> str:
-    """The backend chosen on dev and recorded for the checkpoint's weights; torch when none was."""
+    """The backend chosen on dev and recorded for the checkpoint's weights; the reference when none was."""
     name = checkpoint.backend_choice.get("default_backend")
-    return name if name in REGISTRY else "torch"
+    return name if name in REGISTRY else REFERENCE
 
 
 def torch_available() -> bool:
@@ -201,34 +231,58 @@ def with_output(path: str | os.PathLike, op_type: str) -> bytes:
     return graph.SerializeToString()
 
 
+def files_tag(checkpoint: Checkpoint, name: str) -> str:
+    """What names the files derived from the outputs of backend ``name`` (``Backend.files_tag``); an
+    ensemble's mixed backends ("onnx-int8+torch") as they are."""
+    return REGISTRY[name].files_tag(checkpoint) if name in REGISTRY else name
+
+
+def graph_files(checkpoint: Checkpoint) -> list[Path]:
+    """The ONNX graph of every registered backend that runs one, for the checkpoint's current weights and settings."""
+    return [backend.graph_file(checkpoint) for backend in REGISTRY.values() if backend.graph is not None]
+
+
 def onnx_file(checkpoint: Checkpoint, backend: str, load_model: Callable[[], object]) -> Path:
     """The ONNX file of ``backend`` for the checkpoint's current weights: the shipped one, a cached one,
-    or one exported now (once)."""
-    if backend not in ONNX_GRAPHS:
-        raise BackendError(f"{backend!r} is not an ONNX backend.")
-    target = checkpoint.onnx_file(backend)
+    or one built now (once, by the backend's ``build``)."""
+    entry = get(backend)
+    target = entry.graph_file(checkpoint)
     if target.is_file():
         return target
     require_torch(f"Building the {backend} model of {checkpoint.path} (it ships none for these weights)", checkpoint)
-    # Here, not at the top: the exporter imports torch, which serving does without.
-    from . import onnx_export
-
-    fp32 = checkpoint.onnx_file("onnx")
-    checkpoint.remove_stale_onnx(target.parent)
+    checkpoint.remove_stale_onnx(target.parent, graph_files(checkpoint))
     log.info("Building the %s model of %s (once; cached in %s) ...", backend, checkpoint.path, target.parent)
     try:
-        if not fp32.is_file():
-            replace_atomically(fp32, lambda tmp: onnx_export.export_onnx(load_model(), tmp), suffix=".onnx")
-        if target != fp32:
-            replace_atomically(target, lambda tmp: onnx_export.quantize_onnx(fp32, tmp, checkpoint.int8_fp32), suffix=".onnx")
+        entry.build(checkpoint, target, load_model)
     except (BackendError, CheckpointError):
         raise
     except Exception as err:  # the exporter and quantizer raise many types
         raise BackendError(
-            f"Could not build the {backend} model in {target.parent}: {err}. Use --backend torch, or update "
+            f"Could not build the {backend} model in {target.parent}: {err}. Use --backend {REFERENCE}, or update "
             "torch, onnx, onnxscript and onnxruntime."
         ) from err
     return target
+
+
+# Here, not at the top: the exporter imports torch, which serving does without.
+def _export(checkpoint: Checkpoint, target: Path, load_model: Callable[[], object]) -> None:
+    from . import onnx_export
+
+    replace_atomically(target, lambda tmp: onnx_export.export_onnx(load_model(), tmp), suffix=".onnx")
+
+
+def _quantize(checkpoint: Checkpoint, target: Path, load_model: Callable[[], object]) -> None:
+    """The int8 graph, quantized from the fp32 one (built first when missing, and kept: it is the onnx backend's)."""
+    from . import onnx_export
+
+    fp32 = onnx_file(checkpoint, "onnx", load_model)
+    replace_atomically(target, lambda tmp: onnx_export.quantize_onnx(fp32, tmp, checkpoint.int8_fp32), suffix=".onnx")
+
+
+def _fp32_roles(checkpoint: Checkpoint) -> str:
+    """What names an int8 graph's fp32 roles (``Checkpoint.int8_fp32``) in the files made from it, so
+    changing them never runs the old graph or its cached outputs."""
+    return "".join(f"-{role}" for role in checkpoint.int8_fp32)
 
 
 def _torch(classifier, threads: int | None) -> Runner:
@@ -241,9 +295,13 @@ def _graph(classifier, threads: int | None) -> Runner:
     return classifier.load_graph(threads)
 
 
-register(Backend("torch", "PyTorch, fp32", _torch, needs=f"PyTorch ({TRAINING_EXTRAS})", cpu_only=False, pooled="torch"))
-register(Backend("onnx", "ONNX Runtime, fp32", _graph, needs="onnxruntime", graph="onnx"))
+register(Backend("torch", "PyTorch, fp32", _torch, needs=f"PyTorch ({TRAINING_EXTRAS})", cpu_only=False,
+                 reference=True, pooled_by_model=True))
+register(Backend("onnx", "ONNX Runtime, fp32", _graph, needs="onnxruntime", graph=lambda checkpoint: "", build=_export))
 register(Backend("onnx-int8", "ONNX Runtime, int8 weights and activations", _graph, needs="onnxruntime",
-                 graph="onnx-int8"))
+                 graph=lambda checkpoint: f"-int8{_fp32_roles(checkpoint)}", build=_quantize,
+                 tag=lambda checkpoint: f"onnx-int8{_fp32_roles(checkpoint)}"))
 BACKENDS = names()  # the shipped ones; a backend registered later is in REGISTRY (``names()``)
+# The backend the checkpoint's stored probabilities and thresholds.json belong to (the registry's flag).
+REFERENCE = next(name for name, backend in REGISTRY.items() if backend.reference)
 DESCRIPTIONS = {name: backend.description for name, backend in REGISTRY.items()}

@@ -128,7 +128,7 @@ class EmotionClassifier:
     """A checkpoint run by one backend, with the thresholds its answers use; loaded once.
 
     ``path``: a checkpoint folder (or a ``Checkpoint``). ``backend``: ``"auto"`` (the one chosen on dev
-    and recorded in the checkpoint, else torch), ``"torch"``, ``"onnx"`` or ``"onnx-int8"``.
+    and recorded in the checkpoint, else the reference, torch) or any registered one (``backends.names()``).
     ``threads``: ONNX Runtime's threads (default: the cores this process may use).
     ``thresholds``: a threshold profile (``adapt.py``'s file, or ``Thresholds``) to answer with instead
     of the checkpoint's (``Checkpoint.thresholds(backend)``). ``self.thresholds`` are the ones its
@@ -170,21 +170,21 @@ class EmotionClassifier:
         self.device = pick_device(device)
         if backend == backends.AUTO:
             # ONNX Runtime is set up here for CPU; a GPU is faster with torch.
-            backend = backends.default_backend(self.checkpoint) if self.device == "cpu" else "torch"
+            backend = backends.default_backend(self.checkpoint) if self.device == "cpu" else backends.REFERENCE
         entry = backends.get(backend)
         if entry.cpu_only and self.device != "cpu":
             raise BackendError(f"The {backend} backend runs on the CPU; pass device='cpu' or use torch.")
         self.backend = backend
         self.thresholds: Thresholds | None = self.checkpoint.thresholds(backend)
         self.torch_thresholds: Thresholds | None = (
-            self.thresholds if backend == "torch" else self.checkpoint.thresholds("torch"))
+            self.thresholds if entry.reference else self.checkpoint.thresholds())
         self._onnx, self._threads = None, threads
         self._outputs["logits"] = entry.load(self, threads)
         self._use_profile(thresholds)
 
     def load_graph(self, threads: int | None) -> Runner:
         """The runner of this backend's ONNX graph: the shipped file, a cached one, or one exported now."""
-        self._onnx = backends.onnx_file(self.checkpoint, backends.get(self.backend).graph, lambda: self.model)
+        self._onnx = backends.onnx_file(self.checkpoint, self.backend, lambda: self.model)
         return _load_part(self._onnx, f"the {self.backend} model", backends.onnx_runner, threads=threads)[0]
 
     def _use_profile(self, profile: str | os.PathLike | Thresholds | None) -> None:
@@ -295,7 +295,7 @@ class EmotionClassifier:
             return self._outputs[output]
 
     def _output_runners(self) -> dict[str, Runner]:
-        if backends.get(self.backend).pooled == "torch":
+        if backends.get(self.backend).pooled_by_model:
             return backends.torch_outputs(self.model)
         if self._onnx is None:
             raise BackendError(f"{self.path} on {self.backend} has no ONNX graph of its own.")

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..serve.backend_choice import COMPARED, compared_figures
+from ..serve import backends
+from ..serve.backends import REFERENCE
 from ..checkpoint import Checkpoint
 from ..metrics import micro_f1_difference_interval
 from ..serve.predict import EmotionClassifier
@@ -21,15 +23,15 @@ def teacher_probabilities(
 ) -> np.ndarray:
     """The teacher's probabilities (N, labels) for these comments, computed once per teacher weights and
     comment ids and cached beside the teacher (never committed): a resumed or repeated run reads them back."""
-    # torch, not int8: the student should learn the teacher's exact probabilities.
-    model = EmotionClassifier(teacher, batch_size=batch_size, backend="torch")
+    # The reference (torch), not int8: the student should learn the teacher's exact probabilities.
+    model = EmotionClassifier(teacher, batch_size=batch_size, backend=REFERENCE)
     if list(model.labels) != list(labels):
         raise ValueError(
             f"The teacher {teacher} predicts {len(model.labels)} labels ({', '.join(model.labels[:3])}, ...) "
             f"but the student is trained on {len(labels)} ({', '.join(list(labels)[:3])}, ...). "
             "Use a teacher fine-tuned on the same label set."
         )
-    cache = model.checkpoint.derived_file("soft-targets", "torch")
+    cache = model.checkpoint.derived_file("soft-targets", backends.get(REFERENCE).files_tag(model.checkpoint))
     if cache.is_file():
         with np.load(cache, allow_pickle=False) as stored:
             if stored["ids"].tolist() == list(ids):
@@ -65,7 +67,7 @@ def compare_to_teacher(
     ``replaces_teacher`` when none is more than ``tolerance`` lower. Recorded in the student's checkpoint."""
     def figures(checkpoint: Checkpoint) -> tuple[dict, np.ndarray]:
         _, probs = checkpoint.probabilities("dev", ids)
-        thresholds = checkpoint.thresholds("torch")
+        thresholds = checkpoint.thresholds()  # the reference's, like the stored probabilities
         return (compared_figures(probs, y_true, thresholds.global_threshold, checkpoint.shrink_strength),
                 probs >= thresholds.global_threshold)
 

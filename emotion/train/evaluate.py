@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..serve import backend_choice
 from . import distill
-from ..serve.backends import F1_TOLERANCE
+from ..serve.backends import F1_TOLERANCE, REFERENCE
 from .card import write_model_card
 from ..checkpoint import Checkpoint
 from ..data import DataError, load_split, multi_hot
@@ -46,7 +46,7 @@ def evaluate_checkpoint(
     """Write probabilities, thresholds, metrics, the per-class and results tables and the model card
     into the checkpoint, and return the metrics."""
     checkpoint = Checkpoint.open(folder)
-    classifier = EmotionClassifier(checkpoint, device=device, batch_size=batch_size, backend="torch")
+    classifier = EmotionClassifier(checkpoint, device=device, batch_size=batch_size, backend=REFERENCE)
     labels = checkpoint.labels
     probs, gold = {}, {}
     for split in ("dev", "test"):

@@ -10,6 +10,7 @@ import gradio as gr
 
 from ..train.card import markdown_table, summary_table
 from ..checkpoint import ALTERNATIVE_CHECKPOINT, DEFAULT_CHECKPOINT
+from ..serve.backends import is_reference
 from ..thresholds import CHECKPOINT
 from .common import Page, backend_note
 from .context import AppContext
@@ -54,7 +55,7 @@ def about_markdown(ctx: AppContext) -> str:
         lines.append(line + "  ")
     if test:
         lines += ["", "**Test metrics**", "", markdown_table(summary_table(test))]
-        if ctx.model.classifier.backend != "torch":
+        if not is_reference(ctx.model.classifier.backend):
             lines += ["", f"These figures and the analysis tabs use the probabilities the torch model stored at "
                           f"training time; the Predict tab runs `{ctx.model.classifier.backend}`, whose answers can differ "
                           "for comments near a threshold (its dev figures are in the checkpoint's backend choice, "

@@ -11,7 +11,7 @@ from functools import cached_property
 
 import numpy as np
 
-from ..serve.backends import torch_available
+from ..serve.backends import REFERENCE, is_reference, torch_available
 from ..checkpoint import Checkpoint, CheckpointError
 from ..data import DataError, load_split, multi_hot
 from ..profiles.labelling import Store
@@ -188,8 +188,8 @@ class Data:
         # Stored probabilities are torch's, whatever backend answers live: the analysis tabs pair
         # them with torch's thresholds, and training and scripts read the same file.
         classifier = self.model.classifier
-        if classifier.backend != "torch":
-            classifier = EmotionClassifier(self.model.checkpoint, device=self.model.device, backend="torch")
+        if not is_reference(classifier.backend):
+            classifier = EmotionClassifier(self.model.checkpoint, device=self.model.device, backend=REFERENCE)
         parts = []
         with tqdm(total=len(texts), desc="Scoring the test set", unit="comment") as bar:
             for start in range(0, len(texts), chunk):

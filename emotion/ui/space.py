@@ -95,7 +95,7 @@ def graph_bytes(checkpoint: Checkpoint) -> bytes:
     def torch_model():
         from ..serve.predict import EmotionClassifier
 
-        return EmotionClassifier(checkpoint, backend="torch").model
+        return EmotionClassifier(checkpoint, backend=backends.REFERENCE).model
 
     path = backends.onnx_file(checkpoint, "onnx-int8", torch_model)
     try:
@@ -140,7 +140,7 @@ def test_set(checkpoint: Checkpoint, data_dir: str | os.PathLike) -> dict:
     ids = [str(i) for i in data["id"]]
     try:
         _, probs = checkpoint.probabilities("test", ids)
-        tuned, whose = checkpoint.thresholds("torch"), "stored (PyTorch's)"
+        tuned, whose = checkpoint.thresholds(), "stored (PyTorch's)"
     except CheckpointError as err:
         from ..serve.predict import EmotionClassifier
 
