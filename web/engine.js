@@ -3,7 +3,7 @@
 // normalisation the checkpoint records. Everything comes from this page's own folder (build_space.py vendors it).
 import * as ort from "../vendor/ort/ort.wasm.min.mjs";
 import { Tokenizer } from "../vendor/tokenizers.min.mjs";
-import { normalizer } from "./normalize.js";
+import { normalizer, parseSpellingWords } from "./normalize.js";
 import { combine, split } from "./windows.js";
 
 // What a visitor reads when the model cannot be used: one line, and the page offers a retry.
@@ -70,10 +70,14 @@ export async function loadEngine(base, {onProgress, threads} = {}) {
   const root = new URL(base, location.href);
   const at = (path) => new URL(path, root).href;
   const config = await json(at("model/space.json"), "the page's settings (model/space.json)");
-  const [tokenizerJson, tokenizerConfig, emoji] = await Promise.all([
+  // The speller's word list only for a checkpoint that spells (config.spelling is null otherwise).
+  const [tokenizerJson, tokenizerConfig, emoji, spellingText] = await Promise.all([
     json(at(config.tokenizer.file), "the tokenizer"), json(at(config.tokenizer.config), "the tokenizer's settings"),
-    config.emoji ? json(at(config.emoji), "the emoji names") : null]);
-  const normalize = normalizer(config.text_normalization, {emoji});
+    config.emoji ? json(at(config.emoji), "the emoji names") : null,
+    config.spelling ? download(at(config.spelling.file), "the spelling word list") : null]);
+  const spelling = spellingText &&
+    {words: parseSpellingWords(new TextDecoder().decode(spellingText)), min_length: config.spelling.min_length};
+  const normalize = normalizer(config.text_normalization, {emoji, spelling});
   const chosen = threads ?? threadSupport().threads;
   ort.env.wasm.wasmPaths = at("vendor/ort/");
   ort.env.wasm.numThreads = chosen;

@@ -366,11 +366,13 @@ function pickError(row) {
 // --- About -----------------------------------------------------------------------------------------------------
 
 function describeModel() {
-  const c = state.config, a = c.answers;
+  const c = state.config, a = c.answers, steps = c.text_normalization.split("+");
+  const reads = (steps.includes("demojize") ? ", with emoji written as their names" : "") +
+    (steps.includes("spell") ? ", with misspelt words put right" : "");
   const profile = a.profile ? ` It answers with the profile “${a.profile}”` +
     (a.new.length ? `, which adds its own labels: ${a.new.map((j) => a.labels[j]).join(", ")}.` : ".") : "";
   $("model-note").textContent = `Model ${c.checkpoint} (${c.labels.length} labels, int8 ONNX, ${(c.model.bytes / 1e6).toFixed(1)} MB), ` +
-    `reads a comment in windows of ${c.max_length} tokens${c.text_normalization.split("+").includes("demojize") ? ", with emoji written as their names" : ""}. ` +
+    `reads a comment in windows of ${c.max_length} tokens${reads}. ` +
     `Thresholds: ${a.source}.${profile} Built ${c.built}.`;
 }
 
