@@ -16,13 +16,14 @@ import logging
 
 
 def parse_args(argv=None) -> argparse.Namespace:
+    from emotion.cli import add_model_options
+
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("out_dir", help="the folder to write (new, or an earlier build, which is replaced)")
-    parser.add_argument("--checkpoint", default=None, help="fine-tuned model folder (default: the shipped model)")
+    # No --backend: the page runs the int8 graph in the visitor's browser.
+    add_model_options(parser, backend=False)
     parser.add_argument("--data_dir", default=None,
                         help="GoEmotions folder: adds the test-set views, with the test comments (CC BY 4.0)")
-    parser.add_argument("--profile", "--thresholds", dest="profile", default=None,
-                        help="a threshold profile from adapt.py (default: the checkpoint's tuned thresholds)")
     return parser.parse_args(argv)
 
 

@@ -2,7 +2,7 @@
 must not change the labels, and edits that must move a probability. See docs/compare.md.
 
     python probe.py                                   # the shipped model: per-test failure rates with examples
-    python probe.py checkpoints/minilm-goemotions --failures 20
+    python probe.py --checkpoint checkpoints/minilm-goemotions --failures 20   # (or the folder alone, as before)
     python probe.py --save --data_dir ../shared/data/goemotions   # store the figures in the model card
     python probe.py --noise --data_dir ../shared/data/goemotions  # F1 under typos, stretched words, ... (test)
     python probe.py --noise --split dev --seed 1 --data_dir ...   # the same on dev, another draw of the noise
@@ -17,11 +17,11 @@ import logging
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    from emotion.cli import positive
+    from emotion.cli import add_model_options, positive
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("checkpoint", nargs="?", default=None, help="a model folder (default: the shipped model)")
-    parser.add_argument("--backend", default="auto", help="auto (the checkpoint's), torch, onnx or onnx-int8")
+    parser.add_argument("folder", nargs="?", default=None, metavar="CHECKPOINT", help="the same as --checkpoint")
+    add_model_options(parser, profile=False)
     parser.add_argument("--failures", type=positive(), default=10, help="failing cases to print")
     parser.add_argument("--save", action="store_true",
                         help="store the figures in the checkpoint (probe.json) and write its model card again")
@@ -33,7 +33,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              "per-class thresholds next to the clean text, with 95%% intervals")
     parser.add_argument("--split", default="test", choices=["dev", "test"], help="with --noise: the split graded")
     parser.add_argument("--seed", type=positive(int, 0, at_least=True), default=0, help="with --noise: the noise's draw")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.folder is not None and args.checkpoint is not None and args.folder != args.checkpoint:
+        parser.error("give the checkpoint once: as CHECKPOINT or as --checkpoint")
+    args.checkpoint = args.checkpoint or args.folder
+    return args
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -77,33 +81,36 @@ def noise(args: argparse.Namespace) -> None:
     import time
 
     from emotion.checkpoint import DEFAULT_CHECKPOINT
-    from emotion.data import load_split, multi_hot
+    from emotion.data import labelled_split
     from emotion.serve.predict import EmotionClassifier
     from emotion.analysis.robustness import evaluate, markdown
 
     classifier = EmotionClassifier(args.checkpoint or DEFAULT_CHECKPOINT, backend=args.backend)
-    data = load_split(args.split, args.data_dir)
+    data = labelled_split(args.split, args.data_dir, len(classifier.labels))
     started = time.perf_counter()
-    table = evaluate(classifier.predict_probabilities, data["id"], data["text"],
-                     multi_hot(data["labels"], len(classifier.labels)), classifier.threshold_array(None), seed=args.seed)
+    table = evaluate(classifier.predict_probabilities, data.ids, data.texts, data.y_true, classifier.threshold_array(None),
+                     seed=args.seed)
     print(f"{classifier.name} on {classifier.backend}, {args.split} split, seed {args.seed}, per-class thresholds "
           f"({time.perf_counter() - started:.0f} s):")
     print(markdown(table))
     if args.save:
-        from emotion.train.card import write_model_card
-
-        classifier.checkpoint.save_robustness({"split": args.split, "seed": args.seed, "backend": classifier.backend,
-                                               "table": table.to_dict("records")})
-        train_counts = multi_hot(load_split("train", args.data_dir)["labels"], len(classifier.labels)).sum(0)
-        logging.getLogger("probe").info("wrote %s", write_model_card(classifier.checkpoint, train_counts))
+        store_and_write_card(classifier, args.data_dir, lambda: classifier.checkpoint.save_robustness(
+            {"split": args.split, "seed": args.seed, "backend": classifier.backend, "table": table.to_dict("records")}))
 
 
 def save(classifier, figures: dict, table, data_dir: str | None) -> None:
-    from emotion.train.card import write_model_card
-    from emotion.data import load_split, multi_hot
+    store_and_write_card(classifier, data_dir, lambda: classifier.checkpoint.save_probe(
+        {**figures, "backend": classifier.backend, "table": table.to_dict("records")}))
 
-    train_counts = multi_hot(load_split("train", data_dir)["labels"], len(classifier.labels)).sum(0)
-    classifier.checkpoint.save_probe({**figures, "backend": classifier.backend, "table": table.to_dict("records")})
+
+def store_and_write_card(classifier, data_dir: str | None, store) -> None:
+    """``store()`` a result in the checkpoint, then write its model card again with the training split's label
+    counts, which are read first: without the training split nothing is stored."""
+    from emotion.data import label_counts
+    from emotion.train.card import write_model_card
+
+    train_counts = label_counts("train", data_dir, len(classifier.labels))
+    store()
     logging.getLogger("probe").info("wrote %s", write_model_card(classifier.checkpoint, train_counts))
 
 

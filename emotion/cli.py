@@ -1,5 +1,5 @@
-"""What every command shares (app.py, score.py, adapt.py, audit.py, train_model.py): the model options,
-logging set up once, and one way to fail.
+"""What every command shares (app.py, score.py, adapt.py, audit.py, probe.py, compare.py, build_space.py,
+train_model.py): the model options, logging set up once, and one way to fail.
 
 A user error (a bad file or format, a missing optional package, an unwritable folder, a damaged
 checkpoint) is one line naming the fix and exit status 1; a bad argument is argparse's usage line and
@@ -53,11 +53,15 @@ def writable_file(text: str) -> Path:
     return path
 
 
-def add_model_options(parser: argparse.ArgumentParser, profile: bool = True, backend_help: str = "") -> None:
-    """--checkpoint, --backend (every registered backend) and, for the commands that answer, --profile."""
-    parser.add_argument("--checkpoint", default=None, help="fine-tuned model folder (default: the shipped model)")
-    parser.add_argument("--backend", default=AUTO, choices=[AUTO, *names()],
-                        help=backend_help or "auto: the one chosen on dev and recorded in the checkpoint (inference.json)")
+def add_model_options(parser: argparse.ArgumentParser, profile: bool = True, backend_help: str = "",
+                      backend: bool = True, checkpoint_help: str = "") -> None:
+    """--checkpoint, --backend (every registered backend; left out where ``backend`` is False: a command that
+    reads stored probabilities runs no model) and, for the commands that answer, --profile."""
+    parser.add_argument("--checkpoint", default=None,
+                        help=checkpoint_help or "fine-tuned model folder (default: the shipped model)")
+    if backend:
+        parser.add_argument("--backend", default=AUTO, choices=[AUTO, *names()],
+                            help=backend_help or "auto: the one chosen on dev and recorded in the checkpoint (inference.json)")
     if profile:
         parser.add_argument("--profile", "--thresholds", dest="profile", default=None,
                             help="a threshold profile from adapt.py (default: the checkpoint's tuned thresholds)")

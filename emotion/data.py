@@ -11,13 +11,15 @@ import csv
 import os
 import re
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from datasets import Dataset
 
+from .checkpoint import Checkpoint, CheckpointError
 from .errors import EmotionError
 from .labels import NUM_LABELS
 from .files import TableError, read_table
@@ -157,6 +159,48 @@ def multi_hot(label_lists: Sequence[Sequence[int]], num_labels: int = NUM_LABELS
     for row, ids in enumerate(label_lists):
         out[row, list(ids)] = 1.0
     return out
+
+
+def label_counts(split: str, data_dir: str | os.PathLike | None, num_labels: int = NUM_LABELS) -> np.ndarray:
+    """(num_labels,) comments carrying each label in a split (a model card's training counts)."""
+    return multi_hot(load_split(split, data_dir)["labels"], num_labels).sum(0)
+
+
+@dataclass(frozen=True)
+class LabelledSet:
+    """A labelled split as read from the data folder (never stored elsewhere), with a checkpoint's
+    probabilities joined by comment id when asked (``load_test_set``)."""
+
+    split: str
+    ids: list[str]
+    texts: list[str]
+    label_ids: list[list[int]]  # each comment's label ids, as the data gives them
+    y_true: np.ndarray  # (N, L) multi-hot
+    probs: np.ndarray | None = None  # (N, L)
+    stored: bool = False  # the probabilities are the checkpoint's stored ones (the reference backend's)
+
+
+def labelled_split(split: str, data_dir: str | os.PathLike | None, num_labels: int = NUM_LABELS) -> LabelledSet:
+    """A split's ids, texts and labels (ids and multi-hot), without probabilities."""
+    data = load_split(split, data_dir)
+    label_ids = [[int(i) for i in ids] for ids in data["labels"]]
+    return LabelledSet(normalize_split(split), [str(i) for i in data["id"]], list(data["text"]), label_ids,
+                       multi_hot(label_ids, num_labels))
+
+
+def load_test_set(data_dir: str | os.PathLike | None, checkpoint: Checkpoint, split: str = "test",
+                  fallback: Callable[[LabelledSet, str], np.ndarray] | None = None) -> LabelledSet:
+    """The test split (or ``split``) with ``checkpoint``'s stored probabilities joined by comment id: what the
+    analysis views, compare, the audit, the Space and the benchmarks read. Stored probabilities that are
+    missing or of other weights raise CheckpointError, or, with ``fallback``, are computed by
+    ``fallback(the split, why)`` (then ``stored`` is False)."""
+    found = labelled_split(split, data_dir, len(checkpoint.labels))
+    try:
+        return replace(found, probs=checkpoint.probabilities(found.split, found.ids)[1], stored=True)
+    except CheckpointError as err:
+        if fallback is None:
+            raise
+        return replace(found, probs=fallback(found, str(err)))
 
 
 def describe_source(data_dir: str | os.PathLike | None) -> str:

@@ -288,3 +288,20 @@ def test_a_new_onnx_variant_is_one_registry_entry(copied, copy_backend):
         f"model-{stamp}-copy.onnx", f"model-{stamp}-int8.onnx", f"model-{stamp}.onnx"]
     assert ckpt.Checkpoint(copied).derived_file("x", copy_backend.files_tag(ckpt.Checkpoint(copied))).name == \
         f"x-{stamp}-onnx-copy.npz"
+
+
+@pytest.mark.parametrize("command", ["app", "score", "adapt", "audit", "probe", "build_space"])
+def test_every_command_takes_the_shared_model_options(command, fake_backend, monkeypatch):
+    """--checkpoint everywhere; --backend with every registered backend where a model runs here (build_space's
+    page runs the int8 graph in the browser, so it has none)."""
+    import importlib
+
+    module = importlib.import_module(command)
+    given = {"app": [], "score": ["in.csv", "out.csv"], "adapt": ["s.csv", "--out", "p.json"], "audit": [], "probe": [],
+             "build_space": ["out"]}[command]
+    args = module.parse_args([*given, "--checkpoint", "some/model"])
+    assert args.checkpoint == "some/model"
+    if command == "build_space":
+        assert not hasattr(args, "backend")
+    else:
+        assert args.backend == "auto" and module.parse_args([*given, "--backend", "fake"]).backend == "fake"

@@ -195,3 +195,41 @@ def test_the_shipped_models_card_holds_its_probe_figures():
     card = (DEFAULT_CHECKPOINT / "README.md").read_text()
     assert f"{stored['cases']} cases in {stored['tests']} tests" in card and f"{stored['failure_rate']:.3f}" in card
     assert json.loads((DEFAULT_CHECKPOINT / "probe.json").read_text())["weights_sha256"] == Checkpoint.open(DEFAULT_CHECKPOINT).fingerprint
+
+
+def test_a_suite_whose_negation_labels_the_model_lacks_is_refused_with_the_labels_named():
+    from emotion.analysis.probe import ProbeError
+
+    foreign = {**SUITE, "negation": {**SUITE["negation"], "labels": ["joy", "schadenfreude"]}}
+    with pytest.raises(ProbeError, match="negation labels 'schadenfreude' are not labels of this model"):
+        build_cases(foreign, LABELS)
+
+
+def test_probe_takes_the_shared_model_options():
+    import probe
+    from emotion.serve.backends import names
+
+    assert probe.parse_args(["--checkpoint", "m", "--backend", names()[-1]]).checkpoint == "m"
+    assert probe.parse_args(["m"]).checkpoint == "m" and probe.parse_args([]).backend == "auto"  # the folder alone, as before
+    for wrong in (["--backend", "tensorrt"], ["a", "--checkpoint", "b"]):
+        with pytest.raises(SystemExit) as stop:
+            probe.parse_args(wrong)
+        assert stop.value.code == 2  # argparse's usage line, before any model loads
+
+
+@pytest.mark.parametrize("noise", [False, True])
+def test_probe_save_stores_nothing_without_the_training_split(noise, tiny_checkpoint, data_dir, tmp_path, capsys):
+    """--save and --noise --save write the card the same way: the training counts are read before anything is stored."""
+    import shutil
+
+    import probe
+    from emotion.checkpoint import PROBE, ROBUSTNESS
+
+    copy = tmp_path / "model"
+    shutil.copytree(tiny_checkpoint, copy)
+    (data_dir / "train.tsv").unlink()
+    with pytest.raises(SystemExit) as stop:
+        probe.main(["--checkpoint", str(copy), "--backend", "onnx", "--data_dir", str(data_dir), "--save",
+                    *(["--noise", "--split", "dev"] if noise else [])])
+    assert stop.value.code == 1
+    assert not (copy / (ROBUSTNESS if noise else PROBE)).exists()

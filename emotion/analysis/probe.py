@@ -24,10 +24,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..errors import EmotionError
+
 SUITE = Path(__file__).with_name("data") / "probe.json"
 MFT, INV, DIR = "minimum functionality", "invariance", "directional"
 INTENSIFIED = re.compile(r"\b(I'm|is|that's) ")  # where an intensifier goes: "I'm so happy", "this is so annoying"
 SATURATED = 0.95  # a probability this close to 1 (or 0) cannot move much further: a change under 0.01 passes
+
+
+class ProbeError(EmotionError, ValueError):
+    """A suite that does not fit the model; the message says what to change."""
 
 
 @dataclass(frozen=True)
@@ -56,8 +62,14 @@ def typo(text: str) -> str:
 
 
 def build_cases(suite: dict, labels: list[str]) -> list[Case]:
-    """Every case of the suite for the labels the model has."""
+    """Every case of the suite for the labels the model has. The negation tests name their labels outright
+    (no template to skip), so a suite naming one the model lacks is refused rather than run wrong."""
     names = suite["names"]
+    foreign = [label for label in suite["negation"]["labels"] if label not in labels]
+    if foreign:
+        raise ProbeError(f"The suite's negation labels {', '.join(map(repr, foreign))} are not labels of this model "
+                         f"({len(labels)} labels: {', '.join(labels[:5])}, ...); list only the model's labels under "
+                         "negation.labels in the suite.")
     cases: list[Case] = []
     for label, templates in suite["minimum"].items():
         if label not in labels:
