@@ -105,8 +105,8 @@ def spelling_floor(path: Path = SPELLING_WORDS) -> float | None:
 def spelling_words() -> dict[str, float]:
     """The committed list, read once per process, and only by a process that spells."""
     if not SPELLING_WORDS.is_file():
-        raise EmotionError(f"This checkpoint corrects spelling and needs {SPELLING_WORDS.name}, which this installation "
-                           "lacks: reinstall the project (`pip install .`).")
+        raise EmotionError(f"This checkpoint corrects spelling and needs {SPELLING_WORDS.name}, which this "
+                           "installation lacks: reinstall the project (`pip install .`).")
     return read_spelling_words()
 
 

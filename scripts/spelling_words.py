@@ -24,7 +24,8 @@ log = logging.getLogger("spelling_words")
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--floor", type=float, default=text.FLOOR, help="lowest Zipf frequency kept (default: %(default)s)")
+    parser.add_argument("--floor", type=float, default=text.FLOOR,
+                        help="lowest Zipf frequency kept (default: %(default)s)")
     parser.add_argument("--top_n", type=cli.positive(int), default=200_000, help="wordfreq words looked at")
     parser.add_argument("--out", type=cli.writable_file, default=text.SPELLING_WORDS, help="file to write")
     args = parser.parse_args()

@@ -161,7 +161,8 @@ def test_the_browser_spells_as_python_does(tmp_path):
     with Python's answers), alone and after demojize and squeeze."""
     samples = typo_samples(300)
     assert sum(text.spell(t) != t for t in samples) > 100  # the check is about corrections, not untouched text
-    fixture = {"emoji": text.emoji_table(), "spelling": {"file": str(text.SPELLING_WORDS), "min_length": text.MIN_LENGTH},
+    fixture = {"emoji": text.emoji_table(),
+               "spelling": {"file": str(text.SPELLING_WORDS), "min_length": text.MIN_LENGTH},
                "normalize": [{"name": name, "texts": samples, "want": [text.normalizer(name)(t) for t in samples]}
                              for name in ("spell", "demojize+squeeze+spell")]}
     path = tmp_path / "fixture.json"
@@ -169,3 +170,25 @@ def test_the_browser_spells_as_python_does(tmp_path):
     done = subprocess.run(["node", "--test", "tests/js/normalize.test.mjs"], cwd=ROOT, capture_output=True, text=True,
                           timeout=300, env={**os.environ, "EMOTION_JS_FIXTURE": str(path)})
     assert done.returncode == 0 and "# fail 0" in done.stdout and "# skipped 0" in done.stdout, done.stdout[-4000:]
+
+
+def test_training_reads_clean_and_noisy_comments_through_the_spell_step(tiny_checkpoint):
+    """--text_normalization demojize+squeeze+spell: the training comments and, with --train_noise, the noisy copies go
+    through the checkpoint's normalisation, so the student learns on the text it will be served."""
+    from datasets import Dataset
+    from transformers import AutoTokenizer
+
+    from emotion.train.training import NoisyCollator, encode
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_checkpoint)
+    name = "demojize+squeeze+spell"
+    meant, typed = "thanks so much for the help, legend", "thnaks so mcuh for the hlep, lgeend"
+    assert tokenizer(typed)["input_ids"] != tokenizer(meant)["input_ids"]  # the tiny vocabulary tells them apart
+    clean = dict(tokenizer(meant), labels=[1.0, 0.0], text=meant, teacher=[0.25, 0.5])
+    retyped = NoisyCollator(tokenizer, 32, 1.0, name, seed=0, noise=lambda text, rng: typed)([clean])
+    assert retyped["input_ids"][0].tolist() == tokenizer(meant)["input_ids"]
+    assert retyped["labels"].tolist() == [[0.25, 0.5]]  # the teacher's answer for the clean comment
+    unspelt = NoisyCollator(tokenizer, 32, 1.0, "demojize+squeeze", seed=0, noise=lambda text, rng: typed)([clean])
+    assert unspelt["input_ids"][0].tolist() != tokenizer(meant)["input_ids"]
+    data = encode(Dataset.from_dict({"text": [typed], "labels": [[0]]}), tokenizer, 32, 2, normalization=name)
+    assert data["input_ids"][0] == tokenizer(meant)["input_ids"]
