@@ -192,3 +192,17 @@ def test_training_reads_clean_and_noisy_comments_through_the_spell_step(tiny_che
     assert unspelt["input_ids"][0].tolist() != tokenizer(meant)["input_ids"]
     data = encode(Dataset.from_dict({"text": [typed], "labels": [[0]]}), tokenizer, 32, 2, normalization=name)
     assert data["input_ids"][0] == tokenizer(meant)["input_ids"]
+
+
+def test_the_model_card_names_every_normalisation_step(tiny_checkpoint, tmp_path):
+    """A checkpoint loaded without this project must be fed text normalised the same way: its card says how."""
+    from emotion.checkpoint import Checkpoint
+    from emotion.train.card import write_model_card
+
+    copy = tmp_path / "ckpt"
+    shutil.copytree(tiny_checkpoint, copy)
+    config = json.loads((copy / "training_config.json").read_text())
+    (copy / "training_config.json").write_text(json.dumps({**config, "text_normalization": "demojize+squeeze+spell"}))
+    card = " ".join(write_model_card(Checkpoint(copy)).read_text().split())
+    assert 'emotion.text.normalizer("demojize+squeeze+spell")' in card
+    assert "emoji written as their English names" in card and "a misspelt word put right" in card
