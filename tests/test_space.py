@@ -177,6 +177,38 @@ def test_build_refuses_clearly(tiny_checkpoint, tmp_path, monkeypatch):
         space.build(tmp_path / "site2", tiny_checkpoint)
 
 
+@needs_modules
+def test_a_spelling_checkpoint_ships_its_word_list_and_the_page_spells(built, tiny_checkpoint, tmp_path):
+    """The speller's list travels with a checkpoint whose normalisation spells, and only then; the page reads a
+    misspelt comment as the library does."""
+    from emotion import text
+    from emotion.serve.predict import EmotionClassifier
+
+    assert json.loads((built / space.SETTINGS).read_text())["spelling"] is None and not (built / space.SPELLING).exists()
+    spelling = tmp_path / "ckpt"
+    shutil.copytree(tiny_checkpoint, spelling)
+    config = json.loads((spelling / "training_config.json").read_text())
+    (spelling / "training_config.json").write_text(json.dumps({**config, "text_normalization": "demojize+squeeze+spell"}))
+    done = build(tmp_path / "site", "--checkpoint", str(spelling))
+    assert done.returncode == 0, done.stderr
+    site = tmp_path / "site"
+    assert json.loads((site / space.SETTINGS).read_text())["spelling"] == {"file": space.SPELLING,
+                                                                           "min_length": text.MIN_LENGTH}
+    assert (site / space.SPELLING).read_bytes() == text.SPELLING_WORDS.read_bytes()  # licence header included
+    if Path(CHROMIUM).exists():
+        from playwright.sync_api import sync_playwright
+
+        texts = ["I realy apreciate it, thnak you 😂", "Definately wierd", "naïvee cafée"]
+        python = EmotionClassifier(spelling, backend="torch")
+        with serving(site) as url, sync_playwright() as p:
+            browser, page = launch(p)
+            open_page(page, url)
+            assert page.evaluate("(t) => window.emotion.encode(t)", texts) == \
+                [python.tokenizer.encode([python.normalize(t)])[0] for t in texts]
+            assert "misspelt words put right" in page.locator("#model-note").inner_text()
+            browser.close()
+
+
 # --- the browser code against Python, in node -----------------------------------------------------------------------
 
 @pytest.mark.skipif(not NODE and not os.environ.get("REQUIRE_BROWSER"), reason="no node")
@@ -207,6 +239,7 @@ def test_node_tests_agree_with_python(tmp_path):
                *list(emoji.EMOJI_DATA)[::7]]
     fixture = {
         "emoji": text.emoji_table(), "formula": space.formula_rule(),
+        "spelling": {"file": str(text.SPELLING_WORDS), "min_length": text.MIN_LENGTH},
         "normalize": [{"name": name, "texts": samples, "want": [text.normalizer(name)(t) for t in samples]}
                       for name in text.NORMALIZATIONS],
         "metrics": {"probs": probs.tolist(), "gold": [np.flatnonzero(g).tolist() for g in gold], "settings": settings},

@@ -51,6 +51,7 @@ VENDOR = {
 }
 LICENSES = {"vendor/ort/LICENSE": "onnxruntime-web/LICENSE", "vendor/tokenizers-LICENSE": "@huggingface/tokenizers/LICENSE"}
 MODEL, SETTINGS, EMOJI, TEST = "model/model.onnx", "model/space.json", "model/emoji.json", "data/test.json"
+SPELLING = "model/spelling_words.txt"  # the speller's list (emotion/spelling_words.txt, its licence header kept)
 WARMUP = "model/warmup.onnx"  # a one-node graph: starting it compiles the runtime while the model downloads
 # Headers a Static Space sends for cross-origin isolation (README front matter), which WebAssembly threads need.
 ISOLATION_HEADERS = {"cross-origin-embedder-policy": "require-corp", "cross-origin-opener-policy": "same-origin",
@@ -192,6 +193,9 @@ def build(out: str | os.PathLike, checkpoint: str | os.PathLike | None = None, d
         "model": {"file": MODEL, "bytes": len(graph), "sha256": hashlib.sha256(graph).hexdigest(), "warmup": WARMUP},
         "tokenizer": {"file": f"model/{TOKENIZER_FILE}", "config": f"model/{TOKENIZER_CONFIG}"},
         "emoji": EMOJI if text.DEMOJIZE in ckpt.text_normalization.split("+") else None,
+        # Fetched by the page only for a checkpoint that spells (about 0.4 MB).
+        "spelling": ({"file": SPELLING, "min_length": text.MIN_LENGTH}
+                     if text.SPELL in ckpt.text_normalization.split("+") else None),
         "data": TEST if data_dir else None, "built": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     }
     settings["groups"] = by_index(settings["answers"]["labels"])
@@ -215,6 +219,8 @@ def build(out: str | os.PathLike, checkpoint: str | os.PathLike | None = None, d
                 write(stage / "model" / name, {})
         if settings["emoji"]:
             write(stage / EMOJI, text.emoji_table())
+        if settings["spelling"]:
+            copy(text.SPELLING_WORDS, stage / SPELLING)
         if data_dir:
             write(stage / TEST, test_set(ckpt, data_dir))
         write(stage / SETTINGS, settings)
