@@ -220,7 +220,7 @@ def test_a_column_of_another_name_that_is_not_0_1_is_not_a_label(tmp_path):
 
 def test_a_visitors_profile_from_another_checkpoint_is_refused_on_the_predict_tab(tiny_checkpoint, head_profile):
     from emotion.ui import predict_tab
-    from emotion.ui.common import Page
+    from emotion.ui.page import Page
     from emotion.ui.context import AppContext
     from emotion.ui.inputs import Limits
 

@@ -19,7 +19,8 @@ from emotion.analysis.groups import GROUPINGS
 from emotion.labels import LABELS
 from emotion.thresholds import BACKEND, Thresholds
 from emotion.ui import errors_tab
-from emotion.ui.common import View, probabilities_payload
+from emotion.ui.answers import probabilities_payload
+from emotion.ui.views import View
 from emotion.ui.context import AppContext
 from emotion.ui.freshness import Tickets, read_ticket, ticket_js
 

@@ -11,7 +11,7 @@ import pytest
 from conftest import ROOT
 from emotion.files import escape_cell, read_csv, restore_cell, write_csv
 from emotion.ui import predict_tab
-from emotion.ui.common import Page
+from emotion.ui.page import Page
 from emotion.ui.context import AppContext
 from emotion.ui.inputs import Limits
 from test_app_e2e import browser_test, launch

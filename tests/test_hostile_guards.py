@@ -139,7 +139,7 @@ def test_a_forged_answer_is_refused_in_one_line(app, event_data, words):
 def test_a_forged_answer_to_a_real_session_is_refused_and_the_session_keeps_working(tiny_checkpoint, tmp_path,
                                                                                   monkeypatch):
     from emotion.ui import label_view
-    from emotion.ui.common import Page
+    from emotion.ui.page import Page
     from emotion.ui.context import AppContext
     from emotion.ui.inputs import Limits
 
@@ -332,7 +332,7 @@ BAD_WEIGHTS = ["abc", "0", "inf", "=1+1", "-5", "1e308"]
 def test_a_continued_session_reads_the_weight_column_as_adapt_does(tiny_checkpoint, tmp_path, monkeypatch, weight):
     from emotion.profiles.fit import AdaptError, read_sample
     from emotion.ui import label_view
-    from emotion.ui.common import Page
+    from emotion.ui.page import Page
     from emotion.ui.context import AppContext
     from emotion.ui.inputs import Limits
 
@@ -406,7 +406,7 @@ def test_the_test_set_is_found_when_its_data_folder_comes_back(tiny_checkpoint, 
 
 
 def test_a_view_shown_without_the_test_set_is_computed_again(tiny_checkpoint):
-    from emotion.ui.common import View
+    from emotion.ui.views import View
 
     ready = [False]
     view = View("Errors", lambda setting, x: (f"shown {x}",), [], ["out"], False, ready=lambda: ready[0])

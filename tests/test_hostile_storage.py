@@ -50,7 +50,7 @@ def browser_secrets(checkpoint) -> list[str]:
     import gradio as gr
 
     from emotion.ui import label_view
-    from emotion.ui.common import Page
+    from emotion.ui.page import Page
     from emotion.ui.context import AppContext
     from emotion.ui.inputs import Limits
 
@@ -78,7 +78,7 @@ def test_the_page_key_is_encrypted_with_a_secret_that_outlives_the_process(tiny_
 
 def test_a_key_the_page_cannot_read_is_said_and_not_replaced(tiny_checkpoint, tmp_path, monkeypatch):
     from emotion.ui import label_view
-    from emotion.ui.common import Page
+    from emotion.ui.page import Page
     from emotion.ui.context import AppContext
     from emotion.ui.inputs import Limits
 
@@ -113,7 +113,7 @@ def test_forged_keys_cannot_fill_the_disk(tiny_checkpoint, tmp_path, monkeypatch
     import secrets
 
     from emotion.ui import label_view
-    from emotion.ui.common import Page
+    from emotion.ui.page import Page
     from emotion.ui.context import AppContext
     from emotion.ui.inputs import Limits
 

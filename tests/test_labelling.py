@@ -73,7 +73,7 @@ def test_the_app_resumes_a_session_after_a_restart(tiny_checkpoint, tmp_path, mo
     """Two app contexts on one folder are a server before and after a restart."""
     from conftest import labelled_comments
     from emotion.ui import label_view
-    from emotion.ui.common import Page
+    from emotion.ui.page import Page
     from emotion.ui.context import AppContext
     from emotion.ui.inputs import Limits
 

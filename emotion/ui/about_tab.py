@@ -12,7 +12,8 @@ from ..train.card import markdown_table, summary_table
 from ..checkpoint import ALTERNATIVE_CHECKPOINT, DEFAULT_CHECKPOINT
 from ..serve.backends import is_reference
 from ..thresholds import CHECKPOINT
-from .common import Page, backend_note
+from .notes import backend_note
+from .page import Page
 from .context import AppContext
 
 TITLE = "About"

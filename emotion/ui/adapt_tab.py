@@ -15,7 +15,8 @@ from ..profiles.fit import AdaptError, Profile, Sample, fit_profile, read_sample
 from ..profiles.labelling import LabellingError
 from ..thresholds import MAX_HEADS
 from . import label_view
-from .common import Page, download_file
+from .downloads import download_file
+from .page import Page
 from .door import door, names
 from .inputs import InputError, check_batch, check_upload_size
 

@@ -16,7 +16,9 @@ from gradio.exceptions import ComponentProcessingError
 
 from . import (about_tab, adapt_tab, checks_tab, classes_tab, compare_tab, errors_tab, metrics_tab, predict_tab, quality_tab,
                slices_tab)
-from .common import Page, shared_threshold, wire_views
+from .page import Page
+from .threshold_controls import shared_threshold
+from .views import wire_views
 from ..analysis.explain import explain
 from .context import AppContext, DataUnavailable
 from .why import EXPLAIN_QUEUE, IndexNotReady, similar

@@ -102,7 +102,7 @@ def reliability(table: pd.DataFrame, ece: float, macro_ece: float) -> go.Figure:
 
 
 def no_test_data() -> go.Figure:
-    """What a chart of the test set shows while there is none (``common.needs_test_set``)."""
+    """What a chart of the test set shows while there is none (``views.needs_test_set``)."""
     return message("No test data loaded.")
 
 

@@ -8,7 +8,8 @@ import html
 import gradio as gr
 
 from ..analysis.probe import build_cases, load_suite, run, summary, totals
-from .common import Page, pick_table, table_html
+from .page import Page
+from .tables import pick_table, table_html
 from .context import AppContext
 from .door import Refused, door, event as fields, text
 

@@ -12,7 +12,8 @@ from ..analysis.tables import frequency_vs_f1
 from ..metrics import per_class_table
 from ..thresholds import PER_CLASS
 from . import charts
-from .common import Page, analysis_view, needs_test_set
+from .page import Page
+from .views import analysis_view, needs_test_set
 from .context import AppContext
 
 TITLE = "Per class"

@@ -11,7 +11,11 @@ import gradio as gr
 from ..checkpoint import SHIPPED_FOLDER, CheckpointError
 from ..analysis.compare import CompareError, Side, check_pair, differences, disagreements, load_side, profile_side
 from ..thresholds import ThresholdError, Thresholds
-from .common import Page, analysis_view, needs_test_set, pick_table, probabilities_payload, render_js, shorten, table_html
+from .answers import probabilities_payload
+from .assets import render_js
+from .page import Page
+from .tables import pick_table, shorten, table_html
+from .views import analysis_view, needs_test_set
 from .context import AppContext
 from .door import Refused, door, event, whole
 

@@ -12,8 +12,13 @@ from ..analysis.tables import OUTCOME_HELP, OUTCOMES, confusion_matrix, error_ta
 from ..files import write_csv
 from ..metrics import binarize
 from ..analysis.slices import MIN_ROWS, TEXT_SLICES, MISLABELLED, headline
-from .common import (Page, analysis_view, download_file, needs_test_set, parse_setting, pick_table,
-                     probabilities_payload, render_js, shorten, table_html)
+from .answers import probabilities_payload
+from .assets import render_js
+from .downloads import download_file
+from .page import Page
+from .tables import pick_table, shorten, table_html
+from .threshold_controls import parse_setting
+from .views import analysis_view, needs_test_set
 from .context import AppContext
 from .door import Refused, cells, door, event, one_of, text, whole
 from .slices_tab import built_in

@@ -23,7 +23,8 @@ from ..profiles.fit import MIN_ROWS, AdaptError, label_cells, read_weights
 from ..profiles.labelling import KEY, MAX_ITEMS, LabellingError, Session
 from ..profiles.sampling import WEIGHT, SamplingError, read_unlabelled, to_label
 from ..thresholds import check_new_label
-from .common import Page, download_file
+from .downloads import download_file
+from .page import Page
 from .door import door, event, names_json, text, whole
 from .inputs import InputError, check_upload_size
 

@@ -14,7 +14,8 @@ from ..analysis.tables import cooccurrence, label_ece, labels_per_comment, pr_cu
 from ..metrics import binarize, compute_metrics, per_class_table
 from ..thresholds import PER_CLASS
 from . import charts
-from .common import Page, analysis_view, needs_test_set
+from .page import Page
+from .views import analysis_view, needs_test_set
 from .context import AppContext
 
 TITLE = "Metrics"

@@ -18,8 +18,12 @@ from ..serve.predict import labels_above
 from ..files import write_csv
 from ..serve.scoring import EMOTIONS, prob_column, without_answers
 from ..thresholds import CHECKPOINT, PER_CLASS, ThresholdError, resolve
-from .common import (Page, backend_note, clamp_js, download_file, policy_controls, probabilities_payload,
-                     render_js, visitor_classifier)
+from .answers import probabilities_payload, visitor_classifier
+from .assets import render_js
+from .downloads import download_file
+from .notes import backend_note
+from .page import Page
+from .threshold_controls import clamp_js, policy_controls
 from .inputs import InputError, read_batch, read_comment
 from .why import build_why, explain_view, refused
 

@@ -8,7 +8,9 @@ import gradio as gr
 
 from ..analysis.audit import SOURCES
 from ..files import write_csv
-from .common import Page, download_file, shorten, table_html
+from .downloads import download_file
+from .page import Page
+from .tables import shorten, table_html
 from .context import AppContext, DataUnavailable
 
 TITLE = "Label quality"

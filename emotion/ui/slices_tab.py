@@ -10,7 +10,9 @@ import gradio as gr
 
 from ..metrics import binarize
 from ..analysis.slices import MIN_ROWS, slice_table, test_slices
-from .common import Page, analysis_view, needs_test_set, table_html
+from .page import Page
+from .tables import table_html
+from .views import analysis_view, needs_test_set
 from .context import AppContext
 
 TITLE = "Slices"

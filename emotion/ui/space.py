@@ -31,7 +31,7 @@ from .. import files
 from ..analysis.groups import by_index
 from ..thresholds import Thresholds
 from ..tokenizer import CONFIG as TOKENIZER_CONFIG, FILE as TOKENIZER_FILE, Tokenizer
-from .common import SLIDER_MAX, SLIDER_MIN
+from .threshold_controls import SLIDER_MAX, SLIDER_MIN
 from .inputs import Limits
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,9 @@ import pandas as pd
 
 from ..analysis.explain import Explanation, explain
 from ..analysis.similar import label_agreement
-from .common import Page, render_js, shorten, table_html
+from .assets import render_js
+from .page import Page
+from .tables import shorten, table_html
 from .context import AppContext, DataUnavailable
 
 NONE = "(none)"
