@@ -585,9 +585,9 @@ def test_browser_compare_view_opens_a_disputed_comment_and_checks_open_a_failing
         expect(page.locator("#compare-bars-a table.bars")).to_be_visible(timeout=30_000)
         expect(page.locator("#compare-bars-b table.bars")).to_be_visible()
         assert page.locator("#compare-comment textarea").input_value()
-        page.get_by_role("tab", name="Checks").click()
-        expect(page.locator("#checks-summary")).to_contain_text("cases in", timeout=30_000)
-        case = page.locator("#checks-failing tbody tr").first
+        page.get_by_role("tab", name="Probe").click()
+        expect(page.locator("#probe-summary")).to_contain_text("cases in", timeout=30_000)
+        case = page.locator("#probe-failing tbody tr").first
         text = case.locator("td").nth(1).inner_text()
         case.click()
         expect(page.get_by_role("tab", name="Predict")).to_have_attribute("aria-selected", "true", timeout=30_000)

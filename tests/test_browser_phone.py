@@ -86,7 +86,7 @@ def test_phone_tables_are_not_cut_at_the_right_edge(app_url):
         page.goto(app_url)
         seen = 0
         for parent, tab, drawn in (("Test set", "Errors", "#error-table td"), (None, "Slices", "#slice-table td"),
-                                   ("Label quality", None, "#quality-comments td"), ("Checks", None, "#checks-table td")):
+                                   ("Label quality", None, "#quality-comments td"), ("Probe", None, "#probe-table td")):
             if parent:
                 page.get_by_role("tab", name=parent).click()
             if tab:

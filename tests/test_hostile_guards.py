@@ -191,8 +191,8 @@ def test_a_forged_errors_pick_is_refused(app, target, name, event_data, words):
     refused(call(app.url, event_index(app.cfg, component(app.cfg, elem_id=target), name), [], event_data), words)
 
 
-def test_a_forged_checks_pick_is_refused(app):
-    failing = component(app.cfg, elem_id="checks-failing")
+def test_a_forged_probe_pick_is_refused(app):
+    failing = component(app.cfg, elem_id="probe-failing")
     refused(call(app.url, event_index(app.cfg, failing, "pick"), [], {"nothing": 1}), "Choose a failing case")
 
 

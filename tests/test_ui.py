@@ -44,6 +44,24 @@ def test_predict_sends_probabilities_once_and_the_browser_does_the_rest(ctx):
     assert sorted(i for ids in ekman.values() for i in ids) == list(range(28))
 
 
+def test_the_predict_tab_hands_the_probe_tab_its_comment_box(ctx):
+    """The Probe tab gets the Predict tab's comment box and its steps from ``predict_tab.build``'s answer, passed on
+    by the app (not through ``Page``): a failing case picked is put in the box, predicted, then explained."""
+    from emotion.ui import probe_tab
+
+    assert not {"predict_text", "on_comment"} & set(vars(Page(ctx, LIMITS)))
+    demo = build_app(ctx, LIMITS)
+    fns = list(demo.fns.values())
+    pick = next(fn for fn in fns if getattr(fn.fn, "__name__", "") == "open_case")
+    comment = next(b for b in demo.blocks.values() if isinstance(b, gr.Textbox) and b.label == "Comment")
+    assert comment._id in [o._id for o in pick.outputs]
+    chain, at = [], pick
+    while (at := next((fn for fn in fns if fn.trigger_after == at._id), None)) is not None:
+        chain.append(getattr(getattr(at.fn, "func", at.fn), "__name__", ""))
+    assert chain[0] == "predict_one" and chain[-1] == "explain_whole", chain
+    assert probe_tab.TITLE == "Probe"
+
+
 def test_predict_notices_and_errors(ctx):
     long = "wow! " * 60
     _, notice = predict_tab.predict_one(Page(ctx, LIMITS), long + "\u200b")

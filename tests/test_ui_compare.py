@@ -1,4 +1,4 @@
-"""The Compare, Slices and Checks views and the explorer's slice filter, on the tiny checkpoint."""
+"""The Compare, Slices and Probe views and the explorer's slice filter, on the tiny checkpoint."""
 
 import numpy as np
 import pytest
@@ -8,7 +8,7 @@ from emotion.labels import LABELS
 from emotion.metrics import binarize
 from emotion.analysis.slices import headline
 from emotion.thresholds import Thresholds
-from emotion.ui import checks_tab, compare_tab, errors_tab, slices_tab
+from emotion.ui import compare_tab, errors_tab, probe_tab, slices_tab
 from emotion.ui.context import AppContext
 
 
@@ -52,7 +52,7 @@ def test_the_compare_view_against_a_profile_and_its_disputed_comment(ctx):
 
 
 def test_the_checks_view_lists_failing_cases_to_open(ctx):
-    note, table, failing = checks_tab.view(ctx)
+    note, table, failing = probe_tab.view(ctx)
     assert "cases in" in note and "</b> fail (" in note and "failure_rate" in table
     assert "data-pick" in failing  # the tiny model fails plenty of them
 

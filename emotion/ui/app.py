@@ -14,7 +14,7 @@ from pathlib import Path
 import gradio as gr
 from gradio.exceptions import ComponentProcessingError
 
-from . import (about_tab, adapt_tab, checks_tab, classes_tab, compare_tab, errors_tab, metrics_tab, predict_tab, quality_tab,
+from . import (about_tab, adapt_tab, classes_tab, compare_tab, errors_tab, metrics_tab, predict_tab, probe_tab, quality_tab,
                slices_tab)
 from .page import Page
 from .threshold_controls import shared_threshold
@@ -198,7 +198,7 @@ def build_app(ctx: AppContext, limits: Limits | None = None, serving: Serving | 
         # On a phone the tabs wrap onto a second row instead of hiding behind a menu.
         with gr.Tabs(overflow_behavior="wrap") as page.tabs:
             with gr.Tab(predict_tab.TITLE, id=predict_tab.TITLE) as tab:
-                predict_tab.build(page, tab)
+                comment = predict_tab.build(page, tab)
             with gr.Tab("Test set") as test_tab:
                 shared_threshold(page)
                 page.shown = gr.Textbox(ANALYSIS_TABS[0].TITLE, visible=False)
@@ -210,8 +210,8 @@ def build_app(ctx: AppContext, limits: Limits | None = None, serving: Serving | 
                 wire_views(page)
             with gr.Tab(quality_tab.TITLE) as tab:
                 quality_tab.build(page, tab)
-            with gr.Tab(checks_tab.TITLE) as tab:
-                checks_tab.build(page, tab)
+            with gr.Tab(probe_tab.TITLE) as tab:
+                probe_tab.build(page, tab, comment)
             with gr.Tab(adapt_tab.TITLE) as tab:
                 adapt_tab.build(page, tab)
             with gr.Tab(about_tab.TITLE) as tab:

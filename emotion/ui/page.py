@@ -1,8 +1,8 @@
 """The contract every tab module keeps.
 
 A tab module has ``TITLE`` and ``build(page, tab)``: it builds its components inside ``tab`` and wires
-its own events. What one tab hands another goes through ``build``'s answer and the app, never through
-``page`` (the Predict tab's ``Comment`` goes to the Probe tab that way).
+its own events. A tab that others need returns what they need, and the app passes it on as ``build``'s
+third argument (the Predict tab's ``CommentBox`` goes to the Probe tab): never through ``page``.
 """
 
 from __future__ import annotations
@@ -30,7 +30,3 @@ class Page:
     tickets: Tickets = field(default_factory=Tickets)  # the newest number per visitor and view
     profile: gr.JSON | None = None  # this person's profile from the Adapt tab (Profile.to_dict(summary=False)), or None
     tabs: gr.Tabs | None = None  # the top-level tabs (``gr.Tabs(selected=...)`` opens one)
-    # The Predict tab's comment box, and its events to run on a comment put there from elsewhere (Checks):
-    # (fn, inputs, outputs, queue options) each, predicting then explaining.
-    predict_text: gr.Textbox | None = None
-    on_comment: list = field(default_factory=list)

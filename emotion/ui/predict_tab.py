@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import logging
+from dataclasses import dataclass
 from functools import partial
 
 import gradio as gr
@@ -56,6 +57,20 @@ EXAMPLES = [
     "Oh wow, I never realized the two shows had the same writer.",
     "ok",
 ]
+
+
+@dataclass(frozen=True)
+class CommentBox:
+    """What the Predict tab hands a tab that puts a comment in its box (the Probe tab's failing cases)."""
+
+    text: gr.Textbox
+    steps: list  # (fn, inputs, outputs, queue options) each: predict the comment, then explain it
+
+    def follow(self, event):
+        """``event`` (which put a comment in ``text``), then the comment predicted and explained."""
+        for fn, inputs, outputs, queue in self.steps:
+            event = event.then(fn, inputs, outputs, api_visibility="undocumented", **queue)
+        return event
 
 
 def predict_one(page: Page, text: str, profile: dict | None = None) -> tuple[dict | None, str]:
@@ -125,7 +140,7 @@ def predict_many(page: Page, lines: str, upload, policy: str, value: float, prof
     return table, gr.DownloadButton(value=str(path), visible=True), f"<p class='note'>{note}</p>"
 
 
-def build(page: Page, tab: gr.Tab) -> None:
+def build(page: Page, tab: gr.Tab) -> CommentBox:
     ctx = page.ctx
     result = gr.JSON(None, visible=False)
     with gr.Row():
@@ -156,8 +171,7 @@ def build(page: Page, tab: gr.Tab) -> None:
     drawn = [summary, bars, groups]
     for event in (button.click, text.submit, examples.load_input_event.then):
         event(partial(predict_one, page), [text, page.profile], [result, notice], api_visibility="undocumented")
-    page.predict_text = text
-    page.on_comment.append((partial(predict_one, page), [text, page.profile], [result, notice], {}))
+    steps = [(partial(predict_one, page), [text, page.profile], [result, notice], {})]
     text.input(None, [result], [result], js="(r) => r && r.probabilities ? {stale: true} : r")
     # A profile from the Adapt tab answers with its thresholds and heads: the comment is predicted again.
     page.profile.change(lambda t, p: predict_one(page, t, p) if (t or "").strip() else (gr.skip(), gr.skip()),
@@ -175,7 +189,7 @@ def build(page: Page, tab: gr.Tab) -> None:
         "</b> from the Adapt tab${p.heads && Object.keys(p.heads).length ? ', with its own labels' : ''}.</p>` : ''"))
 
     why = build_why(page, "Why? The words behind each label, and similar training comments",
-                    partial(explain_one, page), [text, page.profile], "why")
+                    partial(explain_one, page), [text, page.profile], "why", steps)
     text.input(None, [why], [why], js="(e) => e && e.effects ? {stale: true} : e")
 
     with gr.Accordion("Batch mode: many comments at once", open=False):
@@ -190,3 +204,4 @@ def build(page: Page, tab: gr.Tab) -> None:
         download = gr.DownloadButton("Download CSV", visible=False)
         run.click(partial(predict_many, page), [lines, upload, policy, slider, page.profile], [table, download, batch_note],
                   api_name="batch_table", api_visibility="undocumented", **BATCH_QUEUE)
+    return CommentBox(text, steps)

@@ -93,10 +93,11 @@ def refused(err: Exception) -> WhyView:
     return WhyView(None, gr.skip(), f"<p class='error'>{html.escape(str(err))}</p>", "")
 
 
-def build_why(page: Page, title: str, explain_fn, inputs: list, elem_prefix: str) -> gr.JSON:
+def build_why(page: Page, title: str, explain_fn, inputs: list, elem_prefix: str, steps: list | None = None) -> gr.JSON:
     """The Why view in a closed accordion: "Explain" runs ``explain_fn(*inputs)`` (see ``explain_view``);
     choosing a label or a contrast redraws in the browser. Returns the explanation component, which
-    the caller marks ``{stale: true}`` when its comment changes."""
+    the caller marks ``{stale: true}`` when its comment changes. ``steps``: where to add the events that
+    open and explain a comment put in from elsewhere (``predict_tab.CommentBox``)."""
     with gr.Accordion(title, open=False) as box:
         explanation = gr.JSON(None, visible=False)
         with gr.Row():
@@ -115,9 +116,9 @@ def build_why(page: Page, title: str, explain_fn, inputs: list, elem_prefix: str
         return {**(view.explanation or {}), "neighbours": view.neighbours}, view.label, view.note
 
     button.click(explain_whole, inputs, [explanation, label, note], api_visibility="undocumented", **EXPLAIN_QUEUE)
-    if elem_prefix == "why":  # the Predict tab's: a comment put there from elsewhere is explained too
-        page.on_comment.append((lambda: gr.Accordion(open=True), None, [box], {}))
-        page.on_comment.append((explain_whole, inputs, [explanation, label, note], EXPLAIN_QUEUE))
+    if steps is not None:
+        steps.append((lambda: gr.Accordion(open=True), None, [box], {}))
+        steps.append((explain_whole, inputs, [explanation, label, note], EXPLAIN_QUEUE))
     explanation.change(None, [explanation], [neighbours], js="(e) => e && !e.stale && e.neighbours || ''")
     for event in (explanation.change, label.change, contrast.change):
         event(None, [explanation, label, contrast], [words], js=render_js("e", "label", "other") + (
