@@ -46,7 +46,7 @@ def choose(args: argparse.Namespace, classifier) -> None:
     from emotion.profiles.fit import AdaptError
     from emotion.files import check_not_input, write_csv
     from emotion.profiles.sampling import read_unlabelled, to_label
-    from emotion.thresholds import check_new_label
+    from emotion.profiles.profile import check_new_label
 
     check_not_input(Path(args.file), args.out)
     labels = labels_of(args) or []

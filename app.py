@@ -43,7 +43,7 @@ def serve_app(args: argparse.Namespace) -> None:
     if problem:
         raise EmotionError(problem)
     context = AppContext(args.checkpoint or DEFAULT_CHECKPOINT, args.data_dir, backend=args.backend,
-                         thresholds=args.profile, index_at_start=True)
+                         profile=args.profile, index_at_start=True)
     context.load()
     serving, limits = Serving(), Limits()
     demo = build_app(context, limits, serving)

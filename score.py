@@ -55,7 +55,7 @@ def score(args: argparse.Namespace) -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     check_paths(args.input, args.output)
     classifier = EmotionClassifier(args.checkpoint or DEFAULT_CHECKPOINT, batch_size=args.batch_size, backend=args.backend,
-                                   thresholds=args.profile)
+                                   profile=args.profile)
     logging.getLogger("score").info("backend: %s; thresholds: %s", classifier.backend,
                                     classifier.describe_thresholds(args.threshold))
     try:
@@ -76,8 +76,8 @@ def score_on_ray(args) -> None:
     from emotion.serve.distributed import Job, list_shards, score_shards
 
     job = Job(str(args.checkpoint or DEFAULT_CHECKPOINT), str(args.output), args.text_column, args.backend,
-              args.threshold, None if args.profile is None else str(args.profile), args.chunk_size,
-              args.batch_size)
+              threshold=args.threshold, profile=None if args.profile is None else str(args.profile),
+              chunk_size=args.chunk_size, batch_size=args.batch_size)
     with tqdm(total=len(list_shards(args.input)), desc="Shards", unit="shard") as bar:
         report = score_shards(args.input, job, args.address, args.workers, args.cpus_per_worker,
                               progress=lambda row: bar.update(1))

@@ -58,9 +58,9 @@ def main() -> None:
         sample = labelled(texts, y, plain.labels, rng.choice(len(texts), n, replace=False))
         started = time.perf_counter()
         profile = fit_profile(plain, sample)
-        fits[n] = (time.perf_counter() - started, len(profile.thresholds.heads))
+        fits[n] = (time.perf_counter() - started, len(profile.heads))
     with tempfile.TemporaryDirectory() as tmp:
-        profiled = EmotionClassifier(args.checkpoint, thresholds=profile.save(Path(tmp) / "p.json"))
+        profiled = EmotionClassifier(args.checkpoint, profile=profile.save(Path(tmp) / "p.json"))
     batch = texts[: args.comments]
     plain.predict_probabilities(batch[:64]), profiled.predict_probabilities(batch[:64])  # warm-up
     rates = {"without heads": [], "with heads": []}
@@ -85,7 +85,7 @@ def main() -> None:
         "|---|---:|",
         *[f"| {name} | {rate:.0f} |" for name, rate in median.items()],
         "",
-        f"Heads cost **{100 * cost:.1f}%** of the throughput ({len(profile.thresholds.heads)} heads on the 1,000-comment "
+        f"Heads cost **{100 * cost:.1f}%** of the throughput ({len(profile.heads)} heads on the 1,000-comment "
         "profile: the same forward pass, read one output further, then one dot product per head).",
     ]
     text = "\n".join(lines) + "\n"

@@ -64,7 +64,8 @@ def add_model_options(parser: argparse.ArgumentParser, profile: bool = True, bac
                             help=backend_help or "auto: the one chosen on dev and recorded in the checkpoint (inference.json)")
     if profile:
         parser.add_argument("--profile", "--thresholds", dest="profile", default=None,
-                            help="a threshold profile from adapt.py (default: the checkpoint's tuned thresholds)")
+                            help="a profile from adapt.py: its thresholds, heads and new labels (--thresholds is "
+                                 "its old name; default: the checkpoint's tuned thresholds)")
 
 
 def run(name: str, main: Callable[[], object]) -> None:

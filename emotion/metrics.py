@@ -35,6 +35,20 @@ def binarize(probs: np.ndarray, thresholds: ThresholdValues) -> np.ndarray:
     return (probs >= t).astype(int)
 
 
+def cv_folds(n: int, k: int = 5, seed: int = 0, strata: np.ndarray | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The one way folds are drawn for cross-validation: ``k`` (fit rows, held-out rows) pairs over ``n`` rows,
+    by a seeded permutation cut into ``k`` parts. ``strata`` (one class per row): stratified instead, each
+    class spread over the folds (a head's rare positives; scikit-learn's ``StratifiedKFold``). Threshold
+    tuning, heads and the grading of both draw from here, so equal arguments give equal rows."""
+    if strata is not None:
+        from sklearn.model_selection import StratifiedKFold
+
+        return list(StratifiedKFold(k, shuffle=True, random_state=seed).split(np.zeros(n), strata))
+    everything = np.arange(n)
+    return [(np.setdiff1d(everything, held), held)
+            for held in np.array_split(np.random.default_rng(seed).permutation(n), k)]
+
+
 def confusion_counts(pred: np.ndarray, gold: np.ndarray, axis: int = 0,
                      weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """True positives, false positives and false negatives of boolean decisions, summed over ``axis``:

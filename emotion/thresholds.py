@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,20 +18,12 @@ import numpy as np
 
 from .errors import EmotionError
 from .files import write_json
-from .profiles.heads import Head
-from .metrics import check_shapes, confusion_counts, f1_from_counts
+from .metrics import check_shapes, confusion_counts, cv_folds, f1_from_counts
 
 GRID = np.round(np.arange(0.01, 0.991, 0.01), 2)
 MAX_NAME = 80  # characters of a profile's name kept: it is echoed in every answer
 EXPECTED = '{"global": 0.3, "per_class": {"admiration": 0.35, ...}}'
 SHRINK_STRENGTHS = (0.0, 5.0, 10.0, 20.0, 50.0, 100.0, float("inf"))  # inf = always the global
-# A new label's name becomes a column (prob_<name>) and a key of every answer: plain and short.
-NEW_LABEL = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,39}")
-MAX_HEADS = 64
-MAX_FEATURES = 8192
-# A profile file's size: 64 heads of 8,192 weights each take about 12 MB as JSON; anything larger is not a
-# profile, and is refused before it is read whole.
-MAX_PROFILE_BYTES = 16_000_000
 
 
 class ThresholdError(EmotionError, ValueError):
@@ -49,7 +40,7 @@ POLICY_NAMES = {"global_0.5": "global 0.5", "global_tuned": "global, tuned on de
 
 
 # Where a set of thresholds comes from: the checkpoint's thresholds.json (tuned on torch's dev answers),
-# the backend choice's own (tuned on that backend's dev answers), or a profile (adapt.py).
+# the backend choice's own (tuned on that backend's dev answers), or a profile's (adapt).
 CHECKPOINT, BACKEND, PROFILE = "checkpoint", "backend", "profile"
 
 
@@ -57,13 +48,9 @@ CHECKPOINT, BACKEND, PROFILE = "checkpoint", "backend", "profile"
 class Thresholds:
     global_threshold: float
     per_class: dict[str, float]
-    name: str = ""  # a threshold profile's name (``adapt``); empty for a checkpoint's own thresholds
+    name: str = ""  # the name of the profile they belong to; empty for a checkpoint's own thresholds
     origin: str = field(default=CHECKPOINT, compare=False)  # CHECKPOINT, BACKEND or PROFILE
     backend: str = field(default="", compare=False)  # with BACKEND: whose dev answers they were tuned on
-    # A profile's heads (label -> heads.Head): for a label of ours they replace the model's probability,
-    # for a new label they are its only one. ``features`` names the checkpoint whose features they read.
-    heads: dict = field(default_factory=dict, compare=False)
-    features: dict = field(default_factory=dict, compare=False)  # {"checkpoint", "weights_sha256", "width"}
 
     def from_origin(self, origin: str, backend: str = "") -> "Thresholds":
         return replace(self, origin=origin, backend=backend)
@@ -79,18 +66,8 @@ class Thresholds:
         return "the checkpoint's, tuned on dev"
 
     def labels(self, model_labels: Sequence[str]) -> list[str]:
-        """The labels these thresholds answer: the model's, then a profile's new ones (each has a head)."""
+        """The labels these thresholds answer: the model's, then any others (a profile's new ones)."""
         return [*model_labels, *(name for name in self.per_class if name not in model_labels)]
-
-    def check_features(self, checkpoint: str, fingerprint: str, width: int) -> None:
-        """Heads read one checkpoint's features: refuse them on another."""
-        if not self.heads:
-            return
-        if self.features.get("weights_sha256") != fingerprint or self.features.get("width") != width:
-            raise ThresholdError(
-                f"The profile {self.name or ''} was fitted on the features of {self.features.get('checkpoint', 'another checkpoint')}"
-                f", not of {checkpoint} (its weights differ). Fit it again on this checkpoint: "
-                f"`python adapt.py LABELLED.csv --out PROFILE.json --checkpoint {checkpoint}`.")
 
     def array(self, label_names: Sequence[str]) -> np.ndarray:
         missing = [n for n in label_names if n not in self.per_class]
@@ -105,8 +82,6 @@ class Thresholds:
     def to_dict(self) -> dict:
         out = {"global": round(float(self.global_threshold), 4),
                "per_class": {k: round(float(v), 4) for k, v in self.per_class.items()}}
-        if self.heads:
-            out |= {"features": self.features, "heads": {k: head.to_dict() for k, head in self.heads.items()}}
         return {**out, "name": self.name} if self.name else out
 
     def save(self, path: str | os.PathLike) -> None:
@@ -116,9 +91,6 @@ class Thresholds:
     def load(cls, path: str | os.PathLike, label_names: Sequence[str] | None = None) -> "Thresholds":
         path = Path(path)
         try:
-            if path.is_file() and path.stat().st_size > MAX_PROFILE_BYTES:
-                raise ValueError(f"it is {path.stat().st_size / 1e6:.0f} MB; a profile is at most "
-                                 f"{MAX_PROFILE_BYTES / 1e6:.0f} MB")
             raw = json.loads(path.read_text())
         except RecursionError:  # a value nested thousands deep
             raise ThresholdError(f"{path} is not a valid thresholds file (it is nested too deep); "
@@ -129,12 +101,12 @@ class Thresholds:
 
     @classmethod
     def from_dict(cls, raw: dict, label_names: Sequence[str] | None = None, source: str = "thresholds") -> "Thresholds":
-        """``source`` names where ``raw`` came from, for the error messages."""
+        """``source`` names where ``raw`` came from, for the error messages. ``label_names``: the labels they
+        must hold, exactly (a profile checks its own new labels)."""
         try:
             # The name is echoed in every answer: a long one is cut, not carried.
             thresholds = cls(float(raw["global"]), {str(k): float(v) for k, v in raw["per_class"].items()},
-                             str(raw.get("name") or "")[:MAX_NAME], heads=_read_heads(raw),
-                             features=dict(raw.get("features") or {}))
+                             str(raw.get("name") or "")[:MAX_NAME])
         except KeyError as err:
             raise ThresholdError(f"{source} is not a valid thresholds file (it has no {err.args[0]!r}); "
                                  f"expected {EXPECTED}.") from err
@@ -148,43 +120,10 @@ class Thresholds:
             raise ThresholdError(f"{source}: thresholds must lie in [0, 1].")
         if label_names is not None:
             try:
-                thresholds.array(thresholds.labels(label_names))
+                thresholds.array(label_names)
             except ThresholdError as err:
                 raise ThresholdError(f"{source}: {err}") from err
-            new = thresholds.labels(label_names)[len(label_names):]
-            named = [why for why in (check_new_label(n, label_names) for n in new) if why]
-            if named:
-                raise ThresholdError(f"{source}: {named[0]}")
-            headless = [n for n in new if n not in thresholds.heads]
-            if headless:
-                raise ThresholdError(f"{source}: {', '.join(headless[:5])} are not the model's labels and have no "
-                                     f"head; the model's labels are: {', '.join(label_names)}.")
         return thresholds
-
-
-def _read_heads(raw: dict) -> dict[str, Head]:
-    """A profile's heads, checked as input from a stranger: names, counts, sizes and numbers."""
-    heads = raw.get("heads") or {}
-    if not heads:
-        return {}
-    width = (raw.get("features") or {}).get("width", 0)
-    whole = isinstance(width, int) and not isinstance(width, bool)  # 1e400 reads as inf, 412.5 is no width
-    if not isinstance(heads, dict) or len(heads) > MAX_HEADS or not (whole and 0 < width <= MAX_FEATURES):
-        raise ValueError(f"a profile holds at most {MAX_HEADS} heads over a stated feature width (features.width)")
-    bad = [name for name in heads if name not in raw["per_class"]]
-    if bad:
-        raise ValueError(f"heads without a threshold in per_class: {', '.join(map(str, bad[:5]))}")
-    return {str(name): Head.from_dict(head, width) for name, head in heads.items()}
-
-
-def check_new_label(name: str, model_labels: Sequence[str]) -> str | None:
-    """Why ``name`` cannot be a new label (None when it can)."""
-    if name in model_labels:
-        return None
-    if not NEW_LABEL.fullmatch(name):
-        return (f"{name[:50]!r} cannot name a label: use a letter, then up to 39 letters, digits, '_' or '-' "
-                "(it becomes the column prob_<label>).")
-    return None
 
 
 def describe(choice: ThresholdChoice, tuned: Thresholds | None) -> str:
@@ -264,12 +203,9 @@ def cross_validate_strength(
     ``weights``: one per comment (a weighted sample's)."""
     w = None if weights is None else np.asarray(weights, dtype=np.float64)
     probs, y_true = check_shapes(probs, y_true, min_labels=1)
-    order = np.random.default_rng(seed).permutation(len(probs))
-    parts = np.array_split(order, folds)
     tp = np.zeros((len(strengths), probs.shape[1]))
     fp, fn = tp.copy(), tp.copy()
-    for held in parts:
-        fit = np.setdiff1d(order, held)
+    for fit, held in cv_folds(len(probs), folds, seed):
         g = tune_global(probs[fit], y_true[fit]) if prior is None else prior
         raw = tune_per_class_raw(probs[fit], y_true[fit], weights=None if w is None else w[fit])
         support = y_true[fit].sum(0)

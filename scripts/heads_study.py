@@ -72,11 +72,11 @@ def main() -> None:
 
     from dataclasses import replace
 
-    import emotion.profiles.fit
+    import emotion.profiles.heads
 
     # The rules compared differ only in thresholds and in what they keep; the logistic fits under them are
     # the same, so each is fitted once per draw (a study on 2 shared cores).
-    fits, logistic = {}, emotion.profiles.fit._logistic
+    fits, logistic = {}, emotion.profiles.heads._logistic
 
     def cached(x, y, weights, strength):
         key = (hash(x.tobytes()), hash(y.tobytes()), None if weights is None else hash(weights.tobytes()), strength)
@@ -84,7 +84,7 @@ def main() -> None:
             fits[key] = logistic(x, y, weights, strength)
         return fits[key]
 
-    emotion.profiles.fit._logistic = cached
+    emotion.profiles.heads._logistic = cached
 
     choices = {"shipped": RULES, "before": BEFORE, "tuned-head": replace(RULES, head_threshold_prior=10.0)}
     names = [name.strip() for name in args.rules.split(",")]
@@ -102,11 +102,11 @@ def main() -> None:
             else:
                 test_f, graded = splits["test"][2], labelled(test_texts, test_y, labels, np.arange(len(test_texts)))
             for rule_name in names:
-                profile = adapt(expit(dev_f[picked][:, : len(labels)]), sample, labels, classifier.thresholds,
+                profile = adapt(expit(dev_f[picked][:, : len(labels)]), sample, labels, classifier.reference_thresholds,
                                 features=dev_f[picked], fitted_on=classifier.feature_stamp,
                                 rules=choices[rule_name])
-                answers = profile.thresholds.labels(labels)
-                probs = apply(profile.thresholds.heads, test_f, labels, answers)
+                answers = profile.labels(labels)
+                probs = apply(profile.heads, test_f, labels, answers)
                 thresholds = profile.thresholds.array(answers)
                 served = np.column_stack([probs[:, answers.index(c)] >= thresholds[answers.index(c)]
                                           if c in answers else np.zeros(len(test_f), bool) for c in sample.covered])
@@ -123,7 +123,7 @@ def main() -> None:
                     f1(served[:, :k], gold[:, :k]).mean(), f1(base_ours, gold[:, :k]).mean(),
                     f1(served[:, k:], gold[:, k:]), f1(np.column_stack(tuned_max), gold[:, k:]),
                     f1(np.column_stack(checkpoint_rule), gold[:, k:]),
-                    len(profile.thresholds.heads) - len(profile.summary["new_labels"]),
+                    len(profile.heads) - len(profile.summary["new_labels"]),
                     f1(served, gold).mean(), len(profile.summary["new_labels"])))
         for rule_name in names:
             ours, base, new, tuned, rule, heads_ours, every, kept = zip(*results[rule_name])

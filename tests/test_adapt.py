@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from emotion.profiles.fit import MIN_POSITIVES, AdaptError, Sample, adapt, read_sample
+from emotion.profiles.profile import Profile
 from emotion.labels import LABELS
 from emotion.thresholds import Thresholds
 
@@ -129,13 +130,13 @@ def test_adapt_cli_writes_a_profile_that_score_and_predict_answer_with(tiny_chec
     saved = json.loads(out.read_text())
     assert saved["name"] == "mine" and saved["profile"]["covered"] == EIGHT and "texts_sha256" in saved["profile"]["sample"]
     assert "text" not in json.dumps(saved["profile"]["sample"]).replace("texts_sha256", "")  # no texts kept
-    profile = Thresholds.load(out, LABELS)
-    classifier = EmotionClassifier(tiny_checkpoint, thresholds=out)
-    assert classifier.thresholds == profile and classifier.describe_thresholds() == "profile mine, one per label"
-    answer = api_predict(AppContext(tiny_checkpoint, thresholds=str(out)), Limits(), "i am so proud of you")
+    profile = Profile.load(out, LABELS)
+    classifier = EmotionClassifier(tiny_checkpoint, profile=out)
+    assert classifier.profile == profile and classifier.describe_thresholds() == "profile mine, one per label"
+    answer = api_predict(AppContext(tiny_checkpoint, profile=str(out)), Limits(), "i am so proud of you")
     assert answer["thresholds"] == "profile mine, one per label"
     expected = [n for n, p in sorted(answer["probabilities"].items(), key=lambda kv: -kv[1])
-                if p >= profile.per_class[n]]
+                if p >= profile.thresholds.per_class[n]]
     assert answer["labels"] == expected
     scored = subprocess.run([sys.executable, "score.py", str(tmp_path / "mine.csv"), str(tmp_path / "scored.csv"),
                              "--checkpoint", str(tiny_checkpoint), "--thresholds", str(out)], cwd=ROOT,
@@ -143,7 +144,7 @@ def test_adapt_cli_writes_a_profile_that_score_and_predict_answer_with(tiny_chec
     assert scored.returncode == 0 and "profile mine" in scored.stderr, scored.stderr
     rows = pd.read_csv(tmp_path / "scored.csv", keep_default_na=False)
     probs = rows[[f"prob_{n}" for n in LABELS]].to_numpy()
-    array = profile.array(LABELS)
+    array = profile.thresholds.array(LABELS)
     # The file's probabilities are rounded, so compare which labels, not their order among near-ties.
     assert [set(e.split(", ")) - {""} for e in rows["emotions"]] == [
         {LABELS[j] for j in range(len(LABELS)) if p[j] >= array[j]} for p in probs]

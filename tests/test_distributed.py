@@ -72,7 +72,7 @@ def test_the_ray_engine_writes_the_new_labels(tiny_checkpoint, head_profile, tmp
 
     (tmp_path / "in").mkdir()
     labelled_comments(40, 5)[["text"]].to_parquet(tmp_path / "in" / "part-0.parquet")
-    job = Job(str(tiny_checkpoint), str(tmp_path / "out"), backend="onnx", thresholds=str(head_profile))
+    job = Job(str(tiny_checkpoint), str(tmp_path / "out"), backend="onnx", profile=str(head_profile))
     report = score_shards(str(tmp_path / "in"), job, workers=1)
     assert report.failed == [] and report.rows == 40
     got = pd.read_parquet(tmp_path / "out" / "part-0.parquet")

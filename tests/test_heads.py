@@ -9,7 +9,9 @@ import pandas as pd
 import pytest
 
 from conftest import NEW, OURS, ROOT, labelled_comments
-from emotion.profiles.fit import AdaptError, Sample, adapt, fit_head, read_sample
+from emotion.profiles.fit import AdaptError, Sample, adapt, read_sample
+from emotion.profiles.heads import fit_head
+from emotion.profiles.profile import FeatureStamp, Profile
 from emotion.labels import LABELS
 from emotion.serve.predict import EmotionClassifier
 from emotion.thresholds import ThresholdError, Thresholds
@@ -53,17 +55,17 @@ def test_cross_validation_chooses_between_threshold_and_head_per_label():
     features, sample = synthetic()
     probs = 1 / (1 + np.exp(-features[:, :28]))
     profile = adapt(probs, sample, LABELS, Thresholds(0.5, {n: 0.5 for n in LABELS}), features=features,
-                    fitted_on={"checkpoint": "synthetic", "weights_sha256": "x", "width": features.shape[1]})
+                    fitted_on=FeatureStamp("synthetic", "x", features.shape[1]))
     report = profile.report.set_index("label")
     # The head is no better: the simpler rule stays (the checkpoint's 0.5 already separates joy here, so
     # re-tuning cannot beat it either and the checkpoint's threshold is kept).
     assert report.loc["joy", "served_by"] == "checkpoint" and profile.thresholds.per_class["joy"] == 0.5
     assert report.loc["anger", "served_by"] == "head" and report.loc["anger", "f1_head_cv"] > report.loc["anger", "f1_threshold_cv"] + 0.3
     assert report.loc["trust", "served_by"] == "head" and report.loc["trust", "new"] == "yes" and report.loc["trust", "f1_after_cv"] > 0.8
-    assert set(profile.thresholds.heads) == {"anger", "trust"} and profile.summary["new_labels"] == ["trust"]
+    assert set(profile.heads) == {"anger", "trust"} and profile.summary["new_labels"] == ["trust"]
     # A head serves anger: no note says it "keeps the checkpoint's" threshold.
     assert not any(w.startswith("anger:") for w in profile.summary["warnings"])
-    assert profile.thresholds.labels(LABELS) == [*LABELS, "trust"]
+    assert profile.labels(LABELS) == [*LABELS, "trust"]
     # Both options are reported with intervals, whichever serves.
     assert report.loc["anger", "f1_threshold_95"] and report.loc["anger", "f1_head_95"]
 
@@ -72,20 +74,20 @@ def test_a_sample_of_new_labels_only_fits_their_heads():
     features, sample = synthetic()
     only = Sample(sample.texts, sample.y_true[:, 2:], ["trust"], "new only", None, ("trust",))
     profile = adapt(1 / (1 + np.exp(-features[:, :28])), only, LABELS, None, features=features,
-                    fitted_on={"checkpoint": "synthetic", "weights_sha256": "x", "width": features.shape[1]})
+                    fitted_on=FeatureStamp("synthetic", "x", features.shape[1]))
     s = profile.summary
     assert s["macro_f1_before"] is None and s["macro_f1_before_95"] == [None, None] and s["new_labels"] == ["trust"]
-    assert s["macro_f1_all_cv"] > 0.8 and list(profile.thresholds.heads) == ["trust"]
+    assert s["macro_f1_all_cv"] > 0.8 and list(profile.heads) == ["trust"]
 
 
 def test_weights_are_read_back_exactly(tmp_path):
     features, sample = synthetic()
     probs = 1 / (1 + np.exp(-features[:, :28]))
-    stamp = {"checkpoint": "synthetic", "weights_sha256": "x", "width": features.shape[1]}
+    stamp = FeatureStamp("synthetic", "x", features.shape[1])
     profile = adapt(probs, sample, LABELS, None, features=features, fitted_on=stamp)
-    loaded = Thresholds.load(profile.save(tmp_path / "p.json"), LABELS)
-    assert loaded == profile.thresholds and loaded.features == stamp
-    for name, head in profile.thresholds.heads.items():
+    loaded = Profile.load(profile.save(tmp_path / "p.json"), LABELS)
+    assert loaded == profile and loaded.thresholds == profile.thresholds and loaded.features == stamp
+    for name, head in profile.heads.items():
         np.testing.assert_array_equal(loaded.heads[name].weights, head.weights)
         assert (loaded.heads[name].intercept, loaded.heads[name].threshold) == (head.intercept, head.threshold)
         np.testing.assert_array_equal(loaded.heads[name].probability(features), head.probability(features))
@@ -96,7 +98,7 @@ def test_a_profile_fitted_on_one_checkpoint_is_refused_on_another(head_profile):
     from emotion.checkpoint import DEFAULT_CHECKPOINT
 
     with pytest.raises(ThresholdError, match="fitted on the features of .*Fit it again"):
-        EmotionClassifier(DEFAULT_CHECKPOINT, backend="onnx-int8", thresholds=head_profile)
+        EmotionClassifier(DEFAULT_CHECKPOINT, backend="onnx-int8", profile=head_profile)
     done = subprocess.run([sys.executable, "score.py", str(head_profile), "out.csv", "--profile", str(head_profile)],
                           cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 1 and "Traceback" not in done.stderr
@@ -113,7 +115,7 @@ def test_a_damaged_or_hostile_profile_is_refused_with_a_clear_error(head_profile
     raw = json.loads(head_profile.read_text())
     change(raw)
     with pytest.raises(ThresholdError, match=message):
-        Thresholds.from_dict(raw, LABELS)
+        Profile.from_dict(raw, LABELS)
 
 
 def test_eleven_labels_three_new_reach_score_py_and_the_api(tiny_checkpoint, head_profile, tmp_path):
@@ -124,7 +126,7 @@ def test_eleven_labels_three_new_reach_score_py_and_the_api(tiny_checkpoint, hea
     saved = json.loads(head_profile.read_text())
     assert set(saved["heads"]) >= set(NEW) and saved["features"]["width"] == len(LABELS) + 32
     assert {row["label"] for row in saved["profile"]["labels"]} == set(ELEVEN)
-    classifier = EmotionClassifier(tiny_checkpoint, backend="onnx", thresholds=head_profile)
+    classifier = EmotionClassifier(tiny_checkpoint, backend="onnx", profile=head_profile)
     assert classifier.labels == [*LABELS, *NEW]
     answer = classifier.predict("thanks so much for the help, legend why would anyone do that")
     assert set(NEW) <= set(answer.probabilities) and "thankful" in answer.labels
@@ -141,21 +143,21 @@ def test_eleven_labels_three_new_reach_score_py_and_the_api(tiny_checkpoint, hea
     thankful = rows["text"].str.contains("thanks")
     assert rows.loc[thankful, "prob_thankful"].mean() > rows.loc[~thankful, "prob_thankful"].mean() + 0.3
     text = "thanks so much for the help, legend why would anyone do that"
-    api = api_predict(AppContext(tiny_checkpoint, backend="onnx", thresholds=str(head_profile)), Limits(), text)
+    api = api_predict(AppContext(tiny_checkpoint, backend="onnx", profile=str(head_profile)), Limits(), text)
     assert set(NEW) <= set(api["probabilities"]) and api["labels"] == classifier.predict(text).labels
 
 
 def test_the_whole_profile_answers_one_comment_as_in_a_batch(tiny_checkpoint, head_profile):
     """A person's profile in the app is a copy of the served classifier: same runners, its own labels."""
     served = EmotionClassifier(tiny_checkpoint, backend="onnx")
-    mine = served.with_profile(Thresholds.load(head_profile, LABELS))
+    mine = served.with_profile(Profile.load(head_profile, LABELS))
     assert served.labels == list(LABELS) and mine.labels == [*LABELS, *NEW]
     texts = labelled_comments(5, 1)["text"].tolist()
     plain = [j for j, name in enumerate(LABELS) if name not in mine.heads]  # a head replaces a label's probability
     assert plain and len(plain) < 28
     np.testing.assert_allclose(mine.predict_probabilities(texts)[:, plain], served.predict_probabilities(texts)[:, plain],
                                atol=1e-6)
-    profiled = EmotionClassifier(tiny_checkpoint, backend="onnx", thresholds=head_profile)  # an app's --profile
+    profiled = EmotionClassifier(tiny_checkpoint, backend="onnx", profile=head_profile)  # an app's --profile
     plain = profiled.without_profile()
     assert plain.labels == list(LABELS) and plain.thresholds == served.thresholds and not plain.heads
     assert plain._outputs is profiled._outputs  # the same runners
@@ -195,7 +197,7 @@ def test_a_new_label_with_too_few_positives_gets_a_warning_and_no_head(tiny_chec
     from emotion.profiles.fit import fit_profile
 
     profile = fit_profile(EmotionClassifier(tiny_checkpoint, backend="onnx"), read_sample(tmp_path / "rare.csv", LABELS))
-    assert "rare" not in profile.thresholds.heads and "rare" not in profile.thresholds.per_class
+    assert "rare" not in profile.heads and "rare" not in profile.thresholds.per_class
     assert any(w.startswith("rare (new): 3 positive(s)") for w in profile.summary["warnings"])
 
 

@@ -308,19 +308,20 @@ def test_three_profile_shapes_are_refused_in_one_line_by_every_command(head_prof
 
 
 def test_the_profile_reader_refuses_the_shapes_in_the_app_too(head_profile, tmp_path):
-    from emotion.thresholds import MAX_PROFILE_BYTES, ThresholdError, Thresholds
+    from emotion.profiles.profile import MAX_PROFILE_BYTES, Profile
+    from emotion.thresholds import ThresholdError
 
     for name in hostile_profiles(head_profile, tmp_path):
         with pytest.raises(ThresholdError, match="is not a valid thresholds file"):
-            Thresholds.load(tmp_path / f"{name}.json", LABELS)
+            Profile.load(tmp_path / f"{name}.json", LABELS)
     raw = json.loads(head_profile.read_text())
     for forged in ({**raw, "global": 10 ** 400}, {**raw, "features": {**raw["features"], "width": float("inf")}},
                    {**raw, "features": {**raw["features"], "width": 412.5}}):
         with pytest.raises(ThresholdError, match="is not a valid thresholds file"):  # a profile sent by the browser
-            Thresholds.from_dict(forged, LABELS, source="your profile")
+            Profile.from_dict(forged, LABELS, source="your profile")
     (tmp_path / "huge.json").write_text(" " * (MAX_PROFILE_BYTES + 1) + "{}")
     with pytest.raises(ThresholdError, match="a profile is at most 16 MB"):
-        Thresholds.load(tmp_path / "huge.json", LABELS)
+        Profile.load(tmp_path / "huge.json", LABELS)
 
 
 # --- the weight column: one reader for adapt.py and a continued session -------------------------------------------

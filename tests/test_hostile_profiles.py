@@ -97,10 +97,11 @@ def test_the_notice_almost_never_speaks_on_goemotions(known):
 
 from emotion.profiles.fit import RULES, Sample, adapt  # noqa: E402
 from emotion.labels import LABELS  # noqa: E402
+from emotion.profiles.profile import FeatureStamp  # noqa: E402
 from emotion.thresholds import Thresholds  # noqa: E402
 
 CHECKPOINT = Thresholds(0.3, {name: 0.5 for name in LABELS})
-STAMP = {"checkpoint": "synthetic", "weights_sha256": "x", "width": len(LABELS) + 16}
+STAMP = FeatureStamp("synthetic", "x", len(LABELS) + 16)
 
 
 def few(seed: int = 0, n: int = 30, joy: int = 8, trust: int = 8):
@@ -169,7 +170,7 @@ def test_a_new_label_no_better_than_calling_everything_is_left_out_with_what_it_
         assert (row["served_by"] == "head") == (row["f1_head_cv"] > 2 * share / (1 + share))
         if row["served_by"] == "none":
             left_out += 1
-            assert "trust" not in profile.thresholds.heads and "trust" not in profile.thresholds.labels(LABELS)
+            assert "trust" not in profile.heads and "trust" not in profile.labels(LABELS)
             note = next(w for w in profile.summary["warnings"] if w.startswith("trust (new)"))
             assert "left out" in note and "8 more comments that carry it" in note
     assert left_out >= 1
@@ -180,7 +181,7 @@ def test_a_new_label_with_a_signal_is_still_learned_from_thirty_comments():
     y = sample.y_true.copy()
     features[:, len(LABELS)] += 8 * y[:, 1]  # one direction of the pooled part carries trust
     profile = fitted(features, Sample(sample.texts, y, sample.covered, "team", None, ("trust",)))
-    assert profile.summary["new_labels"] == ["trust"] and profile.thresholds.heads["trust"].threshold == 0.5
+    assert profile.summary["new_labels"] == ["trust"] and profile.heads["trust"].threshold == 0.5
     row = profile.report.set_index("label").loc["trust"]
     assert row["f1_head_cv"] > 2 * 8 / 30 / (1 + 8 / 30) + 0.1  # well above calling every comment trust
 

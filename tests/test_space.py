@@ -288,7 +288,7 @@ def test_browser_page_as_a_static_space(built, tiny_checkpoint, named_profile):
         texts = ["thanks so much for the help, legend", "why would anyone do that? 😂", "ok sure", INJECTION,
                  "i love this but the ending was so sad " * 12]  # over the tiny model's 32 tokens: read in windows
         answers = page.evaluate("(t) => window.emotion.serve.predict(t)", texts)
-        python = EmotionClassifier(tiny_checkpoint, backend="onnx-int8", thresholds=named_profile)
+        python = EmotionClassifier(tiny_checkpoint, backend="onnx-int8", profile=named_profile)
         want = np.vstack([python.predict_probabilities([t]) for t in texts])
         got = np.array([[a["probabilities"][name] for name in python.labels] for a in answers])
         assert np.abs(got - want).max() < INT8_TOLERANCE

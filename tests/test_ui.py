@@ -287,7 +287,7 @@ def test_every_surface_names_a_profile_or_a_number(tiny_checkpoint, tmp_path):
     labels = AppContext(tiny_checkpoint, backend="torch").model.labels
     profile = tmp_path / "forum.json"
     Thresholds(0.2, dict.fromkeys(labels, 0.2), name="forum").save(profile)
-    ctx = AppContext(tiny_checkpoint, backend="onnx-int8", thresholds=str(profile))
+    ctx = AppContext(tiny_checkpoint, backend="onnx-int8", profile=str(profile))
     assert api_predict(ctx, LIMITS, "thanks so much", None)["thresholds"] == "profile forum, one per label"
     assert api_predict(ctx, LIMITS, "thanks so much", 0.3)["thresholds"] == "0.3 for every label"
     assert api_predict(ctx, LIMITS, "thanks so much", "global")["thresholds"] == "profile forum: one global value, 0.20"

@@ -22,7 +22,7 @@ from ..checkpoint import DEFAULT_CHECKPOINT, Checkpoint
 from ..data import load_split, multi_hot
 from ..errors import EmotionError
 from ..metrics import bootstrap_counts, confusion_counts, f1_from_counts, interval95
-from ..thresholds import Thresholds
+from ..profiles.profile import Profile
 
 RESAMPLES = 2000
 log = logging.getLogger(__name__)
@@ -61,17 +61,17 @@ def load_side(spec: str | os.PathLike, checkpoint: str | os.PathLike | None, ids
     spec, folder = Path(spec), side_checkpoint(spec, checkpoint)
     _, probs = folder.probabilities("test", list(ids))
     if spec.suffix.lower() == ".json":
-        profile = Thresholds.load(spec, folder.labels)
+        profile = Profile.load(spec, folder.labels)
         side = profile_side(profile.name or spec.stem, probs, profile, folder)
         for note in side.notes:
             log.warning("%s: %s", spec.name, note)
         return side
-    profile = folder.thresholds()  # the reference backend's, like the stored probabilities
-    thresholds = profile.array(folder.labels) if profile is not None else np.full(len(folder.labels), 0.5)
+    tuned = folder.thresholds()  # the reference backend's, like the stored probabilities
+    thresholds = tuned.array(folder.labels) if tuned is not None else np.full(len(folder.labels), 0.5)
     return Side(folder.name, probs, thresholds, folder)
 
 
-def profile_side(name: str, probs: np.ndarray, profile: Thresholds, checkpoint: Checkpoint) -> Side:
+def profile_side(name: str, probs: np.ndarray, profile: Profile, checkpoint: Checkpoint) -> Side:
     """A profile over ``checkpoint``'s stored probabilities, on the labels the test set has gold for (the
     checkpoint's). Its own labels have none, and its heads need a model run: the side's notes say what is left out."""
     labels = checkpoint.labels
@@ -84,7 +84,7 @@ def profile_side(name: str, probs: np.ndarray, profile: Thresholds, checkpoint: 
     if ours:
         notes.append(f"its heads for {', '.join(ours)} need a model run, so those labels are compared on their "
                      "thresholds alone")
-    return Side(name, probs, profile.array(served)[: len(labels)], checkpoint, tuple(notes))
+    return Side(name, probs, profile.thresholds.array(served)[: len(labels)], checkpoint, tuple(notes))
 
 
 def test_set(data_dir: str | None, labels: Sequence[str]) -> tuple[list[str], list[str], np.ndarray]:

@@ -11,20 +11,20 @@ procedure refitted on each fold), with bootstrap intervals: the sample that tune
 grades them. A re-tuned threshold that cross-validation cannot show to beat the checkpoint's is not
 kept (``Rules``; docs/adapt.md has the study that chose them).
 
-A head (``heads.Head``) is a logistic regression on the model's features (its logits and pooled
+A head (``heads.Head``, fitted by ``heads.fit_head``) is a logistic regression on the model's features (its logits and pooled
 embedding), class-balanced, deciding at 0.5; its regularisation is chosen by cross-validation on the
 sample, and it is graded by cross-validation of that whole procedure. For a label of ours, the profile
 keeps whichever of threshold and head grades better (ties: the threshold); a new label has only a head,
 and is left out when that head is no better than calling every comment positive. A sample drawn with
 known inclusion probabilities (``sampling``) carries a ``weight`` per comment, and every count here is
-weighted by it, so the figures estimate the whole file's.
+weighted by it, so the figures estimate the whole file's. Thresholds and heads are graded on the same
+folds (``metrics.cv_folds``, drawn once per fit). The result is a ``profile.Profile``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import warnings
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,21 +34,18 @@ import pandas as pd
 from scipy.special import expit
 
 from ..errors import EmotionError
-from .heads import Head, rounded
+from .heads import FOLDS, HEAD_POSITIVES, HEAD_THRESHOLD, fit_head, head_predictions
+from .profile import MAX_HEADS, FeatureStamp, Profile, check_new_label
 from .sampling import WEIGHT
-from ..metrics import bootstrap_f1, confusion_counts, f1_from_counts, interval95
-from ..files import TableError, read_table, write_json
-from ..thresholds import (MAX_HEADS, Thresholds, check_new_label, cross_validate_strength, resolve, shrink,
-                         tune_per_class_raw)
+from ..metrics import bootstrap_f1, confusion_counts, cv_folds, f1_from_counts, interval95
+from ..files import TableError, read_table
+from ..thresholds import Thresholds, cross_validate_strength, resolve, shrink, tune_per_class_raw
 
 MIN_ROWS = 20  # fewer rows cannot tune, nor grade, anything
 MIN_POSITIVES = 3  # a label with fewer positives keeps the checkpoint's threshold
 FEW_POSITIVES = 10  # a label with fewer positives is tuned, with a warning
-HEAD_POSITIVES = 5  # a label with fewer positives (or negatives) gets no head
 ENOUGH_ROWS = 100  # a sample with fewer rows (or a label with fewer than FEW_POSITIVES) is called small
-STRENGTHS = (0.01, 0.1, 1.0)  # a head's C (inverse regularisation), chosen by CV per label
-FOLDS = 5
-HEAD_THRESHOLD = 0.5  # a class-balanced head weighs a miss and a false alarm alike there
+GRADING_SEED = 1  # the folds that grade every option of a fit (thresholds and heads alike)
 
 
 @dataclass(frozen=True)
@@ -202,130 +199,37 @@ def _fit(probs: np.ndarray, y: np.ndarray, prior: np.ndarray, weights: np.ndarra
     return np.where(support >= MIN_POSITIVES, tuned, prior)
 
 
-def _held_out(n: int, seed: int) -> list[np.ndarray]:
-    return np.array_split(np.random.default_rng(seed).permutation(n), FOLDS)
-
-
-def out_of_sample_predictions(probs: np.ndarray, y: np.ndarray, prior: np.ndarray, seed: int = 1,
+def out_of_sample_predictions(probs: np.ndarray, y: np.ndarray, prior: np.ndarray,
+                              folds: list[tuple[np.ndarray, np.ndarray]] | None = None,
                               weights: np.ndarray | None = None, rules: Rules = RULES) -> np.ndarray:
-    """Each row's decisions from thresholds fitted without it (the whole procedure, per fold)."""
+    """Each row's decisions from thresholds fitted without it (the whole procedure, per fold). ``folds``:
+    (fit rows, held-out rows) pairs, those the heads are graded on (default: ``metrics.cv_folds``'s)."""
     pred = np.zeros_like(y, dtype=bool)
-    everything = np.arange(len(probs))
-    for held in _held_out(len(probs), seed):
-        fit = np.setdiff1d(everything, held)
+    for fit, held in folds if folds is not None else cv_folds(len(probs), FOLDS, GRADING_SEED):
         pred[held] = probs[held] >= _fit(probs[fit], y[fit], prior, None if weights is None else weights[fit], rules)
     return pred
 
 
-def _folds(y: np.ndarray, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Stratified folds (positives spread over them), as many as the rarer class allows (none below 2)."""
-    from sklearn.model_selection import StratifiedKFold
-
-    k = int(min(FOLDS, y.sum(), (~y).sum()))
-    if k < 2:
-        return []
-    return list(StratifiedKFold(k, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
-
-
-def _logistic(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None, strength: float) -> tuple[np.ndarray, float]:
-    """Weights and intercept, on the raw features, of a balanced logistic regression fitted on standardised ones."""
-    from sklearn.linear_model import LogisticRegression
-
-    mean, scale = x.mean(0), x.std(0)
-    scale[scale < 1e-8] = 1.0
-    model = LogisticRegression(C=strength, class_weight="balanced", max_iter=2000)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # convergence warnings on tiny folds: cross-validation judges the result
-        model.fit((x - mean) / scale, y, sample_weight=weights)
-    w = model.coef_[0] / scale
-    return w, float(model.intercept_[0] - w @ mean)
-
-
-def _head_threshold(oof: np.ndarray, y: np.ndarray, weights: np.ndarray | None, prior: float) -> float:
-    """The best-F1 threshold of out-of-fold probabilities, pulled toward HEAD_THRESHOLD by ``prior``."""
-    if np.isinf(prior):
-        return HEAD_THRESHOLD
-    best = tune_per_class_raw(oof[:, None], y[:, None], weights=weights)
-    return float(shrink(best, y[None].sum(1), HEAD_THRESHOLD, prior)[0])
-
-
-def fit_head(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None, seed: int = 0,
-             rules: Rules = RULES) -> Head | None:
-    """One label's head: C (and, under some ``rules``, its threshold) chosen by CV (the best F1 of
-    out-of-fold probabilities), then refitted on every row. None when the label has too few positives or
-    negatives to cross-validate."""
-    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=bool)
-    splits = _folds(y, seed)
-    if y.sum() < HEAD_POSITIVES or not splits:
-        return None
-    best = None
-    for strength in STRENGTHS:
-        oof = np.zeros(len(y))
-        for train, held in splits:
-            w, b = _logistic(x[train], y[train], None if weights is None else weights[train], strength)
-            oof[held] = expit(x[held] @ w + b)
-        threshold = _head_threshold(oof, y, weights, rules.head_threshold_prior)
-        f1 = float(f1_from_counts(*confusion_counts(oof >= threshold, y, weights=weights)))
-        if best is None or f1 > best[0]:  # ties keep the stronger regularisation (the smaller C)
-            best = (f1, strength, threshold)
-    _, strength, threshold = best
-    w, b = _logistic(x, y, weights, strength)
-    return rounded(Head(w, b, threshold, strength))
-
-
-def head_predictions(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None, seed: int = 1,
-                     rules: Rules = RULES) -> np.ndarray:
-    """Each row's decision by a head fitted (C and threshold chosen too) without it, on the same folds as
-    the thresholds' (``_held_out``); all False where a fold's rows leave too few positives for a head."""
-    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=bool)
-    decisions = np.zeros(len(y), dtype=bool)
-    everything = np.arange(len(y))
-    for held in _held_out(len(y), seed):
-        fit = np.setdiff1d(everything, held)
-        head = fit_head(x[fit], y[fit], None if weights is None else weights[fit], rules=rules)
-        if head is not None:
-            decisions[held] = head.probability(x[held]) >= head.threshold
-    return decisions
-
-
-@dataclass(frozen=True)
-class Profile:
-    """Per-label thresholds and heads fitted for a platform, what they came from and what they gained."""
-
-    name: str
-    thresholds: Thresholds  # every label: ours (the covered ones re-tuned or served by a head), then new ones
-    covered: list[str]
-    report: pd.DataFrame  # per covered label: positives, what serves it, cross-validated F1 of each option
-    summary: dict  # macro F1 before / after with 95% intervals, sample size and hash, warnings, date
-
-    def to_dict(self) -> dict:
-        return {**self.thresholds.to_dict(), "name": self.name,
-                "profile": {**self.summary, "covered": self.covered, "labels": self.report.to_dict("records")}}
-
-    def save(self, path: str | os.PathLike) -> Path:
-        write_json(path, self.to_dict())
-        return Path(path)
-
-
 def fit_profile(classifier, sample: Sample) -> Profile:
     """A profile for ``classifier`` (an ``EmotionClassifier`` without a profile) from a labelled sample: one
-    forward pass gives the probabilities and, for a single model, the features its heads read."""
+    forward pass gives the probabilities and, for a single model, the features its heads read. The profile's
+    labels start from ``classifier.reference_thresholds``, the checkpoint's own."""
     labels = classifier.checkpoint.labels
     if classifier.members:
         features, probs = None, classifier.predict_probabilities(sample.texts)
     else:
         features = classifier.features(sample.texts)
         probs = expit(features[:, : len(labels)])
-    return adapt(probs, sample, labels, classifier.thresholds, source=f"{classifier.name} ({classifier.backend})",
+    return adapt(probs, sample, labels, classifier.reference_thresholds, source=f"{classifier.name} ({classifier.backend})",
                  features=features, fitted_on=classifier.feature_stamp if features is not None else None)
 
 
 def adapt(probs: np.ndarray, sample: Sample, labels: list[str], checkpoint: Thresholds | None, source: str = "",
-          features: np.ndarray | None = None, fitted_on: dict | None = None, rules: Rules = RULES) -> Profile:
+          features: np.ndarray | None = None, fitted_on: FeatureStamp | None = None, rules: Rules = RULES) -> Profile:
     """A profile from the sample's probabilities (N, L over all ``labels``) and the checkpoint's thresholds
     (None: it has none, so 0.5 for every label, as ``thresholds.resolve`` answers). ``features``: the
     model's (N, L + H) features of the sample, for heads (``EmotionClassifier.features``); without them
-    only thresholds are tuned. ``fitted_on``: the checkpoint the features are of (``Thresholds.features``)."""
+    only thresholds are tuned. ``fitted_on``: the checkpoint the features are of (``Profile.features``)."""
     ours = [name for name in sample.covered if name in labels]
     if sample.new and features is None:
         raise AdaptError(f"New labels ({', '.join(sample.new)}) need the model's features for their heads; "
@@ -340,16 +244,17 @@ def adapt(probs: np.ndarray, sample: Sample, labels: list[str], checkpoint: Thre
     before = np.zeros_like(y)
     before[:, :n_ours] = p >= prior
     by_threshold = np.zeros_like(y)
+    grading = cv_folds(len(y), FOLDS, GRADING_SEED)  # thresholds and heads are graded on the same rows
     if n_ours:
-        by_threshold[:, :n_ours] = out_of_sample_predictions(p, y[:, :n_ours], prior, weights=w, rules=rules)
+        by_threshold[:, :n_ours] = out_of_sample_predictions(p, y[:, :n_ours], prior, grading, w, rules)
     support = y.sum(0)
     by_head, fitted = np.zeros_like(y), {}
     for j, name in enumerate(sample.covered):
         if features is None:
             break
         if min(support[j], len(y) - support[j]) >= HEAD_POSITIVES:
-            by_head[:, j] = head_predictions(features, y[:, j], w, rules=rules)
-            fitted[name] = fit_head(features, y[:, j], w, rules=rules)
+            by_head[:, j] = head_predictions(features, y[:, j], grading, w, rules.head_threshold_prior)
+            fitted[name] = fit_head(features, y[:, j], w, threshold_prior=rules.head_threshold_prior)
     counts = {key: f1_from_counts(*confusion_counts(pred, y, weights=w))
               for key, pred in (("before", before), ("threshold", by_threshold), ("head", by_head))}
     # What cross-validation cannot show to beat the checkpoint's threshold is not kept: a sample's noise
@@ -434,9 +339,8 @@ def adapt(probs: np.ndarray, sample: Sample, labels: list[str], checkpoint: Thre
         "warnings": warnings_,
     }
     base = checkpoint.global_threshold if checkpoint is not None else 0.5
-    thresholds = Thresholds(base, per_class, sample.name, heads=heads,
-                            features=dict(fitted_on or {}) if heads else {})
-    return Profile(sample.name, thresholds, sample.covered, report, summary)
+    summary |= {"covered": sample.covered, "labels": report.to_dict("records")}
+    return Profile(sample.name, Thresholds(base, per_class, sample.name), heads, fitted_on if heads else None, summary)
 
 
 def _more(n: int) -> int:

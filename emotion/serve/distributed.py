@@ -48,8 +48,8 @@ class Job:
     output: str
     text_column: str = "text"
     backend: str = "auto"
-    threshold: float | str | None = None
-    thresholds: str | None = None  # a threshold profile (adapt.py)
+    threshold: float | str | None = None  # a threshold choice (``thresholds.resolve``): a number, or "global"
+    profile: str | None = None  # the path of a profile (adapt.py): its thresholds, heads and new labels
     chunk_size: int = 2048
     batch_size: int = 64
 
@@ -65,7 +65,7 @@ class ShardScorer:
 
         self.job = job
         self.classifier = EmotionClassifier(job.checkpoint, batch_size=job.batch_size, backend=job.backend,
-                                            threads=threads, thresholds=job.thresholds)
+                                            threads=threads, profile=job.profile)
 
     def __call__(self, batch: dict) -> dict:
         import resource

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import os
 import threading
+import warnings
 from itertools import chain
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -15,11 +16,12 @@ from scipy.special import expit
 
 from . import backends, windows
 from ..profiles import heads
+from ..profiles.profile import FeatureStamp, Profile
 from .backends import BackendError, Runner
 from ..checkpoint import DEFAULT_CHECKPOINT, DEFAULT_MAX_LENGTH, Checkpoint, CheckpointError
 from ..errors import EmotionError
 from ..text import normalizer
-from ..thresholds import PROFILE, ThresholdChoice, ThresholdError, Thresholds, describe, resolve
+from ..thresholds import ThresholdChoice, ThresholdError, Thresholds, describe, resolve
 from ..tokenizer import Tokenizer
 
 
@@ -130,16 +132,26 @@ class EmotionClassifier:
     ``path``: a checkpoint folder (or a ``Checkpoint``). ``backend``: ``"auto"`` (the one chosen on dev
     and recorded in the checkpoint, else the reference, torch) or any registered one (``backends.names()``).
     ``threads``: ONNX Runtime's threads (default: the cores this process may use).
-    ``thresholds``: a threshold profile (``adapt.py``'s file, or ``Thresholds``) to answer with instead
-    of the checkpoint's (``Checkpoint.thresholds(backend)``). ``self.thresholds`` are the ones its
-    answers use; ``torch_thresholds`` go with the probabilities stored in the checkpoint.
+    ``profile``: a ``Profile`` (or the path of ``adapt.py``'s file) to answer with: its thresholds instead of
+    the checkpoint's, its heads and new labels (``thresholds=`` is its old, deprecated name).
+    ``self.profile`` is it (or None); ``self.reference_thresholds`` are the checkpoint's own tuned thresholds
+    for this backend (``Checkpoint.thresholds(backend)``); ``self.thresholds`` are the ones its answers use
+    (the profile's, else the reference); ``torch_thresholds`` go with the probabilities stored in the checkpoint.
     """
 
     def __init__(
         self, path: str | os.PathLike | Checkpoint = DEFAULT_CHECKPOINT, device: str | None = None, batch_size: int = 64,
         max_length: int | None = None, backend: str = backends.AUTO, threads: int | None = None,
-        thresholds: str | os.PathLike | Thresholds | None = None,
+        profile: str | os.PathLike | Profile | None = None, thresholds: str | os.PathLike | Thresholds | None = None,
     ) -> None:
+        if thresholds is not None:
+            warnings.warn("EmotionClassifier(thresholds=...) is deprecated and will be removed in the next release; "
+                          "pass profile=... (a Profile or the path of adapt.py's file).", DeprecationWarning,
+                          stacklevel=2)
+            if profile is not None:
+                raise ValueError("give profile=... alone: thresholds=... is its old name.")
+            profile = thresholds
+        self.profile: Profile | None = None
         self.checkpoint = Checkpoint.open(path)
         self.path = self.checkpoint.path
         if not 1 <= batch_size <= 1024:
@@ -159,8 +171,8 @@ class EmotionClassifier:
             self.tokenizer, self.normalize, self.max_length, self.device = (
                 first.tokenizer, first.normalize, first.max_length, first.device)
             self.backend = "+".join(dict.fromkeys(m.backend for m in self.members))
-            self.thresholds = self.torch_thresholds = self.checkpoint.thresholds()
-            self._use_profile(thresholds)
+            self.thresholds = self.reference_thresholds = self.torch_thresholds = self.checkpoint.thresholds()
+            self._use_profile(profile)
             return
         self.checkpoint.check_weights()
         self.tokenizer = _load_part(self.path, "the tokenizer files", Tokenizer)
@@ -175,40 +187,41 @@ class EmotionClassifier:
         if entry.cpu_only and self.device != "cpu":
             raise BackendError(f"The {backend} backend runs on the CPU; pass device='cpu' or use torch.")
         self.backend = backend
-        self.thresholds: Thresholds | None = self.checkpoint.thresholds(backend)
+        self.reference_thresholds: Thresholds | None = self.checkpoint.thresholds(backend)
+        self.thresholds: Thresholds | None = self.reference_thresholds
         self.torch_thresholds: Thresholds | None = (
             self.thresholds if entry.reference else self.checkpoint.thresholds())
         self._onnx, self._threads = None, threads
         self._outputs["logits"] = entry.load(self, threads)
-        self._use_profile(thresholds)
+        self._use_profile(profile)
 
     def load_graph(self, threads: int | None) -> Runner:
         """The runner of this backend's ONNX graph: the shipped file, a cached one, or one exported now."""
         self._onnx = backends.onnx_file(self.checkpoint, self.backend, lambda: self.model)
         return _load_part(self._onnx, f"the {self.backend} model", backends.onnx_runner, threads=threads)[0]
 
-    def _use_profile(self, profile: str | os.PathLike | Thresholds | None) -> None:
+    def _use_profile(self, profile: str | os.PathLike | Profile | Thresholds | None) -> None:
         if profile is None:
             return
         model_labels = self.checkpoint.labels
-        loaded = profile if isinstance(profile, Thresholds) else Thresholds.load(profile, model_labels)
+        loaded = Profile.of(profile, model_labels)
         if loaded.heads:
             if self.members:
                 raise ThresholdError(f"{self.path} is an ensemble; a profile with heads reads one model's features. "
                                      "Fit it on one of its members.")
-            loaded.check_features(self.name, self.checkpoint.fingerprint, self.feature_width)
+            loaded.check_checkpoint(self.checkpoint)
         if not hasattr(self, "_own"):
             self._own = copy.copy(self)  # the checkpoint's own answers, on the same runners: what a profile fits on
-        self.thresholds = loaded.from_origin(PROFILE)
+        self.profile, self.thresholds = loaded, loaded.thresholds
         self.labels = loaded.labels(model_labels)
 
     def without_profile(self) -> "EmotionClassifier":
         """This classifier answering with the checkpoint's own thresholds (a profile fits on these)."""
         return getattr(self, "_own", self)
 
-    def with_profile(self, profile: Thresholds | None) -> "EmotionClassifier":
+    def with_profile(self, profile: Profile | None) -> "EmotionClassifier":
         """This classifier answering with ``profile`` (a person's, in the app): the same loaded model and
-        runners, its own thresholds and labels."""
+        runners, its own thresholds, heads and labels."""
         if profile is None:
             return self
         twin = copy.copy(self.without_profile())
@@ -217,17 +230,18 @@ class EmotionClassifier:
 
     @property
     def heads(self) -> dict:
-        return self.thresholds.heads if self.thresholds is not None else {}
+        """The profile's heads (label -> ``heads.Head``); none without a profile."""
+        return self.profile.heads if self.profile is not None else {}
 
     @property
-    def feature_stamp(self) -> dict:
-        """Whose features a head fitted on this model's reads (``Thresholds.features``)."""
-        return {"checkpoint": self.name, "weights_sha256": self.checkpoint.fingerprint, "width": self.feature_width}
+    def feature_stamp(self) -> FeatureStamp:
+        """Whose features a head fitted on this model's reads (``Profile.features``)."""
+        return FeatureStamp.of(self.checkpoint)
 
     @property
     def feature_width(self) -> int:
         """What a head reads: the model's logits, then its pooled embedding."""
-        return len(self.checkpoint.labels) + int(self.checkpoint.config["hidden_size"])
+        return heads.feature_width(self.checkpoint)
 
     def describe_thresholds(self, threshold: ThresholdChoice = None) -> str:
         """Which thresholds ``predict(..., threshold)`` applies, in words (``thresholds.describe``)."""

@@ -11,9 +11,9 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
-from ..profiles.fit import AdaptError, Profile, Sample, fit_profile, read_sample
+from ..profiles.fit import AdaptError, Sample, fit_profile, read_sample
 from ..profiles.labelling import LabellingError
-from ..thresholds import MAX_HEADS
+from ..profiles.profile import MAX_HEADS, Profile
 from . import label_view
 from .downloads import download_file
 from .page import Page
@@ -41,7 +41,7 @@ def fit(page: Page, sample: Sample) -> tuple:
     profile = fit_profile(page.ctx.model.plain, sample)
     path = profile.save(download_file(f"{sample.name}_profile.json"))
     return (summary_html(profile), profile.report[REPORT_COLUMNS], gr.DownloadButton(value=str(path), visible=True),
-            profile.thresholds.to_dict())
+            profile.to_dict(summary=False))
 
 
 def refused(err: Exception) -> tuple:

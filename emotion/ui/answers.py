@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..analysis.groups import by_index as groups_by_index
-from ..thresholds import ThresholdError, Thresholds
+from ..profiles.profile import Profile
+from ..thresholds import ThresholdError
 from .context import AppContext
 
 
@@ -24,7 +25,7 @@ def visitor_classifier(ctx: AppContext, profile: dict | None):
     if not profile:
         return ctx.model.classifier
     try:  # it comes from the browser: checked like a file
-        found = Thresholds.from_dict(profile, ctx.model.labels, source="the profile")
+        found = Profile.from_dict(profile, ctx.model.labels, source="the profile")
     except (TypeError, AttributeError) as err:
         raise ThresholdError(f"The profile is malformed ({err}); fit it again on the Adapt tab.") from None
     return ctx.model.classifier.with_profile(found)

@@ -10,7 +10,8 @@ import gradio as gr
 
 from ..checkpoint import SHIPPED_FOLDER, CheckpointError
 from ..analysis.compare import CompareError, Side, check_pair, differences, disagreements, load_side, profile_side
-from ..thresholds import ThresholdError, Thresholds
+from ..profiles.profile import Profile
+from ..thresholds import ThresholdError
 from .answers import probabilities_payload
 from .assets import render_js
 from .page import Page
@@ -56,7 +57,7 @@ def sides(ctx: AppContext, other: str | None, profile: dict | None) -> tuple[Sid
     if other == PROFILE:
         if not profile:
             raise CompareError("You have no profile yet: fit one on the Adapt tab and press \"Predict with this profile\".")
-        found = Thresholds.from_dict(profile, labels, source="your profile")
+        found = Profile.from_dict(profile, labels, source="your profile")
         b = profile_side(f"profile {found.name or 'yours'}", test.probs, found, ctx.model.checkpoint)
     elif other in dict(candidates(ctx)).values():
         b = ctx.data.memo(("side", other), lambda: load_side(other, None, test.ids))  # read once, not per click
@@ -140,4 +141,3 @@ def build(page: Page, tab: gr.Tab) -> None:
                  show_progress="hidden")
     for payload, bars in ((payload_a, bars_a), (payload_b, bars_b)):
         payload.change(None, [payload], [bars], js=render_js("p") + "return p ? render(p, 'per_class', 0)[1] : ''; }")
-

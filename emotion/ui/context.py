@@ -61,7 +61,7 @@ class Model:
 
     @cached_property
     def classifier(self) -> EmotionClassifier:
-        return EmotionClassifier(self.checkpoint, device=self.device, backend=self.backend, thresholds=self.profile)
+        return EmotionClassifier(self.checkpoint, device=self.device, backend=self.backend, profile=self.profile)
 
     @property
     def labels(self) -> list[str]:
@@ -235,9 +235,9 @@ class AppContext:
 
     def __init__(
         self, checkpoint: str | os.PathLike, data_dir: str | None = None, device: str | None = None,
-        backend: str = "auto", thresholds: str | None = None, index_at_start: bool = False,
+        backend: str = "auto", profile: str | None = None, index_at_start: bool = False,
     ):
-        self.model = Model(Checkpoint.open(checkpoint), device, backend, thresholds)
+        self.model = Model(Checkpoint.open(checkpoint), device, backend, profile)
         self.data = Data(self.model, data_dir)
         self.neighbours = Neighbours(self.model, self.data)
         self.labelling = Store()  # labelling sessions, under $EMOTION_LABELLING_DIR or the user's cache

@@ -31,7 +31,7 @@ from ..thresholds import PER_CLASS
 
 log = logging.getLogger(__name__)
 MAX_FIELD = 10_000  # characters of one text field of an event (an id, a list of label names as JSON)
-MAX_NAME = 40  # characters of one label name (thresholds.NEW_LABEL)
+MAX_NAME = 40  # characters of one label name (profiles.profile.NEW_LABEL)
 
 Check = Callable[[Any, str], Any]
 

@@ -22,7 +22,7 @@ import gradio as gr
 from ..profiles.fit import MIN_ROWS, AdaptError, label_cells, read_weights
 from ..profiles.labelling import KEY, MAX_ITEMS, LabellingError, Session
 from ..profiles.sampling import WEIGHT, SamplingError, read_unlabelled, to_label
-from ..thresholds import check_new_label
+from ..profiles.profile import check_new_label
 from .downloads import download_file
 from .page import Page
 from .door import door, event, names_json, text, whole

@@ -29,6 +29,7 @@ from ..checkpoint import DEFAULT_CHECKPOINT, Checkpoint, CheckpointError
 from ..errors import EmotionError
 from .. import files
 from ..analysis.groups import by_index
+from ..profiles.profile import Profile
 from ..thresholds import Thresholds
 from ..tokenizer import CONFIG as TOKENIZER_CONFIG, FILE as TOKENIZER_FILE, Tokenizer
 from .threshold_controls import SLIDER_MAX, SLIDER_MIN
@@ -109,13 +110,14 @@ def answers(checkpoint: Checkpoint, profile: str | os.PathLike | None, pooled: b
     """The labels the page answers, their thresholds and a profile's heads."""
     labels = checkpoint.labels
     tuned: Thresholds | None = checkpoint.thresholds("onnx-int8")
+    found: Profile | None = None
     if profile is not None:
-        tuned = Thresholds.load(profile, labels)
-        width = len(labels) + int(checkpoint.config["hidden_size"])
-        tuned.check_features(checkpoint.name, checkpoint.fingerprint, width)
-        if tuned.heads and not pooled:
+        found = Profile.load(profile, labels)
+        found.check_checkpoint(checkpoint)
+        if found.heads and not pooled:
             raise SpaceError(f"The profile {profile} has heads, which read the pooled embedding; this checkpoint's "
                              "graph has none to read.")
+        tuned = found.thresholds
     names = tuned.labels(labels) if tuned else labels
     return {
         "labels": names,
@@ -123,8 +125,8 @@ def answers(checkpoint: Checkpoint, profile: str | os.PathLike | None, pooled: b
         "global": 0.5 if tuned is None else round(float(tuned.global_threshold), 4),
         "source": tuned.source if tuned else "0.5 for every label (the checkpoint has no tuned thresholds)",
         "heads": {name: {"weights": head.weights.tolist(), "intercept": head.intercept}
-                  for name, head in (tuned.heads if tuned else {}).items()},
-        "profile": tuned.name if tuned is not None and profile is not None else "",
+                  for name, head in (found.heads if found else {}).items()},
+        "profile": found.name if found is not None else "",
         "new": list(range(len(labels), len(names))),
     }
 
