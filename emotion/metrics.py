@@ -35,7 +35,8 @@ def binarize(probs: np.ndarray, thresholds: ThresholdValues) -> np.ndarray:
     return (probs >= t).astype(int)
 
 
-def cv_folds(n: int, k: int = 5, seed: int = 0, strata: np.ndarray | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+def cv_folds(n: int, k: int = 5, seed: int = 0,
+             strata: np.ndarray | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
     """The one way folds are drawn for cross-validation: ``k`` (fit rows, held-out rows) pairs over ``n`` rows,
     by a seeded permutation cut into ``k`` parts. ``strata`` (one class per row): stratified instead, each
     class spread over the folds (a head's rare positives; scikit-learn's ``StratifiedKFold``). Threshold

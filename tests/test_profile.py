@@ -176,3 +176,17 @@ def test_thresholds_and_heads_are_graded_on_the_same_folds(monkeypatch):
     assert len(seen) == 3 and seen[0] is seen[1] is seen[2]  # thresholds, then a head per label: the same rows
     assert all(np.array_equal(a, b) for pair in zip(seen[0], cv_folds(n, fit.FOLDS, fit.GRADING_SEED))
                for a, b in zip(*pair))
+
+
+def test_the_adapt_tab_hands_the_browser_a_profile_the_predict_tab_answers_with(tiny_checkpoint, head_profile):
+    from emotion.ui import predict_tab
+    from emotion.ui.context import AppContext
+    from emotion.ui.inputs import Limits
+    from emotion.ui.page import Page
+
+    profile = Profile.load(head_profile, LABELS)
+    sent = profile.to_dict(summary=False)  # what the Adapt tab puts in the page (no figures, no per-label report)
+    assert "profile" not in sent and Profile.from_dict(sent, LABELS) == profile
+    result, _ = predict_tab.predict_one(Page(AppContext(tiny_checkpoint, backend="onnx"), Limits()), "thanks so much", sent)
+    assert result["profile"] == profile.name == "team"
+    assert [result["labels"][i] for i in result["new"]] == profile.labels(LABELS)[len(LABELS):]

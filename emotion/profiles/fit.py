@@ -11,14 +11,14 @@ procedure refitted on each fold), with bootstrap intervals: the sample that tune
 grades them. A re-tuned threshold that cross-validation cannot show to beat the checkpoint's is not
 kept (``Rules``; docs/adapt.md has the study that chose them).
 
-A head (``heads.Head``, fitted by ``heads.fit_head``) is a logistic regression on the model's features (its logits and pooled
-embedding), class-balanced, deciding at 0.5; its regularisation is chosen by cross-validation on the
-sample, and it is graded by cross-validation of that whole procedure. For a label of ours, the profile
-keeps whichever of threshold and head grades better (ties: the threshold); a new label has only a head,
-and is left out when that head is no better than calling every comment positive. A sample drawn with
-known inclusion probabilities (``sampling``) carries a ``weight`` per comment, and every count here is
-weighted by it, so the figures estimate the whole file's. Thresholds and heads are graded on the same
-folds (``metrics.cv_folds``, drawn once per fit). The result is a ``profile.Profile``.
+A head (``heads.Head``, fitted by ``heads.fit_head``) is a logistic regression on the model's features
+(its logits and pooled embedding), class-balanced, deciding at 0.5; its regularisation is chosen by
+cross-validation on the sample, and it is graded by cross-validation of that whole procedure. For a label
+of ours, the profile keeps whichever of threshold and head grades better (ties: the threshold); a new
+label has only a head, and is left out when that head is no better than calling every comment positive. A
+sample drawn with known inclusion probabilities (``sampling``) carries a ``weight`` per comment, and
+every count here is weighted by it, so the figures estimate the whole file's. Thresholds and heads are
+graded on the same folds (``metrics.cv_folds``, drawn once per fit). The result is a ``profile.Profile``.
 """
 
 from __future__ import annotations
@@ -220,7 +220,8 @@ def fit_profile(classifier, sample: Sample) -> Profile:
     else:
         features = classifier.features(sample.texts)
         probs = expit(features[:, : len(labels)])
-    return adapt(probs, sample, labels, classifier.reference_thresholds, source=f"{classifier.name} ({classifier.backend})",
+    return adapt(probs, sample, labels, classifier.reference_thresholds,
+                 source=f"{classifier.name} ({classifier.backend})",
                  features=features, fitted_on=classifier.feature_stamp if features is not None else None)
 
 
