@@ -62,10 +62,10 @@ def typo_samples(n: int = 300) -> list[str]:
 
 
 def test_a_typo_is_put_right_and_a_known_word_left_alone():
-    assert text.spell("thnak you so mcuh, I realy apreciate it") == "thank you so much, I really appreciate it"
+    assert text.spell("thnak you so mcuh, I relly apreciate it") == "thank you so much, I really appreciate it"
     clean = "thank you so much for the lovely present"
     assert text.spell(clean) == clean
-    assert text.spell("recieve becuase definately") == "receive because definitely"
+    assert text.spell("anoyed disapointed gratefull exicted") == "annoyed disappointed grateful excited"
 
 
 def test_short_words_and_words_with_no_candidate_are_left_alone():
@@ -144,7 +144,7 @@ def test_spell_follows_squeeze_in_a_checkpoints_normalization(tiny_checkpoint, t
     config = json.loads((copy / "training_config.json").read_text())
     (copy / "training_config.json").write_text(json.dumps({**config, "text_normalization": name}))
     clf = EmotionClassifier(copy, backend="torch")
-    np.testing.assert_allclose(clf.predict_probabilities(["I realy apreciate it"]),
+    np.testing.assert_allclose(clf.predict_probabilities(["I relly apreciate it"]),
                                clf.predict_probabilities(["I really appreciate it"]), atol=1e-6)
 
 

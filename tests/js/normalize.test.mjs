@@ -32,7 +32,7 @@ test("spell needs the word list and says so", () => {
 
 test("spell puts a typo right and leaves known, short and other-script words alone, in their case", () => {
   const spell = normalizer("spell", {spelling});
-  assert.equal(spell("thnak you so mcuh, I realy apreciate it"), "thank you so much, I really appreciate it");
+  assert.equal(spell("thnak you so mcuh, I relly apreciate it"), "thank you so much, I really appreciate it");
   assert.equal(spell("thank you so much for the lovely present"), "thank you so much for the lovely present");
   assert.equal(spell("teh cta xqzvbnmw"), "teh cta xqzvbnmw");
   assert.equal(spell("THNAK Thnak tHNAK"), "THANK Thank thank");
