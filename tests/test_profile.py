@@ -122,6 +122,9 @@ def test_a_profile_file_obeys_the_new_label_rule():
 # --- EmotionClassifier(profile=...) -------------------------------------------------------------------------------
 
 def test_the_classifier_takes_a_profile_and_thresholds_is_deprecated(tiny_checkpoint, head_profile):
+    import emotion
+
+    assert emotion.Profile is Profile  # the library's API names it beside EmotionClassifier and Thresholds
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # profile= warns of nothing
         profiled = EmotionClassifier(tiny_checkpoint, backend="onnx", profile=head_profile)
