@@ -20,6 +20,7 @@ from emotion.labels import LABELS
 from emotion.thresholds import BACKEND, Thresholds
 from emotion.ui import errors_tab
 from emotion.ui.answers import probabilities_payload
+from emotion.ui.assets import POLICY_JS
 from emotion.ui.views import View
 from emotion.ui.context import AppContext
 from emotion.ui.freshness import Tickets, read_ticket, ticket_js
@@ -123,8 +124,8 @@ def test_the_analysis_events_carry_a_ticket(ctx):
 
 def render_groups(payload: dict) -> str:
     """render.js's groups line for ``payload``, run by node."""
-    script = (Path(ROOT / "emotion/ui/render.js").read_text() +
-              f"\nprocess.stdout.write(render({json.dumps(payload)}, 'per_class', 0)[2]);")
+    script = (POLICY_JS + Path(ROOT / "emotion/ui/render.js").read_text() +
+              f"\nprocess.stdout.write(render({json.dumps(payload)}, POLICY.PER_CLASS, 0)[2]);")
     return subprocess.run(["node", "-e", script], capture_output=True, text=True, timeout=60, check=True).stdout
 
 

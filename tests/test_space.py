@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from emotion.ui import space
+from emotion.ui.assets import POLICY_JS
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -125,6 +126,7 @@ def test_build_writes_a_folder_a_static_space_serves_as_it_is(built, tiny_checkp
         assert (built / name).is_file(), name
     # The app's drawing code itself, not a copy that could drift.
     assert (built / "ui/render.js").read_bytes() == (ROOT / "emotion/ui/render.js").read_bytes()
+    assert (built / space.POLICY_FILE).read_text() == POLICY_JS  # the policies' names, from Python
     settings = json.loads((built / space.SETTINGS).read_text())
     assert settings["model"]["bytes"] == (built / space.MODEL).stat().st_size
     assert settings["answers"]["labels"][-3:] == ["thankful", "puzzled", "hyped"] or \
@@ -211,6 +213,36 @@ def test_a_spelling_checkpoint_ships_its_word_list_and_the_page_spells(built, ti
 
 # --- the browser code against Python, in node -----------------------------------------------------------------------
 
+def render_cases(rng) -> dict:
+    """render.js's thresholds and labels at each policy, as Python answers them (``thresholds.resolve``; the labels
+    above, most probable first), with the policies' names the app and the Space send it."""
+    from emotion.labels import LABELS
+    from emotion.serve.predict import labels_above
+    from emotion.thresholds import GLOBAL, PER_CLASS, Thresholds, resolve
+
+    probs, tuned = rng.random(28).round(4), rng.uniform(0.05, 0.95, 28).round(2)
+    cases = []
+    for policy, name in ((PER_CLASS, "PER_CLASS"), (GLOBAL, "GLOBAL")):
+        for value in (0.05, 0.37, 0.95):
+            for thresholds in (Thresholds(0.4, dict(zip(LABELS, tuned))), None):
+                want = resolve(PER_CLASS if policy == PER_CLASS and thresholds else value, thresholds, LABELS)
+                cases.append({"policy": name, "value": value, "labels": LABELS, "probs": probs.tolist(),
+                              "tuned": None if thresholds is None else tuned.tolist(), "want": want.tolist(),
+                              "predicted": labels_above(probs, want, LABELS)})
+    return {"policy_js": POLICY_JS, "cases": cases}
+
+
+def test_no_browser_file_spells_the_policy_names():
+    """The policies' names come from emotion/thresholds.py (``assets.POLICY_JS``): the JavaScript and the page use
+    POLICY.PER_CLASS and POLICY.GLOBAL, so a renamed policy cannot leave a page comparing against the old name."""
+    from emotion.thresholds import GLOBAL, PER_CLASS
+
+    files = [*(ROOT / "emotion/ui").glob("*.js"), *(ROOT / "web").glob("*.js"), ROOT / "web/index.html"]
+    spelled = {f"{path.relative_to(ROOT)}: {name}" for path in files for name in (PER_CLASS, GLOBAL)
+               for quote in "\"'`" if f"{quote}{name}{quote}" in path.read_text()}
+    assert not spelled, spelled
+
+
 @pytest.mark.skipif(not NODE and not os.environ.get("REQUIRE_BROWSER"), reason="no node")
 def test_node_tests_agree_with_python(tmp_path):
     """tests/js/*.test.mjs with Python's answers: normalisation (every emoji form, stretched letters), metrics to
@@ -252,6 +284,7 @@ def test_node_tests_agree_with_python(tmp_path):
                         for rows in (rng.normal(size=(1, 40)), rng.normal(size=(3, 40)))
                         for neutral in (27, None) for rule in ("max", "mean", "first")],
         },
+        "render": render_cases(rng),
         "escaped": [[c, files.escape_cell(c)] for c in ["=1+1", "-2", "-2.5e3", "+x", "@me", "\tx", "'=x", "''-y", "'-2", "fine", "it's", "-", "- a list"]],
     }
     path = tmp_path / "fixture.json"

@@ -62,6 +62,21 @@ def test_the_predict_tab_hands_the_probe_tab_its_comment_box(ctx):
     assert probe_tab.TITLE == "Probe"
 
 
+def test_one_rule_maps_a_setting_to_thresholds_and_the_browser_gets_pythons_names(ctx):
+    """The analysis views ask the model for a setting's thresholds (``thresholds.resolve`` on the test thresholds);
+    every browser function that draws with render.js gets the policies' names from Python, none spelled in it."""
+    from emotion.thresholds import GLOBAL, PER_CLASS, resolve
+    from emotion.ui.assets import POLICY_JS
+
+    for setting in (PER_CLASS, GLOBAL, 0.3):
+        np.testing.assert_array_equal(ctx.model.thresholds_at(setting),
+                                      resolve(setting, ctx.model.test_thresholds, ctx.model.labels))
+    drawing = [fn.js for fn in build_app(ctx, LIMITS).fns.values() if fn.js and "render(" in fn.js]
+    assert len(drawing) >= 5 and all(POLICY_JS in js for js in drawing)
+    rest = [js.replace(POLICY_JS, "") for js in drawing]
+    assert not [js for js in rest for name in (PER_CLASS, GLOBAL) if f"'{name}'" in js or f'"{name}"' in js]
+
+
 def test_predict_notices_and_errors(ctx):
     long = "wow! " * 60
     _, notice = predict_tab.predict_one(Page(ctx, LIMITS), long + "\u200b")

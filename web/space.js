@@ -1,6 +1,7 @@
 // The static Space's page: the Python app's Predict, Why?, Per class, Metrics and Errors views, with the model
 // running here (engine.js). The bars, labels and groups are drawn by the app's own render() and explainLabel()
-// (ui/render.js, ui/explain.js, loaded before this module); nothing a visitor types is ever written as HTML.
+// (ui/render.js, ui/explain.js, loaded before this module), and the policies' names are Python's (POLICY, from
+// ui/policy.js, written by emotion/ui/space.py); nothing a visitor types is ever written as HTML.
 import { loadEngine, threadSupport, ModelError } from "./engine.js";
 import * as metrics from "./metrics.js";
 import { explain } from "./occlusion.js";
@@ -10,22 +11,20 @@ const $ = (id) => document.getElementById(id);
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"})[c]);
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}]/u;
 
-const state = {engine: null, config: null, policy: "per_class", value: 0.5, result: null, batch: null, test: null,
+const state = {engine: null, config: null, policy: POLICY.PER_CLASS, value: 0.5, result: null, batch: null, test: null,
                why: null, selected: null};
 let markReady;
 const ready = new Promise((resolve) => { markReady = resolve; });
 
 // --- thresholds: the one setting every view reads --------------------------------------------------------------
 
-function thresholdsFor(tuned, count) {
-  return state.policy === "per_class" && tuned ? tuned.slice(0, count) : Array(count).fill(state.value);
-}
+const thresholdsFor = (tuned, count) => thresholdsAt(state.policy, state.value, tuned, count);  // render.js's rule
 const answerThresholds = () => thresholdsFor(state.config.answers.thresholds, state.engine.labels.length);
 const labelsAbove = (probs, thresholds, labels) =>
   probs.map((p, i) => i).sort((a, b) => probs[b] - probs[a] || a - b).filter((i) => probs[i] >= thresholds[i]).map((i) => labels[i]);
 // The setting in words; `source` says whose tuned thresholds (the live answers' or the test set's).
 const settingWords = (source = state.config.answers.source) => (
-  state.policy === "per_class" ? `tuned per label (${source})` : `${state.value.toFixed(2)} for every label`);
+  state.policy === POLICY.PER_CLASS ? `tuned per label (${source})` : `${state.value.toFixed(2)} for every label`);
 const testWords = () => settingWords(state.test.thresholds_source);
 
 function payload(probs, extra = {}) {
@@ -421,13 +420,13 @@ function wire() {
   });
   $("predict").addEventListener("click", predictComment);
   document.querySelectorAll("input[name=policy]").forEach((radio) => radio.addEventListener("change", () => {
-    state.policy = radio.value;
+    state.policy = radio.id === "policy-global" ? POLICY.GLOBAL : POLICY.PER_CLASS;
     refresh();
   }));
   $("threshold").addEventListener("input", () => {
     state.value = Number($("threshold").value);
     $("threshold-value").textContent = state.value.toFixed(2);
-    if (state.policy !== "global") { state.policy = "global"; $("policy-global").checked = true; }
+    if (state.policy !== POLICY.GLOBAL) { state.policy = POLICY.GLOBAL; $("policy-global").checked = true; }
     refresh();  // re-labels from the probabilities already here: no model run
   });
   $("batch-run").addEventListener("click", predictBatch);

@@ -3,13 +3,19 @@ labels, bars and groups; ``explain.js`` a label's words. Each is read once, at i
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+
+from ..thresholds import GLOBAL, PER_CLASS
 
 RENDER = Path(__file__).with_name("render.js").read_text()
 EXPLAIN = Path(__file__).with_name("explain.js").read_text()
+# The threshold policies' names as emotion/thresholds.py spells them, for render.js and the pages that call it: no
+# JavaScript file spells them. The app puts this line before render.js; the static Space loads it as ui/policy.js.
+POLICY_JS = f"const POLICY = Object.freeze({json.dumps({'PER_CLASS': PER_CLASS, 'GLOBAL': GLOBAL})});\n"
 
 
 def render_js(*names: str) -> str:
-    """The head of a browser event function of ``names`` with ``render`` and ``explainLabel`` in scope;
-    end it with a return and ``}``."""
-    return f"({', '.join(names)}) => {{ {RENDER}\n{EXPLAIN}\n"
+    """The head of a browser event function of ``names`` with ``render``, ``thresholdsAt``, ``explainLabel``
+    and ``POLICY`` in scope; end it with a return and ``}``."""
+    return f"({', '.join(names)}) => {{ {POLICY_JS}{RENDER}\n{EXPLAIN}\n"

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..analysis.tables import frequency_vs_f1
 from ..metrics import per_class_table
-from ..thresholds import PER_CLASS
+from ..thresholds import GLOBAL, PER_CLASS
 from . import charts
 from .page import Page
 from .views import analysis_view, needs_test_set
@@ -49,7 +49,7 @@ class ClassCharts(NamedTuple):
 @needs_test_set(ClassCharts.missing)
 def class_charts(ctx: AppContext, setting: str | float, metric: str) -> ClassCharts:
     test = ctx.data.test_set(gr.Progress())
-    table = per_class_table(test.probs, test.y_true, ctx.model.labels, ctx.model.thresholds_for(setting, ctx.model.test_thresholds))
+    table = per_class_table(test.probs, test.y_true, ctx.model.labels, ctx.model.thresholds_at(setting))
     bars = charts.metric_bars(table, metric)
     distribution = charts.class_distribution(ctx.model.labels, test.train_counts, test.y_true.sum(0))
     if test.train_counts is None:
@@ -63,8 +63,8 @@ def class_charts(ctx: AppContext, setting: str | float, metric: str) -> ClassCha
         # Stated from the data: does tuning per class make rare labels less of a handicap?
         def r_at(choice):
             return frequency_vs_f1(test.train_counts, per_class_table(
-                test.probs, test.y_true, ctx.model.labels, ctx.model.thresholds_for(choice, ctx.model.test_thresholds))["f1"].to_numpy())
-        r_class, r_global = r_at(PER_CLASS), r_at(ctx.model.test_thresholds.global_threshold)
+                test.probs, test.y_true, ctx.model.labels, ctx.model.thresholds_at(choice))["f1"].to_numpy())
+        r_class, r_global = r_at(PER_CLASS), r_at(GLOBAL)
         verdict = "weaker" if abs(r_class) < abs(r_global) else "not weaker"
         note += (f" With the tuned per-class thresholds r = {r_class:.2f}, with the tuned global one r = "
                  f"{r_global:.2f}: per class, the link between rarity and F1 is {verdict}.")

@@ -140,4 +140,4 @@ def build(page: Page, tab: gr.Tab) -> None:
     browser.pick(on_pick, [other, page.profile], [comment, payload_a, payload_b], api_visibility="undocumented",
                  show_progress="hidden")
     for payload, bars in ((payload_a, bars_a), (payload_b, bars_b)):
-        payload.change(None, [payload], [bars], js=render_js("p") + "return p ? render(p, 'per_class', 0)[1] : ''; }")
+        payload.change(None, [payload], [bars], js=render_js("p") + "return p ? render(p, POLICY.PER_CLASS, 0)[1] : ''; }")

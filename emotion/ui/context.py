@@ -17,7 +17,7 @@ from ..data import DataError, load_split, multi_hot
 from ..profiles.labelling import Store
 from ..serve.predict import EmotionClassifier
 from ..analysis.similar import Embedder, IndexBuild, IndexBuildError
-from ..thresholds import PER_CLASS, Thresholds, resolve
+from ..thresholds import Thresholds, resolve
 
 log = logging.getLogger(__name__)
 RETRY_S = 5.0  # a test set that could not be loaded (a missing data folder) is looked for again after this long
@@ -83,9 +83,10 @@ class Model:
         """What the analysis tabs use: tuned on torch's dev probabilities, like the stored test ones."""
         return self.classifier.torch_thresholds
 
-    def thresholds_for(self, setting: str | float, tuned: Thresholds | None) -> np.ndarray:
-        """One threshold per label for a control's setting: "per_class" (the tuned ones, when there are) or a number."""
-        return resolve(PER_CLASS if setting == PER_CLASS and tuned is not None else float(setting), tuned, self.labels)
+    def thresholds_at(self, setting: str | float) -> np.ndarray:
+        """What the analysis tabs use at a setting ("per_class", "global" or a number): one threshold per label,
+        by ``thresholds.resolve`` from ``test_thresholds``."""
+        return resolve(setting, self.test_thresholds, self.labels)
 
     def score(self, texts: list[str], classifier: EmotionClassifier | None = None) -> np.ndarray:
         """Probabilities of each comment scored on its own: int8 graphs scale activations per batch,

@@ -45,7 +45,7 @@ def filter_rows(
     pairs and matrix over those rows. ``match`` CONFUSED keeps the rows a confused pair counts: gold
     missed, predicted not gold."""
     test = ctx.data.test_set(gr.Progress())
-    thresholds = ctx.model.thresholds_for(setting, ctx.model.test_thresholds)
+    thresholds = ctx.model.thresholds_at(setting)
     table = ctx.data.memo(("errors", setting),
                      lambda: error_table(test.ids, test.texts, test.probs, test.y_true, thresholds, ctx.model.labels))
     y_pred = binarize(test.probs, thresholds).astype(bool)
@@ -142,7 +142,7 @@ def filter_metrics(ctx: AppContext, setting, rows: pd.DataFrame, chosen: list[st
     """The rows' micro and macro F1 with 95% intervals, next to the whole test set's; without the rows'
     when ``chosen`` names filters that pick them by the answer (``chosen_by_answer``)."""
     test = ctx.data.test_set()
-    pred = binarize(test.probs, ctx.model.thresholds_for(setting, ctx.model.test_thresholds)).astype(bool)
+    pred = binarize(test.probs, ctx.model.thresholds_at(setting)).astype(bool)
     whole = ctx.data.memo(("headline", setting), lambda: headline(test.y_true, pred))
 
     def figure(f: dict, key: str) -> str:
@@ -205,7 +205,7 @@ def show_comment(ctx: AppContext, setting: str | float, comment_id: str | None) 
         i = test.ids.index(comment_id)
     except ValueError:
         raise Refused(f"No test comment has the id {comment_id[:64]!r}.") from None
-    thresholds = ctx.model.thresholds_for(setting, ctx.model.test_thresholds)
+    thresholds = ctx.model.thresholds_at(setting)
     payload = probabilities_payload(ctx.model.labels, test.probs[i], thresholds, test.y_true[i])
     return Comment(test.texts[i], payload, quality_note(ctx, comment_id))
 
@@ -293,7 +293,7 @@ def build(page: Page, tab: gr.Tab) -> None:
 
     table.pick(on_pick, [page.setting], [comment, selected, quality], api_visibility="undocumented", show_progress="hidden")
     selected.change(None, [selected], [labels_html, bars, groups],
-                    js=render_js("payload") + "return payload ? render(payload, 'per_class', 0) : ['', '', '']; }")
+                    js=render_js("payload") + "return payload ? render(payload, POLICY.PER_CLASS, 0) : ['', '', '']; }")
     label = one_of([ANY, *ctx.model.labels], label="The label")
     pairs.pick(door(evt=event(gold=label, predicted=label))(pick_pair), None, [gold, predicted, match],
                api_visibility="undocumented")

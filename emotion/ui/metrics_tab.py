@@ -82,7 +82,7 @@ class CurvesView(NamedTuple):
 def metrics_view(ctx: AppContext, setting: str | float) -> MetricsView:
     """The threshold-dependent outputs: headline metrics, per-class table, sweep, histogram, co-occurrence."""
     test = ctx.data.test_set(gr.Progress())
-    thresholds = ctx.model.thresholds_for(setting, ctx.model.test_thresholds)
+    thresholds = ctx.model.thresholds_at(setting)
     y_pred = binarize(test.probs, thresholds)
     metrics = compute_metrics(test.probs, test.y_true, thresholds)
     table = per_class_table(test.probs, test.y_true, ctx.model.labels, thresholds).round(3)

@@ -18,7 +18,7 @@ import pandas as pd
 from ..serve.predict import labels_above
 from ..files import write_csv
 from ..serve.scoring import EMOTIONS, prob_column, without_answers
-from ..thresholds import CHECKPOINT, PER_CLASS, ThresholdError, resolve
+from ..thresholds import CHECKPOINT, PER_CLASS, ThresholdError
 from .answers import probabilities_payload, visitor_classifier
 from .assets import render_js
 from .downloads import download_file
@@ -87,7 +87,7 @@ def predict_one(page: Page, text: str, profile: dict | None = None) -> tuple[dic
     notes = "".join(f"<p class='note'>{html.escape(n)}</p>" for n in notices)
     payload = probabilities_payload(classifier.labels, probs, None if tuned is None else tuned.array(classifier.labels))
     new = list(range(len(page.ctx.model.labels), len(classifier.labels)))
-    return ({**payload, "new": new, "profile": classifier.profile.name} if new else payload), notes
+    return ({**payload, "new": new, "profile": tuned.name} if new else payload), notes
 
 
 def explain_one(page: Page, text: str, profile: dict | None = None):
@@ -110,8 +110,7 @@ def batch_table(page: Page, texts: list[str], rows: pd.DataFrame, policy: str, v
     ctx = page.ctx
     classifier = visitor_classifier(ctx, profile)
     labels = classifier.labels
-    thresholds = resolve(PER_CLASS if policy == PER_CLASS and classifier.thresholds is not None else float(value),
-                         classifier.thresholds, labels)
+    thresholds = classifier.threshold_array(PER_CLASS if policy == PER_CLASS else float(value))
     probs = np.full((len(texts), len(labels)), np.nan)
     filled = [i for i, text in enumerate(texts) if text.strip()]
     probs[filled] = ctx.model.score([texts[i] for i in filled], classifier)
@@ -183,7 +182,7 @@ def build(page: Page, tab: gr.Tab) -> CommentBox:
     result.change(None, [result], None, js=SHOW_ANSWER_JS)
     # Dragging the slider, typing a number (the slider keeps it in range) or resetting it means "use this global value".
     slider.change(None, [result, policy, slider], [policy, *drawn],
-                  js=view + f"const v = {clamp_js('value')}; return ['global', ...render(result, 'global', v)]; }}")
+                  js=view + f"const v = {clamp_js('value')}; return [POLICY.GLOBAL, ...render(result, POLICY.GLOBAL, v)]; }}")
     page.profile.change(None, [page.profile], [active], js=(
         "(p) => p ? `<p class='note'>Per-class thresholds: your profile <b>${String(p.name).replace(/[&<>]/g, '')}"
         "</b> from the Adapt tab${p.heads && Object.keys(p.heads).length ? ', with its own labels' : ''}.</p>` : ''"))

@@ -2,6 +2,15 @@
 // server sent once: moving the threshold needs no round trip. Returns [summary, bars, groups] as HTML.
 // payload: {labels, probabilities, thresholds (per class, or null), groups, gold (label indices, optional),
 // new (indices of a profile's own labels, optional; shown in their own group), profile (its name)}.
+// POLICY ({PER_CLASS, GLOBAL}: the policies' names, sent from emotion/thresholds.py) is in scope: the app puts it
+// before this file (emotion/ui/assets.py), the static Space loads it first (ui/policy.js, written by space.py).
+
+// One threshold per label: the tuned ones when the policy asks for them and there are some, else `value` for
+// every label (emotion.thresholds.resolve, as the server reads a setting).
+function thresholdsAt(policy, value, tuned, count) {
+  return policy === POLICY.PER_CLASS && tuned ? tuned.slice(0, count) : Array(count).fill(Number(value));
+}
+
 function render(payload, policy, value) {
   const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"})[c]);
   const chip = (name, p) => `<span class="chip">${esc(name)} <small>${p.toFixed(2)}</small></span>`;
@@ -11,8 +20,7 @@ function render(payload, policy, value) {
     return [`<span class="muted">${ask}</span>`, "", ""];
   }
   const probs = payload.probabilities, labels = payload.labels;
-  const perClass = policy === "per_class" && payload.thresholds;
-  const threshold = labels.map((_, i) => perClass ? payload.thresholds[i] : Number(value));
+  const threshold = thresholdsAt(policy, value, payload.thresholds, labels.length);
   const order = labels.map((_, i) => i).sort((a, b) => probs[b] - probs[a] || a - b);
   const on = order.filter((i) => probs[i] >= threshold[i]);
   const chips = (ids, none) => ids.length ? ids.map((i) => chip(labels[i], probs[i])).join(" ")

@@ -35,7 +35,7 @@ class Sliced(NamedTuple):
 @needs_test_set(Sliced.missing)
 def view(ctx: AppContext, setting) -> Sliced:
     test = ctx.data.test_set()
-    pred = binarize(test.probs, ctx.model.thresholds_for(setting, ctx.model.test_thresholds)).astype(bool)
+    pred = binarize(test.probs, ctx.model.thresholds_at(setting)).astype(bool)
     table = ctx.data.memo(("slice-table", setting), lambda: slice_table(test.y_true, pred, built_in(ctx)))
     return Sliced(table_html(table.astype(object).where(table.notna(), ""), None,
                       "Each built-in slice's micro and macro F1 with 95% bootstrap intervals, worst micro F1 first; "

@@ -32,6 +32,7 @@ from ..analysis.groups import by_index
 from ..profiles.profile import Profile
 from ..thresholds import Thresholds
 from ..tokenizer import CONFIG as TOKENIZER_CONFIG, FILE as TOKENIZER_FILE, Tokenizer
+from .assets import POLICY_JS
 from .threshold_controls import SLIDER_MAX, SLIDER_MIN
 from .inputs import Limits
 
@@ -43,6 +44,7 @@ UI = Path(__file__).parent  # shared with the Gradio app
 PAGE_FILES = ("index.html", "space.css", "space.js", "engine.js", "normalize.js", "metrics.js", "occlusion.js", "table.js",
               "windows.js")
 SHARED_FILES = ("render.js", "explain.js", "app.css")
+POLICY_FILE = "ui/policy.js"  # written here: the threshold policies' names that render.js reads (``assets.POLICY_JS``)
 # What the page needs from node_modules, and where it goes in the built folder.
 VENDOR = {
     "vendor/ort/ort.wasm.min.mjs": "onnxruntime-web/dist/ort.wasm.min.mjs",
@@ -208,6 +210,7 @@ def build(out: str | os.PathLike, checkpoint: str | os.PathLike | None = None, d
             copy(WEB / name, stage / name)
         for name in SHARED_FILES:
             copy(UI / name, stage / "ui" / name)
+        (stage / POLICY_FILE).write_text(POLICY_JS, encoding="utf-8")
         for target, source in {**VENDOR, **LICENSES}.items():
             if (modules / source).is_file():
                 copy(modules / source, stage / target)
