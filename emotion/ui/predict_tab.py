@@ -87,7 +87,7 @@ def predict_one(page: Page, text: str, profile: dict | None = None) -> tuple[dic
     notes = "".join(f"<p class='note'>{html.escape(n)}</p>" for n in notices)
     payload = probabilities_payload(classifier.labels, probs, None if tuned is None else tuned.array(classifier.labels))
     new = list(range(len(page.ctx.model.labels), len(classifier.labels)))
-    return ({**payload, "new": new, "profile": tuned.name} if new else payload), notes
+    return ({**payload, "new": new, "profile": classifier.profile.name} if new else payload), notes
 
 
 def explain_one(page: Page, text: str, profile: dict | None = None):
