@@ -14,7 +14,7 @@ import argparse
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    from emotion.cli import positive, writable_file
+    from emotion.cli import add_model_options, positive, writable_file
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("a", help="a checkpoint folder, or a profile (.json) of --checkpoint")
@@ -24,7 +24,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--disagreements", type=positive(int, 0, at_least=True), default=10,
                         help="comments where they differ to print (0 or more)")
     parser.add_argument("--out", type=writable_file, default=None, help="also write the table here (.csv)")
-    parser.add_argument("--checkpoint", default=None, help="the checkpoint of profiles given as A or B (default: the shipped one)")
+    # No --backend: the comparison reads the checkpoints' stored probabilities, it runs no model.
+    add_model_options(parser, profile=False, backend=False,
+                      checkpoint_help="the checkpoint of profiles given as A or B (default: the shipped one)")
     args = parser.parse_args(argv)
     if (args.b is None) != args.slices:
         parser.error("give two models to compare, or one model with --slices")
@@ -39,13 +41,15 @@ def main(argv: list[str] | None = None) -> None:
     def work() -> None:
         import pandas as pd
 
-        from emotion.analysis.compare import check_pair, differences, disagreements, load_side, side_checkpoint, test_set
+        from emotion.analysis.compare import check_pair, differences, disagreements, load_side, side_checkpoint
+        from emotion.data import load_test_set
         from emotion.files import write_csv
         from emotion.analysis.slices import slice_table, test_slices
 
         pd.set_option("display.width", 220)
         pd.set_option("display.max_colwidth", 70)
-        ids, texts, y = test_set(args.data_dir, side_checkpoint(args.a, args.checkpoint).labels)
+        test = load_test_set(args.data_dir, side_checkpoint(args.a, args.checkpoint))
+        ids, texts, y = test.ids, test.texts, test.y_true
         a = load_side(args.a, args.checkpoint, ids)
         if args.slices:
             table = slice_table(y, a.pred, test_slices(a.checkpoint, ids, texts))

@@ -190,13 +190,13 @@ def main() -> None:
 
     from emotion.serve.backends import cpu_threads, instruction_set
     from emotion.checkpoint import Checkpoint
-    from emotion.data import load_split, multi_hot
+    from emotion.data import labelled_split
     from emotion.thresholds import Thresholds
 
     for name in (REFERENCE, "pipeline"):
         if name not in args.engines:
             args.engines.insert(0, name)  # the reference and the baseline
-    gold = multi_hot(load_split("test", args.data_dir)["labels"])
+    gold = labelled_split("test", args.data_dir).y_true
     runs = [(name, args.checkpoint, name) for name in ENGINES if name in args.engines]
     if args.teacher:
         runs = [(f"{TEACHER} {name}", args.teacher, name) for name in TEACHER_ENGINES] + runs

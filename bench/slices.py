@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 from emotion.serve.backends import instruction_set  # noqa: E402
 from emotion.checkpoint import DEFAULT_CHECKPOINT, Checkpoint  # noqa: E402
-from emotion.data import load_split, multi_hot  # noqa: E402
+from emotion.data import load_test_set  # noqa: E402
 from emotion.analysis.slices import RESAMPLES, headline, slice_table, test_slices  # noqa: E402
 
 
@@ -40,10 +40,9 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results" / "slices.md")
     args = parser.parse_args()
     checkpoint = Checkpoint.open(args.checkpoint)
-    test = load_split("test", args.data_dir)
-    ids, texts = [str(i) for i in test["id"]], list(test["text"])
-    y = multi_hot(test["labels"], len(checkpoint.labels))
-    pred = checkpoint.probabilities("test", ids)[1] >= checkpoint.thresholds().array(checkpoint.labels)
+    test = load_test_set(args.data_dir, checkpoint)
+    ids, texts, y = test.ids, test.texts, test.y_true
+    pred = test.probs >= checkpoint.thresholds().array(checkpoint.labels)
     slices = test_slices(checkpoint, ids, texts)
     rows = {
         f"the {len(slices)} built-in slices of {len(ids):,} comments, from their text": timed(lambda: test_slices(checkpoint, ids, texts)),

@@ -91,6 +91,13 @@ def missing_folder(path: Path) -> str:
             "default. `python train_model.py` trains a new one.")
 
 
+def holds_tuned_model(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is a model folder with thresholds tuned on dev (what the Compare view offers); an
+    ensemble's folder holds no model of its own."""
+    path = Path(path)
+    return (path / CONFIG).is_file() and (path / THRESHOLDS).is_file()
+
+
 def read_json(path: str | os.PathLike) -> dict:
     try:
         return json.loads(Path(path).read_text())

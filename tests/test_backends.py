@@ -290,18 +290,18 @@ def test_a_new_onnx_variant_is_one_registry_entry(copied, copy_backend):
         f"x-{stamp}-onnx-copy.npz"
 
 
-@pytest.mark.parametrize("command", ["app", "score", "adapt", "audit", "probe", "build_space"])
+@pytest.mark.parametrize("command", ["app", "score", "adapt", "audit", "probe", "compare", "build_space"])
 def test_every_command_takes_the_shared_model_options(command, fake_backend, monkeypatch):
-    """--checkpoint everywhere; --backend with every registered backend where a model runs here (build_space's
-    page runs the int8 graph in the browser, so it has none)."""
+    """--checkpoint everywhere; --backend with every registered backend where a model runs here (compare reads
+    stored probabilities, and build_space's page runs the int8 graph in the browser, so they have none)."""
     import importlib
 
     module = importlib.import_module(command)
     given = {"app": [], "score": ["in.csv", "out.csv"], "adapt": ["s.csv", "--out", "p.json"], "audit": [], "probe": [],
-             "build_space": ["out"]}[command]
+             "compare": ["a.json", "b.json"], "build_space": ["out"]}[command]
     args = module.parse_args([*given, "--checkpoint", "some/model"])
     assert args.checkpoint == "some/model"
-    if command == "build_space":
+    if command in ("compare", "build_space"):
         assert not hasattr(args, "backend")
     else:
         assert args.backend == "auto" and module.parse_args([*given, "--backend", "fake"]).backend == "fake"

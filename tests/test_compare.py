@@ -108,3 +108,40 @@ def test_compare_and_slices_on_the_command_line(tiny_checkpoint, tmp_path):
     same = subprocess.run([sys.executable, "compare.py", str(tiny_checkpoint), str(tiny_checkpoint), "--data_dir", str(data)],
                           cwd=ROOT, capture_output=True, text=True)
     assert same.returncode == 1 and "two different" in same.stderr and "Traceback" not in same.stderr
+
+
+def test_a_side_is_built_in_one_place(tiny_checkpoint, tmp_path):
+    """A checkpoint's side and a profile's side come from Side.of: the stored probabilities of the ids asked for,
+    decided by the checkpoint's tuned thresholds or the profile's."""
+    from emotion.analysis.compare import load_side
+    from emotion.checkpoint import Checkpoint
+    from emotion.thresholds import Thresholds
+
+    checkpoint = Checkpoint.open(tiny_checkpoint)
+    ids = checkpoint.probabilities("test")[0][::-1][:10]  # any order: rows follow the ids
+    own = Side.of(checkpoint, ids)
+    assert own.name == checkpoint.name and own.checkpoint is checkpoint
+    np.testing.assert_array_equal(own.probs, checkpoint.probabilities("test", ids)[1])
+    np.testing.assert_array_equal(own.thresholds, checkpoint.thresholds().array(checkpoint.labels))
+    folder = load_side(tiny_checkpoint, None, ids)
+    np.testing.assert_array_equal(folder.probs, own.probs)
+    np.testing.assert_array_equal(folder.thresholds, own.thresholds)
+    Thresholds(0.3, {n: 0.3 for n in LABELS}, "team").save(tmp_path / "team.json")
+    profile = load_side(tmp_path / "team.json", tiny_checkpoint, ids)
+    assert profile.name == "team" and set(profile.thresholds) == {0.3}
+    np.testing.assert_array_equal(profile.probs, own.probs)
+    given = Side.of(checkpoint, ids, probs=np.ones_like(own.probs))  # probabilities already read (the app's): as given
+    assert given.pred.all()
+
+
+def test_the_compare_view_offers_tuned_model_folders_only(tiny_checkpoint, tmp_path):
+    import shutil
+
+    from emotion.checkpoint import Checkpoint, holds_tuned_model
+
+    assert holds_tuned_model(tiny_checkpoint)
+    untuned = tmp_path / "untuned"
+    shutil.copytree(tiny_checkpoint, untuned)
+    (untuned / "thresholds.json").unlink()
+    ensemble = Checkpoint.write_ensemble(tmp_path / "ensemble", [tiny_checkpoint, untuned])
+    assert not holds_tuned_model(untuned) and not holds_tuned_model(ensemble.path) and not holds_tuned_model(tmp_path / "none")

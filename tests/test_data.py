@@ -104,3 +104,43 @@ def test_hub_probe_is_bounded():
     started = time.time()
     data_mod.hub_reachable("203.0.113.1", timeout=0.5)  # TEST-NET-3: never answers
     assert time.time() - started < 3
+
+
+def test_one_loader_joins_the_test_split_with_the_stored_probabilities(tiny_checkpoint, tmp_path):
+    import shutil
+
+    from emotion.checkpoint import Checkpoint, CheckpointError
+    from emotion.data import label_counts, labelled_split, load_split, load_test_set, multi_hot
+
+    data = tiny_checkpoint.parent / "data"
+    checkpoint = Checkpoint.open(tiny_checkpoint)
+    raw = load_split("test", data)
+    test = load_test_set(data, checkpoint)
+    assert test.split == "test" and test.stored and test.ids == [str(i) for i in raw["id"]]
+    assert test.texts == list(raw["text"]) and test.label_ids == [list(x) for x in raw["labels"]]
+    np.testing.assert_array_equal(test.y_true, multi_hot(raw["labels"], len(checkpoint.labels)))
+    np.testing.assert_array_equal(test.probs, checkpoint.probabilities("test", test.ids)[1])
+    assert load_test_set(data, checkpoint, "dev").ids == labelled_split("dev", data).ids  # dev the same way
+    np.testing.assert_array_equal(label_counts("train", data), multi_hot(load_split("train", data)["labels"]).sum(0))
+    # Stored probabilities of other weights: refused, or computed by the caller's fallback, which is told why.
+    copy = tmp_path / "model"
+    shutil.copytree(tiny_checkpoint, copy)
+    (copy / "test_probabilities.parquet").unlink()
+    with pytest.raises(CheckpointError):
+        load_test_set(data, Checkpoint.open(copy))
+    asked = []
+    found = load_test_set(data, Checkpoint.open(copy), fallback=lambda split, why: asked.append(why) or split.y_true * 0.5)
+    assert not found.stored and "test_probabilities.parquet" in asked[0]
+    np.testing.assert_array_equal(found.probs, test.y_true * 0.5)
+
+
+def test_the_test_split_is_loaded_in_one_place():
+    """The analysis views, compare, the audit, the Space and the benchmarks read the test set with its labels and
+    stored probabilities through data.load_test_set; nothing else joins them itself."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    files = [*root.glob("*.py"), *(root / "emotion").rglob("*.py"), *(root / "bench").glob("*.py")]
+    joined = [f.relative_to(root).as_posix() for f in files if f.name != "data.py" and 'load_split("test"' in f.read_text()
+              and ("multi_hot" in f.read_text() or ".probabilities(" in f.read_text())]
+    assert not joined, joined

@@ -54,9 +54,11 @@ def test_compare_on_the_two_shipped_checkpoints_matches_an_independent_bootstrap
     from sklearn.metrics import f1_score
 
     from emotion.checkpoint import ALTERNATIVE_CHECKPOINT
-    from emotion.analysis.compare import differences, load_side, side_checkpoint, test_set
+    from emotion.analysis.compare import differences, load_side, side_checkpoint
+    from emotion.data import load_test_set
 
-    ids, _, y = test_set(str(DATA), side_checkpoint(ALTERNATIVE_CHECKPOINT, None).labels)
+    test = load_test_set(str(DATA), side_checkpoint(ALTERNATIVE_CHECKPOINT, None))
+    ids, y = test.ids, test.y_true
     a, b = load_side(ALTERNATIVE_CHECKPOINT, None, ids), load_side(DEFAULT_CHECKPOINT, None, ids)
     table = differences(y, a, b, a.checkpoint.labels).set_index("label")
     rng = np.random.default_rng(7)

@@ -59,3 +59,25 @@ def test_the_reference_backend_is_named_by_the_registry_alone():
     found = [f"{path.relative_to(ROOT)}:{line}" for path in SCRIPTS if path != backends
              for line, text in literals(path) if text == "torch"]
     assert not found, f"spell the reference backend as backends.REFERENCE: {found}"
+
+
+# Written elsewhere on purpose: the behavioural suite's own template file shares probe.json's name, and
+# scripts/verify_checkpoint.py re-checks a checkpoint's figures without the project's code.
+NOT_A_SIDE_FILE = {("emotion/analysis/probe.py", "probe.json")}
+INDEPENDENT = {"scripts/verify_checkpoint.py"}
+
+
+def test_only_the_checkpoint_spells_its_files_names():
+    """A checkpoint's side files (config, thresholds, metrics, stored probabilities, ...) are named in
+    emotion/checkpoint.py alone: other modules ask a Checkpoint (or checkpoint.holds_tuned_model and the like)."""
+    from emotion import checkpoint as c
+
+    names = {c.CONFIG, *c.WEIGHTS, c.THRESHOLDS, c.THRESHOLD_TUNING, c.METRICS, c.PER_CLASS, c.RESULTS,
+             c.TRAINING_CONFIG, c.TRAINING_LOG, c.INFERENCE, *c.AUDIT.values(), c.DISTILLATION, c.PROBE, c.ROBUSTNESS,
+             c.EXPERIMENTS, c.ENSEMBLE, *(c.probabilities_file(split) for split in ("dev", "test"))}
+    owner = PACKAGE / "checkpoint.py"
+    found = [f"{path.relative_to(ROOT)}:{line} {text!r}" for path in SCRIPTS if path != owner
+             and path.relative_to(ROOT).as_posix() not in INDEPENDENT for line, text in literals(path)
+             if (text in names or text.rsplit("/", 1)[-1] in names)
+             and (path.relative_to(ROOT).as_posix(), text) not in NOT_A_SIDE_FILE]
+    assert not found, f"ask emotion/checkpoint.py for these files: {found}"

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..checkpoint import Audit
-from ..data import load_split, multi_hot
+from ..data import labelled_split, load_test_set, multi_hot
 from .similar import Index
 
 log = logging.getLogger(__name__)
@@ -82,18 +82,20 @@ def build(classifier, data_dir: str | None, splits: tuple[str, ...] = ("train", 
     """The audit of ``splits`` for ``classifier``'s checkpoint, and how long each part took (seconds)."""
     parts, seconds = [], {}
     for split in splits:
-        data = load_split(split, data_dir)
-        ids, label_lists = [str(i) for i in data["id"]], [list(x) for x in data["labels"]]
+        # Train has no stored probabilities (the model learnt it): it is judged out-of-sample below.
+        data = (labelled_split(split, data_dir, len(classifier.labels)) if split == "train"
+                else load_test_set(data_dir, classifier.checkpoint, split))
+        ids, label_lists = data.ids, data.label_ids
         started = time.perf_counter()
         if split == "train":
-            index = Index.load_or_build(classifier, ids, list(data["text"]))
+            index = Index.load_or_build(classifier, ids, data.texts)
             seconds["train embeddings"] = round(time.perf_counter() - started, 1)
             started = time.perf_counter()
-            probs = out_of_sample(index.vectors, multi_hot(label_lists, len(classifier.labels)).astype(np.int64))
+            probs = out_of_sample(index.vectors, data.y_true.astype(np.int64))
             seconds["train out-of-sample probabilities"] = round(time.perf_counter() - started, 1)
             started = time.perf_counter()
         else:
-            probs = classifier.checkpoint.probabilities(split, ids)[1]
+            probs = data.probs
         log.info("Auditing the labels of %d %s comments", len(ids), split)
         parts.append(audit_split(split, ids, label_lists, probs, classifier.labels))
         seconds[f"{split} audit"] = round(time.perf_counter() - started, 1)

@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 
 from ..checkpoint import DEFAULT_CHECKPOINT, Checkpoint
-from ..data import load_split, multi_hot
 from ..errors import EmotionError
 from ..metrics import bootstrap_counts, confusion_counts, f1_from_counts, interval95
 from ..profiles.profile import Profile
@@ -46,6 +45,22 @@ class Side:
     def pred(self) -> np.ndarray:
         return np.asarray(self.probs) >= np.asarray(self.thresholds)[None, :]
 
+    @classmethod
+    def of(cls, checkpoint: Checkpoint, ids: Sequence[str], profile=None, name: str | None = None,
+           probs: np.ndarray | None = None) -> "Side":
+        """The one way a side is built: ``checkpoint``'s stored test probabilities for ``ids`` (the reference
+        backend's: a comparison runs no model), or ``probs`` already read for them, decided by ``profile``'s
+        thresholds when given (``profile_side``: its notes say what of it is left out), else by the checkpoint's
+        own tuned ones (0.5 for every label where it has none)."""
+        if probs is None:
+            _, probs = checkpoint.probabilities("test", list(ids))
+        if profile is not None:
+            return profile_side(name or "profile", probs, profile, checkpoint)
+        tuned = checkpoint.thresholds()  # the reference backend's, like the stored probabilities
+        labels = checkpoint.labels
+        thresholds = tuned.array(labels) if tuned is not None else np.full(len(labels), 0.5)
+        return cls(name or checkpoint.name, probs, thresholds, checkpoint)
+
 
 def side_checkpoint(spec: str | os.PathLike, checkpoint: str | os.PathLike | None) -> Checkpoint:
     """The checkpoint a side answers with: the folder itself, or a profile's ``checkpoint`` (default: the shipped one)."""
@@ -59,16 +74,13 @@ def load_side(spec: str | os.PathLike, checkpoint: str | os.PathLike | None, ids
     over ``checkpoint`` (default: the shipped model). A profile's heads need a model run, so a profile is
     compared on its thresholds alone, with a warning when it has heads."""
     spec, folder = Path(spec), side_checkpoint(spec, checkpoint)
-    _, probs = folder.probabilities("test", list(ids))
     if spec.suffix.lower() == ".json":
         profile = Profile.load(spec, folder.labels)
-        side = profile_side(profile.name or spec.stem, probs, profile, folder)
+        side = Side.of(folder, ids, profile, profile.name or spec.stem)
         for note in side.notes:
             log.warning("%s: %s", spec.name, note)
         return side
-    tuned = folder.thresholds()  # the reference backend's, like the stored probabilities
-    thresholds = tuned.array(folder.labels) if tuned is not None else np.full(len(folder.labels), 0.5)
-    return Side(folder.name, probs, thresholds, folder)
+    return Side.of(folder, ids)
 
 
 def profile_side(name: str, probs: np.ndarray, profile: Profile, checkpoint: Checkpoint) -> Side:
@@ -85,12 +97,6 @@ def profile_side(name: str, probs: np.ndarray, profile: Profile, checkpoint: Che
         notes.append(f"its heads for {', '.join(ours)} need a model run, so those labels are compared on their "
                      "thresholds alone")
     return Side(name, probs, profile.thresholds.array(served)[: len(labels)], checkpoint, tuple(notes))
-
-
-def test_set(data_dir: str | None, labels: Sequence[str]) -> tuple[list[str], list[str], np.ndarray]:
-    """The test split's ids, texts and multi-hot labels (read from the data folder, never stored)."""
-    test = load_split("test", data_dir)
-    return [str(i) for i in test["id"]], list(test["text"]), multi_hot(test["labels"], len(labels))
 
 
 def check_pair(a: Side, b: Side) -> None:

@@ -19,7 +19,7 @@ from . import distill
 from ..serve.backends import F1_TOLERANCE, REFERENCE
 from .card import write_model_card
 from ..checkpoint import Checkpoint
-from ..data import DataError, load_split, multi_hot
+from ..data import DataError, label_counts, load_split, multi_hot
 from ..errors import EmotionError
 from ..metrics import SUMMARY_NAMES, compute_metrics, per_class_table
 from ..serve.predict import EmotionClassifier
@@ -61,7 +61,7 @@ def evaluate_checkpoint(
     per_class = per_class_table(probs["test"], gold["test"], labels, report.thresholds.array(labels))
     checkpoint.save_evaluation(metrics, per_class.round(4), results_table(metrics).round(4))
     try:
-        train_counts = multi_hot(load_split("train", data_dir)["labels"], len(labels)).sum(0)
+        train_counts = label_counts("train", data_dir, len(labels))
     except DataError:
         train_counts = None
     write_model_card(checkpoint, train_counts)

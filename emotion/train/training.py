@@ -25,7 +25,7 @@ from transformers import AutoModelForSequenceClassification, DataCollatorWithPad
 from transformers.integrations import TensorBoardCallback
 from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 
-from ..checkpoint import Checkpoint
+from ..checkpoint import WEIGHTS, Checkpoint
 from ..data import describe_source, load_split, multi_hot
 from .distill import blend, teacher_probabilities
 from ..errors import EmotionError
@@ -211,8 +211,7 @@ def last_complete_checkpoint(run_dir: Path) -> str | None:
     found = sorted((p for p in run_dir.glob(f"{PREFIX_CHECKPOINT_DIR}-*") if p.name.split("-")[-1].isdigit()),
                    key=lambda p: int(p.name.split("-")[-1]), reverse=True)
     for folder in found:
-        if (folder / "trainer_state.json").is_file() and any((folder / name).is_file() for name in
-                                                             ("model.safetensors", "pytorch_model.bin")):
+        if (folder / "trainer_state.json").is_file() and any((folder / name).is_file() for name in WEIGHTS):
             return str(folder)
         log.warning("Skipping %s: it was not written whole (the run stopped while saving it).", folder)
     return None

@@ -8,8 +8,8 @@ from typing import NamedTuple
 
 import gradio as gr
 
-from ..checkpoint import SHIPPED_FOLDER, CheckpointError
-from ..analysis.compare import CompareError, Side, check_pair, differences, disagreements, load_side, profile_side
+from ..checkpoint import SHIPPED_FOLDER, CheckpointError, holds_tuned_model
+from ..analysis.compare import CompareError, Side, check_pair, differences, disagreements, load_side
 from ..profiles.profile import Profile
 from ..thresholds import ThresholdError
 from .answers import probabilities_payload
@@ -34,7 +34,7 @@ def candidates(ctx: AppContext) -> list[tuple[str, str]]:
         if not parent.is_dir():
             continue
         for folder in sorted(parent.iterdir()):
-            if folder.resolve() != here and (folder / "config.json").is_file() and (folder / "thresholds.json").is_file():
+            if folder.resolve() != here and holds_tuned_model(folder):
                 found.append((folder.name, str(folder)))
     return found
 
@@ -53,12 +53,12 @@ def sides(ctx: AppContext, other: str | None, profile: dict | None) -> tuple[Sid
     """A: this checkpoint with its own tuned thresholds; B: the chosen checkpoint, or this visitor's profile."""
     test = ctx.data.test_set()
     labels = ctx.model.labels
-    a = Side(ctx.model.checkpoint.name, test.probs, ctx.model.test_thresholds.array(labels), ctx.model.checkpoint)
+    a = Side.of(ctx.model.checkpoint, test.ids, probs=test.probs)
     if other == PROFILE:
         if not profile:
             raise CompareError("You have no profile yet: fit one on the Adapt tab and press \"Predict with this profile\".")
         found = Profile.from_dict(profile, labels, source="your profile")
-        b = profile_side(f"profile {found.name or 'yours'}", test.probs, found, ctx.model.checkpoint)
+        b = Side.of(ctx.model.checkpoint, test.ids, found, f"profile {found.name or 'yours'}", probs=test.probs)
     elif other in dict(candidates(ctx)).values():
         b = ctx.data.memo(("side", other), lambda: load_side(other, None, test.ids))  # read once, not per click
     else:

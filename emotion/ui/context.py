@@ -12,8 +12,8 @@ from functools import cached_property
 import numpy as np
 
 from ..serve.backends import REFERENCE, is_reference, torch_available
-from ..checkpoint import Checkpoint, CheckpointError
-from ..data import DataError, load_split, multi_hot
+from ..checkpoint import Checkpoint
+from ..data import DataError, LabelledSet, label_counts, load_split, load_test_set
 from ..profiles.labelling import Store
 from ..serve.predict import EmotionClassifier
 from ..analysis.similar import Embedder, IndexBuild, IndexBuildError
@@ -157,28 +157,23 @@ class Data:
             return self._test
 
     def _load_test(self, progress) -> TestSet:
-        labels = self.model.labels
-        test = load_split("test", self.data_dir)
-        ids, texts = [str(i) for i in test["id"]], list(test["text"])
-        probs = self._stored_probabilities(ids, texts, progress)
+        test = load_test_set(self.data_dir, self.model.checkpoint,
+                             fallback=lambda found, why: self._recompute(found, why, progress))
         try:
-            train_counts = multi_hot(load_split("train", self.data_dir)["labels"], len(labels)).sum(0)
+            train_counts = label_counts("train", self.data_dir, len(self.model.labels))
         except DataError:
             train_counts = None
-        return TestSet(ids, texts, multi_hot(test["labels"], len(labels)), probs, train_counts)
+        return TestSet(test.ids, test.texts, test.y_true, test.probs, train_counts)
 
-    def _stored_probabilities(self, ids: list[str], texts: list[str], progress) -> np.ndarray:
+    def _recompute(self, test: LabelledSet, reason: str, progress) -> np.ndarray:
+        """The test probabilities when the stored ones cannot be read (``reason``): computed once and cached."""
         checkpoint = self.model.checkpoint
-        try:
-            return checkpoint.probabilities("test", ids)[1]
-        except CheckpointError as err:
-            reason = str(err)
         if not torch_available():
             raise DataError(f"{reason} Recomputing them needs PyTorch (`pip install -r requirements-train.txt`).")
         log.warning("Recomputing test probabilities (%s); caching them in %s", reason, checkpoint.path)
-        probs = self._compute(texts, progress)
+        probs = self._compute(test.texts, progress)
         try:
-            checkpoint.save_probabilities("test", ids, probs)
+            checkpoint.save_probabilities("test", test.ids, probs)
         except OSError as err:  # a read-only checkpoint still works, just without the cache
             log.warning("Could not cache the test probabilities in %s: %s", checkpoint.path, err)
         return probs

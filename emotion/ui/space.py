@@ -25,7 +25,7 @@ import numpy as np
 from ..serve import backends, windows
 from ..analysis import explain
 from .. import text
-from ..checkpoint import DEFAULT_CHECKPOINT, Checkpoint, CheckpointError
+from ..checkpoint import DEFAULT_CHECKPOINT, Checkpoint
 from ..errors import EmotionError
 from .. import files
 from ..analysis.groups import by_index
@@ -136,27 +136,27 @@ def answers(checkpoint: Checkpoint, profile: str | os.PathLike | None, pooled: b
 def test_set(checkpoint: Checkpoint, data_dir: str | os.PathLike) -> dict:
     """The test comments with their gold labels and the probabilities the app's test-set tabs read (stored,
     torch's, with torch's thresholds), for the Per class, Metrics and Errors views."""
-    from ..data import DataError, load_split
+    from ..data import DataError, load_test_set
 
-    try:
-        data = load_split("test", data_dir)
-    except DataError as err:
-        raise SpaceError(f"{err} (--data_dir {data_dir})") from None
-    ids = [str(i) for i in data["id"]]
-    try:
-        _, probs = checkpoint.probabilities("test", ids)
-        tuned, whose = checkpoint.thresholds(), "stored (PyTorch's)"
-    except CheckpointError as err:
+    int8 = []
+
+    def score_int8(test, why: str) -> np.ndarray:
         from ..serve.predict import EmotionClassifier
 
-        log.warning("%s Scoring the test set with the int8 graph instead.", err)
-        classifier = EmotionClassifier(checkpoint, backend="onnx-int8")
-        probs, tuned, whose = classifier.predict_probabilities(list(data["text"])), classifier.thresholds, "int8"
+        log.warning("%s Scoring the test set with the int8 graph instead.", why)
+        int8.append(EmotionClassifier(checkpoint, backend="onnx-int8"))
+        return int8[0].predict_probabilities(test.texts)
+
+    try:
+        test = load_test_set(data_dir, checkpoint, fallback=score_int8)
+    except DataError as err:
+        raise SpaceError(f"{err} (--data_dir {data_dir})") from None
+    tuned, whose = (checkpoint.thresholds(), "stored (PyTorch's)") if test.stored else (int8[0].thresholds, "int8")
     labels = checkpoint.labels
     return {
         "split": "test", "source": str(data_dir), "attribution": ATTRIBUTION, "probabilities_from": whose,
-        "texts": list(data["text"]), "ids": ids, "gold": [list(map(int, g)) for g in data["labels"]],
-        "probabilities": np.round(np.asarray(probs, dtype=np.float64), 6).tolist(),
+        "texts": test.texts, "ids": test.ids, "gold": test.label_ids,
+        "probabilities": np.round(np.asarray(test.probs, dtype=np.float64), 6).tolist(),
         "thresholds": None if tuned is None else [round(float(t), 4) for t in tuned.array(labels)],
         "global": 0.5 if tuned is None else round(float(tuned.global_threshold), 4),
         "thresholds_source": tuned.source if tuned else "none tuned: 0.5 for every label",
