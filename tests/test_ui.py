@@ -77,6 +77,17 @@ def test_one_rule_maps_a_setting_to_thresholds_and_the_browser_gets_pythons_name
     assert not [js for js in rest for name in (PER_CLASS, GLOBAL) if f"'{name}'" in js or f'"{name}"' in js]
 
 
+def test_one_helper_writes_the_error_paragraph():
+    """Refusals and notes are one escaped paragraph, written by ``notes.notice``: no tab writes its own error one."""
+    from emotion.ui.notes import MUTED, notice
+
+    assert notice(ValueError("<b>no</b> & more")) == "<p class='error'>&lt;b&gt;no&lt;/b&gt; &amp; more</p>"
+    assert notice("fine", MUTED) == "<p class='muted'>fine</p>"
+    writers = [path.name for path in (ROOT / "emotion/ui").glob("*.py") if path.name != "notes.py"
+               and any(f"class={q}error{q}" in path.read_text() for q in "'\"")]
+    assert not writers, writers
+
+
 def test_predict_notices_and_errors(ctx):
     long = "wow! " * 60
     _, notice = predict_tab.predict_one(Page(ctx, LIMITS), long + "\u200b")

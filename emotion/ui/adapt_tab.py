@@ -16,6 +16,7 @@ from ..profiles.labelling import LabellingError
 from ..profiles.profile import MAX_HEADS, Profile
 from . import label_view
 from .downloads import download_file
+from .notes import NOTE, notice
 from .page import Page
 from .door import door, names
 from .inputs import InputError, check_batch, check_upload_size
@@ -46,7 +47,7 @@ def fit(page: Page, sample: Sample) -> tuple:
 
 def refused(err: Exception) -> tuple:
     log.info("adapt refused: %s", err)
-    return (f"<p class='error'>{html.escape(str(err))}</p>", pd.DataFrame(columns=REPORT_COLUMNS),
+    return (notice(err), pd.DataFrame(columns=REPORT_COLUMNS),
             gr.DownloadButton(visible=False), None)
 
 
@@ -88,7 +89,7 @@ def summary_html(profile: Profile) -> str:
                      f"{s['macro_f1_all_95'][1]:.3f}). Weakest: {html.escape(str(weakest['label']))} "
                      f"({weakest['f1_after_cv']:.2f}, {int(weakest['positives'])} positives): label more comments "
                      "that carry it.</p>")
-    lines += [f"<p class='note'>{html.escape(w)}</p>" for w in s["warnings"]]
+    lines += [notice(w, NOTE) for w in s["warnings"]]
     return "".join(lines)
 
 

@@ -14,6 +14,7 @@ from ..profiles.profile import Profile
 from ..thresholds import ThresholdError
 from .answers import probabilities_payload
 from .assets import render_js
+from .notes import MUTED, NOTE, notice
 from .page import Page
 from .tables import pick_table, shorten, table_html
 from .views import analysis_view, needs_test_set
@@ -46,7 +47,7 @@ class Compared(NamedTuple):
 
     @classmethod
     def missing(cls, why: str) -> "Compared":
-        return cls(f"<p class='note'>{html.escape(why)}</p>", "", "")
+        return cls(notice(why, NOTE), "", "")
 
 
 def sides(ctx: AppContext, other: str | None, profile: dict | None) -> tuple[Side, Side]:
@@ -73,7 +74,7 @@ PROFILE = "your profile from the Adapt tab (its thresholds)"
 @needs_test_set(Compared.missing)
 def compare(ctx: AppContext, setting, other: str | None, profile: dict | None) -> Compared:
     if not other or other == NOTHING:
-        return Compared("<p class='muted'>Choose a checkpoint (or your profile) to compare with this one.</p>", "", "")
+        return Compared(notice("Choose a checkpoint (or your profile) to compare with this one.", MUTED), "", "")
     try:
         a, b = sides(ctx, other, profile)
     except (CompareError, CheckpointError, ThresholdError, OSError) as err:
@@ -88,7 +89,7 @@ def compare(ctx: AppContext, setting, other: str | None, profile: dict | None) -
                f"({table['low'][0]:+.4f} to {table['high'][0]:+.4f}); {len(flagged)} rows of {len(table)} have an interval that "
                "excludes zero (marked ◆; about one label in twenty would be by chance alone). They decide differently on "
                f"<b>{len(found):,}</b> comments.</p>" +
-               "".join(f"<p class='note'>B: {html.escape(note)}.</p>" for note in b.notes))
+               "".join(notice(f"B: {note}.", NOTE) for note in b.notes))
     shown = table.assign(significant=table["significant"].map({True: "◆", False: ""}))
     browser = found.head(SHOWN).copy()
     browser.insert(0, "text", [shorten(test.texts[i], 90) for i in browser["row"]])

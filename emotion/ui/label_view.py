@@ -24,6 +24,7 @@ from ..profiles.labelling import KEY, MAX_ITEMS, LabellingError, Session
 from ..profiles.sampling import WEIGHT, SamplingError, read_unlabelled, to_label
 from ..profiles.profile import check_new_label
 from .downloads import download_file
+from .notes import NOTE, notice
 from .page import Page
 from .door import door, event, names_json, text, whole
 from .inputs import InputError, check_upload_size
@@ -129,7 +130,7 @@ def session_choices(page: Page, key: str) -> list[tuple[str, str]]:
 
 def failed(err: Exception, key: str):
     log.info("labelling refused: %s", err)
-    return key, gr.skip(), gr.skip(), f"<p class='error'>{html.escape(str(err))}</p>"
+    return key, gr.skip(), gr.skip(), notice(err)
 
 
 @door(key=text(200), names=text(2_000, label="The labels"), size=whole(1, MAX_ITEMS, 100, label="How many to label"))
@@ -163,7 +164,7 @@ def start(page: Page, key: str, upload: str | None, names: str, size: float):
     except (InputError, SamplingError, LabellingError, AdaptError) as err:
         return failed(err, key)
     return (key, gr.Dropdown(choices=session_choices(page, key), value=session.id), item_html(session),
-            f"<p class='note'>{html.escape(note)} {html.escape(stored(page))}</p>")
+            notice(f"{note} {stored(page)}", NOTE))
 
 
 def labelled_rows(frame, labels: list[str]) -> dict[int, list[str]]:
@@ -182,7 +183,7 @@ def resume(page: Page, key: str, session_id: str | None):
     try:
         session = page.ctx.labelling.open(ensure_key(key), session_id)
     except LabellingError as err:
-        return gr.skip(), f"<p class='error'>{html.escape(str(err))}</p>", gr.DownloadButton(visible=False)
+        return gr.skip(), notice(err), gr.DownloadButton(visible=False)
     return item_html(session), "", gr.DownloadButton(visible=True)
 
 
@@ -191,7 +192,7 @@ def refresh_sessions(page: Page, key: str):
     cannot read is said and kept (the operator may restore the secret) until a new session replaces it."""
     if key == UNREADABLE:
         log.info("labelling: a page holds a key this server cannot read")
-        return gr.skip(), gr.Dropdown(choices=[], value=None), f"<p class='error'>{html.escape(LOST)}</p>"
+        return gr.skip(), gr.Dropdown(choices=[], value=None), notice(LOST)
     key = ensure_key(key)
     choices = session_choices(page, key)
     return key, gr.Dropdown(choices=choices, value=choices[0][1] if choices else None), gr.skip()
@@ -211,7 +212,7 @@ def answer(page: Page, key: str, evt: gr.EventData):
         index, labels = evt.index, evt.labels
         session.answer(index, labels)
     except (LabellingError, ValueError, TypeError) as err:
-        return f"<p class='error'>{html.escape(str(err))}</p>", gr.skip()
+        return notice(err), gr.skip()
     answered = session.answers()
     later = next((i for i in range(index + 1, len(session.items)) if i not in answered), None)
     following = later if later is not None else min(index + 1, len(session.items) - 1)
@@ -224,7 +225,7 @@ def back(page: Page, key: str, evt: gr.EventData):
         session = page.ctx.labelling.open(ensure_key(key), evt.session)
         return item_html(session, max(evt.index - 1, 0))
     except (LabellingError, ValueError, TypeError) as err:
-        return f"<p class='error'>{html.escape(str(err))}</p>"
+        return notice(err)
 
 
 def download(page: Page, key: str, session_id: str | None):
@@ -239,10 +240,10 @@ def delete(page: Page, key: str, session_id: str | None):
     try:
         page.ctx.labelling.delete(ensure_key(key), session_id)
     except LabellingError as err:
-        return gr.skip(), "", f"<p class='error'>{html.escape(str(err))}</p>"
+        return gr.skip(), "", notice(err)
     choices = session_choices(page, key)
     return (gr.Dropdown(choices=choices, value=choices[0][1] if choices else None), "",
-            "<p class='note'>Deleted: its answers are gone from this server.</p>")
+            notice("Deleted: its answers are gone from this server.", NOTE))
 
 
 def fit_session(page: Page, key: str, session_id: str | None):

@@ -1,6 +1,8 @@
-"""Short notes the tabs show in words."""
+"""What the tabs say in words: notices and refusals in one paragraph each, and which backend answers."""
 
 from __future__ import annotations
+
+import html
 
 from ..serve.backends import DESCRIPTIONS
 from .context import AppContext
@@ -15,3 +17,12 @@ def backend_note(ctx: AppContext, detail: bool = True) -> str:
         speed = choice["backends"][name]["comments_per_s"]
         note += f", chosen on dev: {choice['rule']}; {speed:.0f} comments/s there"
     return note
+
+
+ERROR, NOTE, MUTED = "error", "note", "muted"  # the paragraph classes of app.css (and the Space's page)
+
+
+def notice(message: str | Exception, kind: str = ERROR) -> str:
+    """One paragraph of words for the page, escaped: a refusal (``ERROR``, an exception's message), a ``NOTE``,
+    or ``MUTED`` words."""
+    return f"<p class='{kind}'>{html.escape(str(message))}</p>"

@@ -22,7 +22,7 @@ from ..thresholds import CHECKPOINT, PER_CLASS, ThresholdError
 from .answers import probabilities_payload, visitor_classifier
 from .assets import render_js
 from .downloads import download_file
-from .notes import backend_note
+from .notes import NOTE, backend_note, notice
 from .page import Page
 from .threshold_controls import clamp_js, policy_controls
 from .inputs import InputError, read_batch, read_comment
@@ -81,10 +81,10 @@ def predict_one(page: Page, text: str, profile: dict | None = None) -> tuple[dic
         text, notices = read_comment(classifier, text, page.limits)
     except (InputError, ThresholdError) as err:
         log.info("input refused: %s", err)
-        return None, f"<p class='error'>{html.escape(str(err))}</p>"
+        return None, notice(err)
     probs = classifier.predict_probabilities([text])[0]
     tuned = classifier.thresholds
-    notes = "".join(f"<p class='note'>{html.escape(n)}</p>" for n in notices)
+    notes = "".join(notice(n, NOTE) for n in notices)
     payload = probabilities_payload(classifier.labels, probs, None if tuned is None else tuned.array(classifier.labels))
     new = list(range(len(page.ctx.model.labels), len(classifier.labels)))
     return ({**payload, "new": new, "profile": classifier.profile.name} if new else payload), notes
@@ -128,7 +128,7 @@ def predict_many(page: Page, lines: str, upload, policy: str, value: float, prof
         table, replaced = batch_table(page, texts, rows, policy, value, profile)
     except (InputError, ThresholdError) as err:
         log.info("batch refused: %s", err)
-        return gr.skip(), gr.DownloadButton(visible=False), f"<p class='error'>{html.escape(str(err))}</p>"
+        return gr.skip(), gr.DownloadButton(visible=False), notice(err)
     path = download_file(name)
     write_csv(table, path)
     empty = sum(not t.strip() for t in texts)
@@ -136,7 +136,7 @@ def predict_many(page: Page, lines: str, upload, policy: str, value: float, prof
     if replaced:  # a file scored before: its old answers make way for these
         shown = ", ".join(replaced[:4]) + (f" and {len(replaced) - 4} more" if len(replaced) > 4 else "")
         note += f" The file's columns {shown} held an earlier answer; this answer replaces them."
-    return table, gr.DownloadButton(value=str(path), visible=True), f"<p class='note'>{note}</p>"
+    return table, gr.DownloadButton(value=str(path), visible=True), notice(note, NOTE)
 
 
 def build(page: Page, tab: gr.Tab) -> CommentBox:

@@ -9,6 +9,7 @@ import gradio as gr
 from ..analysis.audit import SOURCES
 from ..files import write_csv
 from .downloads import download_file
+from .notes import MUTED, NOTE, notice
 from .page import Page
 from .tables import shorten, table_html
 from .context import AppContext, DataUnavailable
@@ -27,7 +28,7 @@ def quality_view(ctx: AppContext, split: str):
     mislabelled (texts when the data folder is there), and a CSV of every comment's verdict."""
     audit, about = ctx.model.audit
     if audit is None:
-        return f"<p class='note'>{html.escape(about)}</p>", "", "", "", gr.DownloadButton(visible=False)
+        return notice(about, NOTE), "", "", "", gr.DownloadButton(visible=False)
     comments = audit.comments[audit.comments["split"] == split].drop(columns="split")
     try:
         rows = ctx.data.split(split)
@@ -43,7 +44,7 @@ def quality_view(ctx: AppContext, split: str):
     summary = (f"<p><b>{flagged:,}</b> of {len(comments):,} {split} comments ({flagged / max(len(comments), 1):.0%}) likely "
                f"carry a wrong or missing label, by cleanlab's multi-label audit on {html.escape(SOURCES[split])}. "
                "A vendor's published audit of 1,000 random GoEmotions comments judged 31% to carry a clear error.</p>"
-               f"<p class='muted'>{html.escape(texts_note)}</p>")
+               + notice(texts_note, MUTED))
     labels = audit.labels[audit.labels["split"] == split][list(LABEL_COLUMNS)].rename(columns=LABEL_COLUMNS)
     labels = labels.round({"share of its labels likely wrong": 4, "quality (1 = clean)": 4})
     pairs = audit.pairs[audit.pairs["split"] == split].drop(columns="split").head(20)

@@ -3,13 +3,13 @@ negation, ...), worst first, each with its bootstrap interval next to the whole 
 
 from __future__ import annotations
 
-import html
 from typing import NamedTuple
 
 import gradio as gr
 
 from ..metrics import binarize
 from ..analysis.slices import MIN_ROWS, slice_table, test_slices
+from .notes import NOTE, notice
 from .page import Page
 from .tables import table_html
 from .views import analysis_view, needs_test_set
@@ -29,7 +29,7 @@ class Sliced(NamedTuple):
 
     @classmethod
     def missing(cls, why: str) -> "Sliced":
-        return cls(f"<p class='note'>{html.escape(why)}</p>")
+        return cls(notice(why, NOTE))
 
 
 @needs_test_set(Sliced.missing)

@@ -3,7 +3,6 @@ most similar training comments (``similar``), formatted for the page and the API
 
 from __future__ import annotations
 
-import html
 from typing import NamedTuple
 
 import gradio as gr
@@ -13,6 +12,7 @@ import pandas as pd
 from ..analysis.explain import Explanation, explain
 from ..analysis.similar import label_agreement
 from .assets import render_js
+from .notes import MUTED, NOTE, notice
 from .page import Page
 from .tables import shorten, table_html
 from .context import AppContext, DataUnavailable
@@ -53,7 +53,7 @@ def similar_html(ctx: AppContext, text: str, labels: list[str], whose: str) -> s
     try:
         rows = similar(ctx, text)
     except (DataUnavailable, IndexNotReady) as err:
-        return f"<p class='note'>{html.escape(str(err))}</p>"
+        return notice(err, NOTE)
     agreement = label_agreement([ctx.model.labels.index(x) for x in labels if x in ctx.model.labels],  # not new ones
                                 [[ctx.model.labels.index(x) for x in r["labels"]] for r in rows], [r["similarity"] for r in rows])
     verdict = ("its neighbours mostly carry the same labels" if agreement >= 0.5 else
@@ -65,7 +65,7 @@ def similar_html(ctx: AppContext, text: str, labels: list[str], whose: str) -> s
     line = (f"Label agreement with its {whose} labels ({', '.join(labels) or 'none'}): {agreement:.2f} "
             f"(similarity-weighted overlap, 0 to 1): {verdict}.") if not np.isnan(agreement) else ""
     return (table_html(frame, None, "Most similar training comments, by the model's own embedding (cosine)") +
-            f"<p class='note'>{html.escape(line)}</p>")
+            notice(line, NOTE))
 
 
 class WhyView(NamedTuple):
@@ -82,15 +82,15 @@ def explain_view(ctx: AppContext, text: str, labels: list[str], whose: str, clas
     found = explain(classifier or ctx.model.classifier, text)
     neighbours = similar_html(ctx, text, labels, whose)
     if not found.spans:
-        return WhyView(None, gr.skip(), "<p class='note'>This comment has no words to take away one at a time.</p>",
+        return WhyView(None, gr.skip(), notice("This comment has no words to take away one at a time.", NOTE),
                        neighbours)
     first = found.labels[int(np.argmax(found.probabilities))]
-    return WhyView(found.to_dict(), gr.Dropdown(choices=found.labels, value=first), f"<p class='muted'>{html.escape(explanation_note(ctx, found))}</p>", neighbours)
+    return WhyView(found.to_dict(), gr.Dropdown(choices=found.labels, value=first), notice(explanation_note(ctx, found), MUTED), neighbours)
 
 
 def refused(err: Exception) -> WhyView:
     """The Why view's outputs for input it cannot explain: the message, nothing stale."""
-    return WhyView(None, gr.skip(), f"<p class='error'>{html.escape(str(err))}</p>", "")
+    return WhyView(None, gr.skip(), notice(err), "")
 
 
 def build_why(page: Page, title: str, explain_fn, inputs: list, elem_prefix: str, steps: list | None = None) -> gr.JSON:
