@@ -73,6 +73,8 @@ def test_one_rule_maps_a_setting_to_thresholds_and_the_browser_gets_pythons_name
                                       resolve(setting, ctx.model.test_thresholds, ctx.model.labels))
     drawing = [fn.js for fn in build_app(ctx, LIMITS).fns.values() if fn.js and "render(" in fn.js]
     assert len(drawing) >= 5 and all(POLICY_JS in js for js in drawing)
+    # Each carries its own copy of render.js in the page's config: without the comments, which no browser runs.
+    assert not [line for js in drawing for line in js.splitlines() if line.lstrip().startswith("//")]
     rest = [js.replace(POLICY_JS, "") for js in drawing]
     assert not [js for js in rest for name in (PER_CLASS, GLOBAL) if f"'{name}'" in js or f'"{name}"' in js]
 

@@ -8,8 +8,14 @@ from pathlib import Path
 
 from ..thresholds import GLOBAL, PER_CLASS
 
-RENDER = Path(__file__).with_name("render.js").read_text()
-EXPLAIN = Path(__file__).with_name("explain.js").read_text()
+
+def _code(name: str) -> str:
+    """A shared JS file without its whole-line comments: every drawing event carries a copy in the page's config."""
+    return "\n".join(line for line in (Path(__file__).parent / name).read_text().splitlines()
+                     if not line.lstrip().startswith("//"))
+
+
+RENDER, EXPLAIN = _code("render.js"), _code("explain.js")
 # The threshold policies' names as emotion/thresholds.py spells them, for render.js and the pages that call it: no
 # JavaScript file spells them. The app puts this line before render.js; the static Space loads it as ui/policy.js.
 POLICY_JS = f"const POLICY = Object.freeze({json.dumps({'PER_CLASS': PER_CLASS, 'GLOBAL': GLOBAL})});\n"
