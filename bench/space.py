@@ -54,7 +54,7 @@ def page_figures(folder: Path, isolated: bool, texts: list[str], repeats: int, t
     srv = space.server(folder, 0, isolated=isolated, sent=sent)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{srv.server_address[1]}/" + (f"?threads={threads}" if threads else "")
-    first = "window.emotion.ready.then(() => window.emotion.serve.predict(['thanks so much for the help'])).then(() => performance.now())"
+    first = "window.emotion.ready.then(() => window.emotion.predict(['thanks so much for the help'])).then(() => performance.now())"
     out = {}
     try:
         with sync_playwright() as p:
@@ -71,14 +71,14 @@ def page_figures(folder: Path, isolated: bool, texts: list[str], repeats: int, t
             out["warm_s"] = page.evaluate(first) / 1000
             out["warm_bytes"] = sum(size for _, size in sent)
             out["threads"] = page.evaluate("window.emotion.threads")
-            one = [page.evaluate("async (t) => { const s = performance.now(); await window.emotion.serve.predict([t]); "
+            one = [page.evaluate("async (t) => { const s = performance.now(); await window.emotion.predict([t]); "
                                  "return performance.now() - s; }", texts[i % len(texts)]) for i in range(repeats)]
             out["one_ms"] = statistics.median(one)
-            out["batch_s"] = page.evaluate("async (t) => { const s = performance.now(); await window.emotion.serve.predict(t); "
+            out["batch_s"] = page.evaluate("async (t) => { const s = performance.now(); await window.emotion.predict(t); "
                                            "return (performance.now() - s) / 1000; }", texts[:100])
-            page.evaluate("window.emotion.analysis.explain('warm up the batch shapes')")
+            page.evaluate("window.emotion.explain('warm up the batch shapes')")
             out["why_s"] = statistics.median(page.evaluate("async (t) => { const s = performance.now(); "
-                                                           "await window.emotion.analysis.explain(t); return (performance.now() - s) / 1000; }", WHY)
+                                                           "await window.emotion.explain(t); return (performance.now() - s) / 1000; }", WHY)
                                              for _ in range(3))
             context.close()
             shutil.rmtree(profile, ignore_errors=True)

@@ -200,7 +200,7 @@ def test_a_spelling_checkpoint_ships_its_word_list_and_the_page_spells(built, ti
     if Path(CHROMIUM).exists():
         from playwright.sync_api import sync_playwright
 
-        texts = ["I realy apreciate it, thnak you 😂", "Definately wierd", "naïvee cafée"]
+        texts = ["I relly apreciate it, thnak you 😂", "Definately wierd", "naïvee cafée"]
         python = EmotionClassifier(spelling, backend="torch")
         with serving(site) as url, sync_playwright() as p:
             browser, page = launch(p)
@@ -320,7 +320,7 @@ def test_browser_page_as_a_static_space(built, tiny_checkpoint, named_profile):
 
         texts = ["thanks so much for the help, legend", "why would anyone do that? 😂", "ok sure", INJECTION,
                  "i love this but the ending was so sad " * 12]  # over the tiny model's 32 tokens: read in windows
-        answers = page.evaluate("(t) => window.emotion.serve.predict(t)", texts)
+        answers = page.evaluate("(t) => window.emotion.predict(t)", texts)
         python = EmotionClassifier(tiny_checkpoint, backend="onnx-int8", profile=named_profile)
         want = np.vstack([python.predict_probabilities([t]) for t in texts])
         got = np.array([[a["probabilities"][name] for name in python.labels] for a in answers])
@@ -374,7 +374,7 @@ def test_browser_page_as_a_static_space(built, tiny_checkpoint, named_profile):
         from emotion.analysis.explain import explain
 
         for text in ("i love this community so much", "why would anyone do that? 😂😂 i am so confused"):
-            mine, theirs = page.evaluate("(t) => window.emotion.analysis.explain(t)", text), explain(python, text).to_dict()
+            mine, theirs = page.evaluate("(t) => window.emotion.explain(t)", text), explain(python, text).to_dict()
             assert mine["words"] == theirs["words"]  # (spans count UTF-16 units here, code points in Python)
             gap = max(abs(a - b) for label in python.labels for a, b in zip(mine["effects"][label], theirs["effects"][label]))
             assert gap < 2 * INT8_TOLERANCE  # a difference of two probabilities
@@ -385,7 +385,7 @@ def test_browser_page_as_a_static_space(built, tiny_checkpoint, named_profile):
             twin.on("request", lambda r: requests.append(r.url))
             open_page(twin, url + "?threads=2")
             assert twin.evaluate("window.emotion.threads") == 2
-            again = twin.evaluate("(t) => window.emotion.serve.predict(t)", texts)
+            again = twin.evaluate("(t) => window.emotion.predict(t)", texts)
             assert max(abs(a["probabilities"][k] - b["probabilities"][k]) for a, b in zip(answers, again)
                        for k in a["probabilities"]) < INT8_TOLERANCE
 
@@ -534,7 +534,7 @@ def test_browser_answers_equal_python_int8_on_the_test_set(tmp_path):
         browser, page = launch(p)
         open_page(page, url, 120)
         ids = page.evaluate("(t) => window.emotion.encode(t)", chosen)
-        answers = page.evaluate("(t) => window.emotion.serve.predict(t)", chosen)
+        answers = page.evaluate("(t) => window.emotion.predict(t)", chosen)
         # The Metrics view on all 5,427 stored test answers: the checkpoint's own published figures.
         published = python.checkpoint.metrics["test"]
         page.get_by_role("tab", name="Metrics").click()
