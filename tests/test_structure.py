@@ -37,6 +37,24 @@ def test_the_core_never_imports_the_ui():
               if d.startswith("emotion.ui")}
     assert not upward
 
+
+# The wings stand in this order: each imports the floor and the wings below it, never one above
+# (docs/layout.md). The commands' shared options (cli) name the backends, so they stand with serve.
+RANK = {"floor": 0, "profiles": 1, "serve": 2, "emotion.cli": 2, "analysis": 3, "train": 4, "ui": 5}
+
+
+def rank(module: str) -> int:
+    parts = module.split(".")
+    if module in RANK:
+        return RANK[module]
+    return RANK[parts[1]] if len(parts) > 1 and parts[1] in RANK else RANK["floor"]
+
+
+def test_wings_import_only_downward():
+    upward = sorted(f"{m} -> {d}" for m, deps in imports().items() if m != "emotion" for d in deps if rank(d) > rank(m))
+    assert not upward, upward
+
+
 ROOT = PACKAGE.parent
 SCRIPTS = [*PACKAGE.rglob("*.py"), *ROOT.glob("*.py"), *(ROOT / "bench").glob("*.py"), *(ROOT / "scripts").glob("*.py")]
 
