@@ -35,7 +35,7 @@ def serve_app(args: argparse.Namespace) -> None:
     from emotion.cli import address_problem
     from emotion.errors import EmotionError
     from emotion.ui import build_app
-    from emotion.ui.app import CSS, JS, THEME, Serving, serve
+    from emotion.ui.server import CSS, JS, THEME, Serving, serve
     from emotion.ui.context import AppContext
     from emotion.ui.inputs import Limits
 

@@ -113,7 +113,7 @@ def test_bad_files_get_a_clear_error(tmp_path, content, message):
 
 def test_adapt_cli_writes_a_profile_that_score_and_predict_answer_with(tiny_checkpoint, tmp_path):
     from emotion.serve.predict import EmotionClassifier
-    from emotion.ui.app import api_predict
+    from emotion.ui.server import api_predict
     from emotion.ui.context import AppContext
     from emotion.ui.inputs import Limits
 

@@ -16,7 +16,7 @@ def test_a_tabs_first_answer_arriving_last_does_not_replace_a_newer_one(served, 
     from playwright.sync_api import expect, sync_playwright
 
     from emotion.ui import errors_tab
-    from emotion.ui.app import CSS, JS, THEME, Serving, build_app, serve
+    from emotion.ui.server import CSS, JS, THEME, Serving, build_app, serve
     from emotion.ui.context import AppContext
     from emotion.ui.inputs import Limits
 

@@ -119,7 +119,7 @@ def test_a_damaged_or_hostile_profile_is_refused_with_a_clear_error(head_profile
 
 
 def test_eleven_labels_three_new_reach_score_py_and_the_api(tiny_checkpoint, head_profile, tmp_path):
-    from emotion.ui.app import api_predict
+    from emotion.ui.server import api_predict
     from emotion.ui.context import AppContext
     from emotion.ui.inputs import Limits
 

@@ -115,7 +115,7 @@ def test_tickets_are_bounded_and_read_safely():
 
 
 def test_the_analysis_events_carry_a_ticket(ctx):
-    from emotion.ui.app import build_app
+    from emotion.ui.server import build_app
 
     demo = build_app(ctx)
     refreshes = [fn for fn in demo.fns.values() if getattr(fn.fn, "__name__", "") in ("refresh", "draw")]

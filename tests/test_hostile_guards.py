@@ -231,7 +231,7 @@ def test_a_flood_of_batches_is_refused_at_its_share_and_predictions_still_answer
 def test_gradios_own_queue_full_refusals_are_logged_once_a_minute(caplog):
     import asyncio
 
-    from emotion.ui.app import Serving, bound_queue
+    from emotion.ui.server import Serving, bound_queue
 
     async def push(body, request, username):
         return False, "Queue is full. Max size is 256 and size is 256.", "queue_full"
@@ -247,7 +247,7 @@ def test_gradios_own_queue_full_refusals_are_logged_once_a_minute(caplog):
 
 
 def test_batches_have_one_worker_and_their_own_share(tiny_checkpoint):
-    from emotion.ui.app import Serving, build_app
+    from emotion.ui.server import Serving, build_app
     from emotion.ui.context import AppContext
 
     demo = build_app(AppContext(tiny_checkpoint, None))

@@ -158,7 +158,7 @@ def upload_sent(tmp_path_factory) -> dict[str, int]:
 
 def test_the_documented_upload_sends_the_app_and_one_model_and_nothing_left_by_runs(upload_sent):
     sent = set(upload_sent)
-    assert {"app.py", "README.md", "requirements.txt", "emotion/ui/app.py", f"{MODEL}/model.safetensors",
+    assert {"app.py", "README.md", "requirements.txt", "emotion/ui/server.py", f"{MODEL}/model.safetensors",
             f"{MODEL}/tokenizer.json"} <= sent
     from emotion.checkpoint import Checkpoint
     from emotion.serve import backends

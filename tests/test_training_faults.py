@@ -64,7 +64,7 @@ def test_diverging_loss_stops_with_a_clear_error(tiny_bert, data_dir, tmp_path):
 def test_a_failing_onnx_step_leaves_a_complete_checkpoint_served_on_torch(tiny_bert, data_dir, tmp_path, monkeypatch,
                                                                            caplog):
     from emotion.serve.predict import EmotionClassifier
-    from emotion.ui.app import api_predict
+    from emotion.ui.server import api_predict
     from emotion.ui.context import AppContext
     from emotion.ui.inputs import Limits
 

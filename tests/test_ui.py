@@ -10,7 +10,7 @@ import pytest
 from conftest import ROOT
 from emotion.analysis.tables import OUTCOMES, threshold_sweep
 from emotion.ui import about_tab, classes_tab, errors_tab, metrics_tab, predict_tab
-from emotion.ui.app import api_predict, api_predict_batch, build_app
+from emotion.ui.server import api_predict, api_predict_batch, build_app
 from emotion.ui.page import Page
 from emotion.ui.context import AppContext, DataUnavailable
 from emotion.ui.inputs import InputError, Limits, check_batch, clean_text, read_batch, read_upload

@@ -61,7 +61,7 @@ def test_slow_work_has_one_worker_and_its_own_share_of_the_queue(ctx):
     import asyncio
     from types import SimpleNamespace
 
-    from emotion.ui.app import Serving, bound_queue, build_app
+    from emotion.ui.server import Serving, bound_queue, build_app
 
     demo = build_app(ctx)
     by_id, first, predict = {}, {}, None

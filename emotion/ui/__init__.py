@@ -1,5 +1,5 @@
 """The Gradio app, one module per tab; ``build_app`` wires them together."""
 
-from .app import build_app
+from .server import build_app
 
 __all__ = ["build_app"]

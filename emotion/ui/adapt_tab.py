@@ -27,7 +27,7 @@ REPORT_COLUMNS = ["label", "new", "positives", "served_by", "threshold_before", 
                   "f1_after_95"]
 log = logging.getLogger(__name__)
 # Fitting a profile (seconds) and proposing a sample (scoring a file) share one worker and their own part of
-# the queue, so a burst of them never holds a prediction (emotion.ui.app.bound_queue).
+# the queue, so a burst of them never holds a prediction (emotion.ui.server.bound_queue).
 ADAPT_QUEUE = {"concurrency_limit": 1, "concurrency_id": "adapt"}
 INTRO = (
     "Emotions rare on Reddit can be common elsewhere, and your team may have labels of its own. From about 100 "

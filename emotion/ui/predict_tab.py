@@ -32,7 +32,7 @@ TITLE = "Predict"
 TOP = "top"  # the batch table's column of the three most probable labels
 log = logging.getLogger(__name__)
 # Batches (the Batch mode button and /predict_batch) take one worker and their own share of the queue, so a
-# flood of them never holds a single prediction (emotion.ui.app.bound_queue).
+# flood of them never holds a single prediction (emotion.ui.server.bound_queue).
 BATCH_QUEUE = {"concurrency_limit": 1, "concurrency_id": "batch"}
 # After the answer is drawn (two frames on), scroll the least that brings it onto the screen: whole, or
 # from its top when it is taller than the screen (many labels over a low threshold).

@@ -19,7 +19,7 @@ from .context import AppContext, DataUnavailable
 
 NONE = "(none)"
 # Explanations (about 30 forward passes each) share one worker and their own part of the queue, so a
-# burst of them never holds or refuses a prediction (emotion.ui.app.bound_queue).
+# burst of them never holds or refuses a prediction (emotion.ui.server.bound_queue).
 EXPLAIN_QUEUE = {"concurrency_limit": 1, "concurrency_id": "explain"}
 NEIGHBOURS = 5
 TEXT_SHOWN = 160
