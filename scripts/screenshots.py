@@ -25,7 +25,7 @@ OWN_COMMENTS = ["Thank you so much for this, you honestly made my whole week!", 
 # (tab, its parent tab or None, file name, what shows it is drawn)
 TABS = [("Per class", "Test set", "classes", ".js-plotly-plot"), ("Metrics", None, "metrics", ".js-plotly-plot"),
         ("Errors", None, "errors", "#error-table td"), ("Slices", None, "slices", "#slice-table td"),
-        ("Label quality", None, "label-quality", "#quality-comments td"), ("Checks", None, "checks", "#checks-table td"),
+        ("Label quality", None, "label-quality", "#quality-comments td"), ("Probe", None, "probe", "#probe-table td"),
         ("About", None, "about", None)]
 WIDTHS = {"": (1400, 1000), "-phone": (390, 844)}
 
