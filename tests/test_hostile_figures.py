@@ -160,4 +160,5 @@ def test_thresholds_say_plainly_where_they_come_from(ctx):
 def test_readme_gives_the_measured_test_time():
     readme = (ROOT / "README.md").read_text()
     assert "about 6 minutes" not in readme
-    assert "24 minutes" in readme and "busy" in readme  # measured on a busy machine, and said so
+    # a measured time, and what it becomes on a busy machine
+    assert re.search(r"about \d+ minutes on 2 cores\s+\(\d+:\d\d in a fresh clone", readme) and "busy" in readme
