@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -117,11 +118,28 @@ def test_a_busy_port_is_one_line_that_names_port(tiny_checkpoint, app_url):
     assert done.returncode == 1 and "Traceback" not in done.stderr and f"--port {int(port) + 1}" in done.stderr
 
 
-def launch(p):
+DESKTOP = {"width": 1400, "height": 1000}
+
+
+def launch(p, viewport: dict = DESKTOP):
     browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
         "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"])
-    return browser, browser.new_page(viewport={"width": 1400, "height": 1000})
+    return browser, browser.new_page(viewport=viewport)
+
+
+@contextmanager
+def open_page(url: str, viewport: dict = DESKTOP):
+    """A fresh chromium showing ``url`` at ``viewport``, closed however the test ends."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser, page = launch(p, viewport)
+        try:
+            page.goto(url)
+            yield page
+        finally:
+            browser.close()
 
 
 def settled(page, drawn: str) -> None:

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from test_app_e2e import browser_test, launch, settled
+from test_app_e2e import browser_test, open_page, settled
 
 PHONE = {"width": 375, "height": 812}
 
@@ -51,12 +51,9 @@ def answer_on_screen(page, condition: str) -> dict:
 @pytest.mark.browser
 @browser_test
 def test_phone_sees_its_answer_after_predicting(app_url):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as p:
-        browser, _ = launch(p)
-        page = browser.new_page(viewport=PHONE)
-        page.goto(app_url)
+    with open_page(app_url, PHONE) as page:
         page.get_by_label("Comment").fill("thanks so much for the help, legend")
         page.get_by_role("button", name="Predict", exact=True).click()
         expect(page.locator(".chip").first).to_be_visible(timeout=30_000)
@@ -72,18 +69,14 @@ def test_phone_sees_its_answer_after_predicting(app_url):
         # Its top and first label on screen (the whole of it, unless it is taller than the screen).
         assert -1 <= box["top"] <= box["chip"] <= box["height"], box
         assert box["bottom"] <= box["height"] + 1 or box["bottom"] - box["top"] > box["height"], box
-        browser.close()
 
 
 @pytest.mark.browser
 @browser_test
 def test_phone_tables_are_not_cut_at_the_right_edge(app_url):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as p:
-        browser, _ = launch(p)
-        page = browser.new_page(viewport=PHONE)
-        page.goto(app_url)
+    with open_page(app_url, PHONE) as page:
         seen = 0
         for parent, tab, drawn in (("Test set", "Errors", "#error-table td"), (None, "Slices", "#slice-table td"),
                                    ("Label quality", None, "#quality-comments td"), ("Probe", None, "#probe-table td")):
@@ -105,4 +98,3 @@ def test_phone_tables_are_not_cut_at_the_right_edge(app_url):
                     assert table["right"] <= PHONE["width"] + 0.5, (tab or parent, table)
             assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         assert seen >= 5
-        browser.close()

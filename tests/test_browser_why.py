@@ -12,7 +12,7 @@ import pytest
 
 from conftest import ROOT
 from emotion.analysis.explain import word_spans
-from test_app_e2e import browser_test, launch
+from test_app_e2e import browser_test, open_page
 
 EMOJI = "lmaooo 😂😂 ur a legend, thanks 🙏🏽"
 # Characters a JS string counts as two units (emoji, skin tones, flags, a letter from another plane), and markup.
@@ -57,14 +57,11 @@ def indexed(app_url):
 @browser_test
 @pytest.mark.parametrize("width", [1400, 375])
 def test_one_click_explains_an_emoji_comment_whole(indexed, width):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     words = [EMOJI[a:b] for a, b in word_spans(EMOJI)]  # the server's words: Python code-point spans
     assert "😂😂" in words and "🙏🏽" in words
-    with sync_playwright() as p:
-        browser, _ = launch(p)
-        page = browser.new_page(viewport={"width": width, "height": 900})
-        page.goto(indexed)
+    with open_page(indexed, {"width": width, "height": 900}) as page:
         page.get_by_label("Comment").fill(EMOJI)
         page.get_by_text("Why? The words behind each label").click()
         page.get_by_role("button", name="Explain this comment").first.click()
@@ -74,17 +71,14 @@ def test_one_click_explains_an_emoji_comment_whole(indexed, width):
         assert "\ufffd" not in page.locator("#why-words").inner_text()
         expect(page.locator("#why-similar tbody tr")).to_have_count(5, timeout=10_000)  # the same, first click
         expect(page.locator("#why-similar")).to_contain_text("Label agreement with its predicted labels")
-        browser.close()
 
 
 @pytest.mark.browser
 @browser_test
 def test_one_click_explains_the_selected_error_whole(indexed):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as p:
-        browser, page = launch(p)
-        page.goto(indexed)
+    with open_page(indexed) as page:
         page.get_by_role("tab", name="Test set").click()
         page.get_by_role("tab", name="Errors").click()
         expect(page.locator("#error-comment textarea")).not_to_have_value("", timeout=30_000)  # the first row, shown
@@ -93,4 +87,3 @@ def test_one_click_explains_the_selected_error_whole(indexed):
         expect(page.locator("#error-why-words mark").first).to_be_visible(timeout=30_000)
         expect(page.locator("#error-why-similar tbody tr")).to_have_count(5, timeout=10_000)
         expect(page.locator("#error-why-similar")).to_contain_text("Label agreement with its gold labels")
-        browser.close()
