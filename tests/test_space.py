@@ -18,17 +18,17 @@ import pytest
 
 from emotion.ui import space
 from emotion.ui.assets import POLICY_JS
+from test_app_e2e import CHROMIUM, browser_test, launch
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 NODE = shutil.which("node")
 DATA = ROOT.parent / "shared" / "data" / "goemotions"
 INT8_TOLERANCE = 0.02  # tests/test_backends.py: int8 answers differ between instruction sets (docs/inference.md)
+SPACE_VIEW = {"width": 1280, "height": 900}
 INJECTION = "<img src=x onerror=window.__pwned=1> lol <script>window.__pwned=2</script>"
 
 needs_modules = pytest.mark.skipif(not (space.WEB / "node_modules").is_dir() and not os.environ.get("REQUIRE_BROWSER"),
                                    reason="web/node_modules missing: npm ci --prefix web")
-browser_test = pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("REQUIRE_BROWSER"), reason="no chromium")
 
 
 def build(out: Path, *args: str) -> subprocess.CompletedProcess:
@@ -90,13 +90,6 @@ def serving(folder: Path, isolated: bool = True):
         srv.server_close()
 
 
-def launch(p, width: int = 1280, height: int = 900):
-    browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-        "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"])
-    return browser, browser.new_page(viewport={"width": width, "height": height})
-
-
 def open_page(page, url: str, seconds: float = 60) -> None:
     page.goto(url)
     page.wait_for_function("window.emotion && document.querySelector('#predict') && !document.querySelector('#predict').disabled",
@@ -153,7 +146,7 @@ def test_a_build_without_the_test_set_carries_no_comments(tiny_checkpoint, tmp_p
         from playwright.sync_api import expect, sync_playwright
 
         with serving(tmp_path / "site") as url, sync_playwright() as p:
-            browser, page = launch(p)
+            browser, page = launch(p, SPACE_VIEW)
             open_page(page, url)
             page.get_by_role("tab", name="Errors").click()
             expect(page.locator("#errors-body")).to_contain_text("built without the test set")
@@ -203,7 +196,7 @@ def test_a_spelling_checkpoint_ships_its_word_list_and_the_page_spells(built, ti
         texts = ["I relly apreciate it, thnak you 😂", "Definately wierd", "naïvee cafée"]
         python = EmotionClassifier(spelling, backend="torch")
         with serving(site) as url, sync_playwright() as p:
-            browser, page = launch(p)
+            browser, page = launch(p, SPACE_VIEW)
             open_page(page, url)
             assert page.evaluate("(t) => window.emotion.encode(t)", texts) == \
                 [python.tokenizer.encode([python.normalize(t)])[0] for t in texts]
@@ -309,7 +302,7 @@ def test_browser_page_as_a_static_space(built, tiny_checkpoint, named_profile):
     from emotion.serve.predict import EmotionClassifier
 
     with serving(built) as url, sync_playwright() as p:
-        browser, page = launch(p)
+        browser, page = launch(p, SPACE_VIEW)
         requests = []
         page.on("request", lambda r: requests.append(r.url))
         open_page(page, url)
@@ -403,7 +396,7 @@ def test_browser_phone_width_and_contrast(built):
     from playwright.sync_api import sync_playwright
 
     with serving(built) as url, sync_playwright() as p:
-        browser, page = launch(p, 375, 812)
+        browser, page = launch(p, {"width": 375, "height": 812})
         open_page(page, url)
         predict(page, "i am so proud of you")
         # The answer is on screen right after Enter, and every column of the bars fits the phone.
@@ -431,7 +424,7 @@ def test_browser_without_isolation_runs_on_one_thread_and_says_so(built):
     from playwright.sync_api import sync_playwright
 
     with plain_http_server(built) as url, sync_playwright() as p:
-        browser, page = launch(p)
+        browser, page = launch(p, SPACE_VIEW)
         open_page(page, url)
         assert page.evaluate("crossOriginIsolated") is False and page.evaluate("window.emotion.threads") == 1
         assert "one thread" in page.locator("#status").inner_text()
@@ -446,7 +439,7 @@ def test_browser_bad_input_is_refused_in_words(built, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
     with serving(built) as url, sync_playwright() as p:
-        browser, page = launch(p)
+        browser, page = launch(p, SPACE_VIEW)
         open_page(page, url)
         page.get_by_label("Comment", exact=True).first.fill("   \n ")
         page.get_by_label("Comment", exact=True).first.press("Enter")
@@ -488,7 +481,7 @@ def test_browser_damaged_model_is_one_line_and_a_retry(built, tmp_path):
     whole = model.read_bytes()
     model.write_bytes(whole[: len(whole) // 2])
     with serving(site) as url, sync_playwright() as p:
-        browser, page = launch(p)
+        browser, page = launch(p, SPACE_VIEW)
         page.goto(url)
         failure = page.locator("#failure")
         expect(failure).to_be_visible(timeout=30_000)
@@ -531,7 +524,7 @@ def test_browser_answers_equal_python_int8_on_the_test_set(tmp_path):
     want_ids = [python.tokenizer.encode([python.normalize(t)])[0] for t in chosen]  # whole: long ones in windows
     want = np.vstack([python.predict_probabilities([t]) for t in chosen])
     with serving(site) as url, sync_playwright() as p:
-        browser, page = launch(p)
+        browser, page = launch(p, SPACE_VIEW)
         open_page(page, url, 120)
         ids = page.evaluate("(t) => window.emotion.encode(t)", chosen)
         answers = page.evaluate("(t) => window.emotion.predict(t)", chosen)
