@@ -249,6 +249,30 @@ class Checkpoint:
                                        "combine": "mean of the members' probabilities"})
         return cls.open(folder)
 
+    @classmethod
+    def write_reading(cls, folder: str | os.PathLike, source: str | os.PathLike, text_normalization: str,
+                      command: str) -> "Checkpoint":
+        """Create ``folder`` holding ``source``'s trained weights, tokenizer and training record, unchanged, that reads
+        text through ``text_normalization`` instead (a front end measured on trained weights). Its training config
+        says so under ``reads``: where the weights came from, how they were trained to read, and the command."""
+        source = cls.open(source)
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        model_files = [CONFIG, source.weights_file.name, TRAINING_LOG] + [
+            p.name for p in source.path.iterdir() if p.name.startswith(("tokenizer", "vocab", "special_tokens"))]
+        for name in model_files:
+            if (source.path / name).is_file():
+                shutil.copy2(source.path / name, folder / name)
+        config = dict(source.training_config)
+        config["reads"] = {"weights_from": str(source.path), "trained_reading": source.text_normalization,
+                           "text_normalization": text_normalization, "command": command}
+        config["text_normalization"] = text_normalization
+        write_json(folder / TRAINING_CONFIG, config)
+        copy = cls.open(folder)
+        if source.int8_fp32:  # how an int8 graph is made from these weights
+            copy.set_int8_fp32(source.int8_fp32)
+        return copy
+
     @cached_property
     def fingerprint(self) -> str:
         """sha256 of the weights (an ensemble: of its members'): stored probabilities, ONNX files and the

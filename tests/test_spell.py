@@ -57,7 +57,7 @@ def typos(sentence: str, rng: random.Random) -> str:
 def typo_samples(n: int = 300) -> list[str]:
     rng = random.Random(34)
     extra = ["naïve caféé thnak", "Ωmega thnakś", "hello\u00e9thnak", "thnak\U0001d400", "", "  ", "1234 thnak5you",
-             "snake_case_thnak", "don't woudln't", "THNAK", "Thnak", "tHNAK", "emoji 😂 thnak 😂", "ǅthnak"]
+             "snake_case_thnak", "don't woudln't", "shouldn\u2019t 'thnak' \U0001d400'thnak thnak'\U0001d400", "THNAK", "Thnak", "tHNAK", "emoji 😂 thnak 😂", "ǅthnak"]
     return extra + [typos(rng.choice(SENTENCES), rng) for _ in range(n - len(extra))]
 
 
@@ -88,11 +88,35 @@ def test_a_word_inside_a_word_of_another_script_is_left_alone():
 
 def test_ties_go_to_the_alphabetically_first_candidate():
     words = {"bat": 3.5, "cat": 3.5, "hat": 3.0, "cast": 3.5}
-    assert text.correction("xat", words, min_length=3) == "bat"  # bat, cat, hat: bat and cat tie, bat first
-    assert text.correction("caat", words, min_length=3) == "cast"  # a higher (here equal) zipf, then the alphabet
+    assert text.correction("qat", words, min_length=3) == "bat"  # q is near neither b nor c: bat and cat tie
+    assert text.correction("caat", words, min_length=3) == "cast"  # a doubled (cat), s beside a (cast): a tie
+    assert all(text.spell("thnak") == "thank" for _ in range(3))
+
+
+def test_the_likeliest_slip_wins_over_a_more_frequent_word():
+    """A noisy channel: the word's frequency plus how likely the slip is (text.COMMON_SLIP ...)."""
+    words = {"hate": 5.0, "date": 5.5}
+    assert text.correction("jate", words) == "hate"  # j is beside h, far from d: date is 30 times less likely
+    assert text.correction("dste", words) == "date"  # s is beside a
+    assert text.slips("hatte", words) == {"hate": text.COMMON_SLIP}  # a doubled letter
+    assert text.slips("hatye", words) == {"hate": text.NEAR_SLIP}  # an extra key beside the t
+    assert text.slips("hatpe", words) == {"hate": text.RARE_SLIP}
+    # On the committed list: "academy" (c for y, far apart) is as frequent as "academic" (one letter dropped).
     real = text.spelling_words()
     assert real["academic"] == real["academy"] and text.spell("academc") == "academic"
-    assert all(text.spell("academc") == "academic" for _ in range(3))
+
+
+def test_a_contraction_is_left_as_typed():
+    # "shouldn't" is "shouldn" + "t": putting "shouldn" right would write "should't" and lose the "not"
+    assert text.spell("I shouldn't, wouldn't, hasn\u2019t and weren't") == "I shouldn't, wouldn't, hasn\u2019t and weren't"
+    assert text.spell("'thnak' said \u2019mcuh\u2019") == "'thank' said \u2019much\u2019"  # quotes are not contractions
+
+
+def test_training_typos_press_the_keys_the_corrector_expects():
+    from emotion.train import noise
+
+    assert noise.NEIGHBOURS is text.KEY_NEIGHBOURS
+    assert text.KEY_NEIGHBOURS["g"] == "tyfhvb" and text.KEY_NEIGHBOURS["q"] == "wa"
 
 
 def test_clean_text_is_a_lookup_a_word(monkeypatch):
@@ -102,7 +126,7 @@ def test_clean_text_is_a_lookup_a_word(monkeypatch):
     def no_edits(word):
         raise AssertionError(f"edits generated for {word}")
 
-    monkeypatch.setattr(text, "edits1", no_edits)
+    monkeypatch.setattr(text, "slips", no_edits)
     clean = " ".join(SENTENCES).replace("I'm", "I am")
     assert text.spell(clean) == clean
 
@@ -161,7 +185,7 @@ def test_the_browser_spells_as_python_does(tmp_path):
     with Python's answers), alone and after demojize and squeeze."""
     samples = typo_samples(300)
     assert sum(text.spell(t) != t for t in samples) > 100  # the check is about corrections, not untouched text
-    fixture = {"emoji": text.emoji_table(),
+    fixture = {"emoji": text.emoji_table(), "key_neighbours": text.KEY_NEIGHBOURS,
                "spelling": {"file": str(text.SPELLING_WORDS), "min_length": text.MIN_LENGTH},
                "normalize": [{"name": name, "texts": samples, "want": [text.normalizer(name)(t) for t in samples]}
                              for name in ("spell", "demojize+squeeze+spell")]}

@@ -87,6 +87,31 @@ def test_eval_only_recomputes_the_outputs(tiny_checkpoint, tmp_path):
     assert (copy / "dev_probabilities.parquet").is_file()
 
 
+def test_reread_gives_trained_weights_a_new_front_end(tiny_checkpoint, tmp_path):
+    """--reread: the same weights, reading through another normalisation, evaluated; the record says where from."""
+    import shutil
+
+    from emotion.serve.predict import EmotionClassifier
+
+    shutil.copytree(tiny_checkpoint, tmp_path / "source")
+    source = ckpt.Checkpoint.open(tmp_path / "source")
+    source.set_int8_fp32(["first"])  # how its int8 graph is made: a setting of the weights, carried over
+    out = tmp_path / "spell"
+    metrics = run(["--reread", str(source), "--text_normalization", "demojize+squeeze+spell",
+                   "--output_dir", str(out), "--data_dir", str(tiny_checkpoint.parent / "data"), "--choose_backend", "false"])
+    copy = ckpt.Checkpoint.open(out)
+    assert copy.text_normalization == "demojize+squeeze+spell" and metrics == copy.metrics
+    assert (out / "model.safetensors").read_bytes() == source.weights_file.read_bytes()
+    reads = copy.training_config["reads"]
+    assert copy.int8_fp32 == ("first",)
+    assert reads["weights_from"] == str(source) and reads["trained_reading"] == source.text_normalization
+    assert "--reread" in reads["command"] and copy.training_config["base_model"] == source.training_config["base_model"]
+    typed, meant = "thnak you so mcuh", "thank you so much"
+    assert (EmotionClassifier(out, backend="torch").predict_probabilities([typed])
+            == EmotionClassifier(tiny_checkpoint, backend="torch").predict_probabilities([meant])).all()
+    assert "demojize+squeeze+spell" in (out / ckpt.MODEL_CARD).read_text()
+
+
 def test_resume_continues_from_the_last_checkpoint(tiny_bert, tmp_path, data_dir):
     out = tmp_path / "out"
     args = tiny_run_args(tiny_bert, data_dir, tmp_path, out, "--max_eval_samples", "8", "--loss", "focal")

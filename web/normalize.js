@@ -93,29 +93,52 @@ export function parseSpellingWords(text) {
 }
 
 const LOWER = "abcdefghijklmnopqrstuvwxyz";
+const CONTRACTION_AFTER = /^['\u2019]\p{L}/u, CONTRACTION_BEFORE = /\p{L}['\u2019]$/u;
+// emotion.text.KEY_NEIGHBOURS: QWERTY rows with their offsets in key widths; neighbours are within 1.2 key widths.
+const ROWS = [["qwertyuiop", 0.0], ["asdfghjkl", 0.25], ["zxcvbnm", 0.75]];
+const POSITIONS = new Map(ROWS.flatMap(([keys, offset], r) => Array.from(keys, (ch, i) => [ch, [r, i + offset]])));
+export const KEY_NEIGHBOURS = Object.fromEntries(Array.from(POSITIONS, ([a, [ra, xa]]) => [a,
+  Array.from(POSITIONS).filter(([b, [rb, xb]]) => b !== a && Math.abs(rb - ra) <= 1 && Math.abs(xb - xa) <= 1.2)
+    .map(([b]) => b).join("")]));
+// emotion.text.COMMON_SLIP, NEAR_SLIP, RARE_SLIP: a slip's weight, added to a candidate's Zipf frequency.
+const COMMON_SLIP = 0.0, NEAR_SLIP = -0.5, RARE_SLIP = -1.5;
+const near = (ch) => KEY_NEIGHBOURS[ch] ?? "";
 
-// emotion.text.correction: a word shorter than minLength or known stays; else the most frequent known word one
-// Damerau edit away (deletion, swap of neighbours, replacement, insertion of a-z), ties to the alphabetically
-// first, in the word's case (all caps, a capital first, else lower); none: the word stays.
+// emotion.text.slips: each listed word one slip from `typed`, with the likeliest slip's weight.
+function slips(typed, words) {
+  const found = new Map();
+  const meant = (word, weight) => {
+    if (words.has(word) && (found.get(word) ?? RARE_SLIP - 1) < weight) found.set(word, weight);
+  };
+  const n = typed.length;
+  for (let i = 0; i < n; i += 1) {
+    const ch = typed[i], before = i ? typed[i - 1] : "", after = i + 1 < n ? typed[i + 1] : "";
+    const extra = ch === before || ch === after ? COMMON_SLIP
+      : (near(before) + near(after)).includes(ch) ? NEAR_SLIP : RARE_SLIP;
+    meant(typed.slice(0, i) + typed.slice(i + 1), extra);
+    if (after && after !== ch) meant(typed.slice(0, i) + after + ch + typed.slice(i + 2), COMMON_SLIP);
+    for (const c of LOWER) {
+      if (c !== ch) meant(typed.slice(0, i) + c + typed.slice(i + 1), near(c).includes(ch) ? COMMON_SLIP : RARE_SLIP);
+    }
+  }
+  for (let i = 0; i <= n; i += 1) {
+    for (const c of LOWER) meant(typed.slice(0, i) + c + typed.slice(i), COMMON_SLIP);
+  }
+  return found;
+}
+
+// emotion.text.correction: a word shorter than minLength or known stays; else the listed word one slip away most
+// likely meant (Zipf frequency plus the slip's weight; ties to the alphabetically first), in the word's case (all
+// caps, a capital first, else lower); none: the word stays.
 function correction(word, words, minLength) {
   const lower = word.toLowerCase();
   if (word.length < minLength || words.has(lower)) return word;
-  let best = null, bestZipf = -Infinity;
-  const consider = (candidate) => {
-    const zipf = words.get(candidate);
-    if (zipf === undefined) return;
-    if (zipf > bestZipf || (zipf === bestZipf && candidate < best)) {
+  let best = null, bestScore = -Infinity;
+  for (const [candidate, weight] of slips(lower, words)) {
+    const score = words.get(candidate) + weight;
+    if (score > bestScore || (score === bestScore && candidate < best)) {
       best = candidate;
-      bestZipf = zipf;
-    }
-  };
-  for (let i = 0; i <= lower.length; i += 1) {
-    const a = lower.slice(0, i), b = lower.slice(i);
-    if (b) consider(a + b.slice(1));
-    if (b.length > 1) consider(a + b[1] + b[0] + b.slice(2));
-    for (const c of LOWER) {
-      if (b) consider(a + c + b.slice(1));
-      consider(a + c + b);
+      bestScore = score;
     }
   }
   if (best === null) return word;
@@ -130,7 +153,15 @@ function speller(spelling) {
     throw new Error("spell needs the word list (spelling_words.txt) and its min_length");
   }
   const {words, min_length: minLength} = spelling;
-  return (text) => text.replace(/(?<!\p{L})[A-Za-z]+(?!\p{L})/gu, (word) => correction(word, words, minLength));
+  return (text) => text.replace(/(?<!\p{L})[A-Za-z]+(?!\p{L})/gu, (word, start) => {
+    const end = start + word.length;
+    // part of a contraction ("shouldn't" is "shouldn" + "t"): left as typed, as Python does (3 code units: a
+    // letter outside the BMP is two)
+    if (CONTRACTION_AFTER.test(text.slice(end, end + 3)) || CONTRACTION_BEFORE.test(text.slice(Math.max(0, start - 3), start))) {
+      return word;
+    }
+    return correction(word, words, minLength);
+  });
 }
 
 // Each step by its name in emotion/text.py; a checkpoint's name joins steps with "+", applied left to right.

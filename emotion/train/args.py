@@ -122,6 +122,9 @@ class RunArguments:
     ensemble_of: str | None = option(None, "Comma-separated checkpoint folders: instead of training, write an ensemble "
                                            "of them (the mean of their probabilities) to --output_dir and evaluate it "
                                            "like any checkpoint.")
+    reread: str | None = option(None, "Instead of training: write --output_dir with this checkpoint's trained weights, "
+                                     "unchanged, reading text through --text_normalization (a front end such as spell "
+                                     "measured on trained weights), and evaluate it like any checkpoint.")
     choose_backend: bool = option(True, "After evaluating, export to ONNX, measure torch / onnx / onnx-int8 on dev "
                                         "and record the fastest no more than 0.005 F1 below torch as the default, "
                                         "with each backend's own thresholds (inference.json).")

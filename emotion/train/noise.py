@@ -12,14 +12,8 @@ import random
 import re
 from dataclasses import dataclass
 
-# QWERTY rows with their horizontal offsets in key widths; a key's neighbours are the keys within 1.2
-# key widths of it (same row left/right, the row above and below).
-ROWS = (("qwertyuiop", 0.0), ("asdfghjkl", 0.25), ("zxcvbnm", 0.75))
-_POSITIONS = {ch: (r, i + offset) for r, (keys, offset) in enumerate(ROWS) for i, ch in enumerate(keys)}
-NEIGHBOURS = {
-    a: "".join(b for b, (rb, xb) in _POSITIONS.items() if b != a and abs(rb - ra) <= 1 and abs(xb - xa) <= 1.2)
-    for a, (ra, xa) in _POSITIONS.items()
-}
+from ..text import KEY_NEIGHBOURS as NEIGHBOURS  # the keys the corrector expects slips on
+
 WORD = re.compile(r"[A-Za-z]+")
 CONTRACTIONS = re.compile(r"\b(\w+)'(\w+)\b")
 SHORTHAND = {"you": "u", "your": "ur", "you're": "ur", "i'm": "im", "don't": "dont", "going to": "gonna",

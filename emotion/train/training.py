@@ -232,6 +232,16 @@ def run(argv: list[str] | None = None) -> dict:
                                           training_args.per_device_eval_batch_size)
         log.info("Metrics of the ensemble %s:\n%s", training_args.output_dir, format_summary(metrics))
         return metrics
+    if run_args.reread:
+        with Checkpoint.staged(training_args.output_dir) as stage:
+            Checkpoint.write_reading(stage.path, run_args.reread, model_args.text_normalization,
+                                     "python train_model.py " + " ".join(sys.argv[1:] if argv is None else argv))
+            metrics = evaluate_checkpoint(stage.path, data_args.data_dir, data_args.max_eval_samples,
+                                          training_args.per_device_eval_batch_size)
+        log.info("Metrics of %s (the weights of %s, reading %s):\n%s", training_args.output_dir, run_args.reread,
+                 model_args.text_normalization, format_summary(metrics))
+        finish(training_args.output_dir, data_args.data_dir, data_args.max_eval_samples, run_args.choose_backend)
+        return metrics
     if run_args.eval_only:
         metrics = evaluate_checkpoint(run_args.eval_only, data_args.data_dir, data_args.max_eval_samples,
                                       training_args.per_device_eval_batch_size)

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import { normalizer, parseSpellingWords } from "../../web/normalize.js";
+import { KEY_NEIGHBOURS, normalizer, parseSpellingWords } from "../../web/normalize.js";
 
 const fixture = process.env.EMOTION_JS_FIXTURE ? JSON.parse(fs.readFileSync(process.env.EMOTION_JS_FIXTURE, "utf8")) : null;
 // The committed list itself; its min_length is Python's (emotion.text.MIN_LENGTH), 4 when run alone.
@@ -38,9 +38,14 @@ test("spell puts a typo right and leaves known, short and other-script words alo
   assert.equal(spell("THNAK Thnak tHNAK"), "THANK Thank thank");
   assert.equal(spell("naïvee cafée thnakś é thnak é thnak5you_thnak"), "naïvee cafée thnakś é thank é thank5you_thank");
   assert.equal(spell("thnak\u{1d400} \u{1d400}thnak"), "thnak\u{1d400} \u{1d400}thnak");  // a letter outside the BMP
-  assert.equal(spell("academc"), "academic");  // academic and academy tie: the alphabetically first
+  assert.equal(spell("academc"), "academic");  // as frequent as academy, but a dropped letter beats c for y
+  assert.equal(spell("I shouldn't, hasn\u2019t 'thnak'"), "I shouldn't, hasn\u2019t 'thank'");  // contractions stay
   assert.equal(normalizer("demojize+squeeze+spell", {emoji: {names: {}}, spelling})("thnaks sooooo mcuh"),
                "thanks soo much");
+});
+
+test("the keyboard is Python's", { skip: !fixture && "run through tests/test_space.py" }, () => {
+  assert.deepEqual(KEY_NEIGHBOURS, fixture.key_neighbours);
 });
 
 test("every normalisation writes what Python writes", { skip: !fixture && "run through tests/test_space.py" }, () => {
