@@ -32,7 +32,7 @@ FLOOR, MIN_LENGTH = 2.5, 4
 SPELLING_WORDS = Path(__file__).with_name("spelling_words.txt")
 ASCII_WORD = re.compile(r"[A-Za-z]+")
 LOWER = "abcdefghijklmnopqrstuvwxyz"
-APOSTROPHES = "'\u2019"
+NEGATION = re.compile(r"['\u2019][tT](?![^\W\d_])")  # the "'t" of "shouldn't", "weren\u2019t"
 # QWERTY rows with their horizontal offsets in key widths; a key's neighbours are the keys within 1.2 key widths of
 # it (same row left and right, the rows above and below). Training's typo generator presses these keys too.
 ROWS = (("qwertyuiop", 0.0), ("asdfghjkl", 0.25), ("zxcvbnm", 0.75))
@@ -180,9 +180,8 @@ def spell(text: str, words: dict[str, float] | None = None) -> str:
         start, end = match.span()
         if (start and text[start - 1].isalpha()) or (end < len(text) and text[end].isalpha()):
             return match[0]
-        # part of a contraction: "shouldn't" is "shouldn" + "t", and "should't" would drop the "not"
-        if ((end + 1 < len(text) and text[end] in APOSTROPHES and text[end + 1].isalpha())
-                or (start > 1 and text[start - 1] in APOSTROPHES and text[start - 2].isalpha())):
+        # before "n't": "shouldn't" is "shouldn" + "t", and "should't" would drop the "not"
+        if NEGATION.match(text, end):
             return match[0]
         return correction(match[0], words)
 

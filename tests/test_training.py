@@ -98,7 +98,8 @@ def test_reread_gives_trained_weights_a_new_front_end(tiny_checkpoint, tmp_path)
     source.set_int8_fp32(["first"])  # how its int8 graph is made: a setting of the weights, carried over
     out = tmp_path / "spell"
     metrics = run(["--reread", str(source), "--text_normalization", "demojize+squeeze+spell",
-                   "--output_dir", str(out), "--data_dir", str(tiny_checkpoint.parent / "data"), "--choose_backend", "false"])
+                   "--output_dir", str(out), "--data_dir", str(tiny_checkpoint.parent / "data"),
+                   "--choose_backend", "false"])
     copy = ckpt.Checkpoint.open(out)
     assert copy.text_normalization == "demojize+squeeze+spell" and metrics == copy.metrics
     assert (out / "model.safetensors").read_bytes() == source.weights_file.read_bytes()

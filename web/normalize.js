@@ -93,7 +93,7 @@ export function parseSpellingWords(text) {
 }
 
 const LOWER = "abcdefghijklmnopqrstuvwxyz";
-const CONTRACTION_AFTER = /^['\u2019]\p{L}/u, CONTRACTION_BEFORE = /\p{L}['\u2019]$/u;
+const NEGATION = /^['\u2019][tT](?![\p{L}\p{Nl}\p{No}])/u;  // emotion.text.NEGATION
 // emotion.text.KEY_NEIGHBOURS: QWERTY rows with their offsets in key widths; neighbours are within 1.2 key widths.
 const ROWS = [["qwertyuiop", 0.0], ["asdfghjkl", 0.25], ["zxcvbnm", 0.75]];
 const POSITIONS = new Map(ROWS.flatMap(([keys, offset], r) => Array.from(keys, (ch, i) => [ch, [r, i + offset]])));
@@ -155,11 +155,8 @@ function speller(spelling) {
   const {words, min_length: minLength} = spelling;
   return (text) => text.replace(/(?<!\p{L})[A-Za-z]+(?!\p{L})/gu, (word, start) => {
     const end = start + word.length;
-    // part of a contraction ("shouldn't" is "shouldn" + "t"): left as typed, as Python does (3 code units: a
-    // letter outside the BMP is two)
-    if (CONTRACTION_AFTER.test(text.slice(end, end + 3)) || CONTRACTION_BEFORE.test(text.slice(Math.max(0, start - 3), start))) {
-      return word;
-    }
+    // before "n't": "shouldn't" is "shouldn" + "t", and "should't" would drop the "not" (as Python does)
+    if (NEGATION.test(text.slice(end, end + 4))) return word;
     return correction(word, words, minLength);
   });
 }
