@@ -107,6 +107,8 @@ def test_reread_gives_trained_weights_a_new_front_end(tiny_checkpoint, tmp_path)
     assert copy.int8_fp32 == ("first",)
     assert reads["weights_from"] == str(source) and reads["trained_reading"] == source.text_normalization
     assert "--reread" in reads["command"] and copy.training_config["base_model"] == source.training_config["base_model"]
+    with pytest.raises(SystemExit):
+        parse_args(["--reread", str(source), "--eval_only", str(out)])  # two ways not to train: one at a time
     typed, meant = "thnak you so mcuh", "thank you so much"
     assert (EmotionClassifier(out, backend="torch").predict_probabilities([typed])
             == EmotionClassifier(tiny_checkpoint, backend="torch").predict_probabilities([meant])).all()
@@ -354,3 +356,25 @@ def test_noisy_copies_learn_the_teachers_answer_for_the_clean_comment(tiny_check
                       "0.5", "--text_normalization", "demojize+squeeze", "--max_steps", "3"))
     config = json.loads((out / ckpt.TRAINING_CONFIG).read_text())
     assert config["train_noise"] == 0.5 and ckpt.Checkpoint(out).text_normalization == "demojize+squeeze"
+
+
+def test_every_training_command_in_the_docs_parses():
+    """The recipes in docs/ and the README are commands people paste: each one's options exist and validate."""
+    import re
+    import shlex
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    commands = []
+    for doc in [root / "README.md", *sorted((root / "docs").glob("*.md"))]:
+        joined = doc.read_text(encoding="utf-8").replace("\\\n", " ")
+        commands += [(doc.name, m[1]) for m in re.finditer(r"^\s*python train_model\.py([^\n#`]*)", joined, re.MULTILINE)]
+    assert len(commands) >= 8 and any("--reread" in c for _, c in commands)
+    for doc, command in commands:
+        args = shlex.split(command)
+        if "--help" in args or "--help_all" in args:
+            continue
+        try:
+            parse_args(args)
+        except SystemExit as err:
+            raise AssertionError(f"{doc}: `python train_model.py{command}` does not parse") from err

@@ -129,6 +129,11 @@ class RunArguments:
                                         "and record the fastest no more than 0.005 F1 below torch as the default, "
                                         "with each backend's own thresholds (inference.json).")
 
+    def __post_init__(self) -> None:
+        chosen = [f"--{name}" for name in ("eval_only", "ensemble_of", "reread") if getattr(self, name)]
+        if len(chosen) > 1:
+            raise ValueError(f"{' and '.join(chosen)} each replace training; pass one of them.")
+
 
 def default_preset() -> tuple[str, str]:
     import torch
