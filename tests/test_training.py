@@ -353,9 +353,12 @@ def test_noisy_copies_learn_the_teachers_answer_for_the_clean_comment(tiny_check
 
     out = tmp_path / "robust"
     run(tiny_run_args(tiny_checkpoint, data_dir, tmp_path, out, "--teacher", str(tiny_checkpoint), "--train_noise",
-                      "0.5", "--text_normalization", "demojize+squeeze", "--max_steps", "3"))
+                      "0.5", "--text_normalization", "demojize+squeeze", "--max_steps", "3", "--dropout", "0"))
     config = json.loads((out / ckpt.TRAINING_CONFIG).read_text())
     assert config["train_noise"] == 0.5 and ckpt.Checkpoint(out).text_normalization == "demojize+squeeze"
+    # --dropout 0: every rate of the encoder, as trained and saved (a student learning its own answers drifts with it)
+    rates = {k: v for k, v in json.loads((out / ckpt.CONFIG).read_text()).items() if "dropout" in k and v is not None}
+    assert config["dropout"] == 0 and rates and set(rates.values()) == {0.0}
 
 
 def test_every_training_command_in_the_docs_parses():

@@ -27,8 +27,9 @@ class ModelLoadError(EmotionError, RuntimeError):
     """A model or tokenizer could not be loaded; the message names the source and the fix."""
 
 
-def build_model(name: str, labels: Sequence[str] = LABELS, **config_overrides):
-    """A ``AutoModelForSequenceClassification`` with a fresh head for multi-label ``labels``."""
+def build_model(name: str, labels: Sequence[str] = LABELS, dropout: float | None = None, **config_overrides):
+    """A ``AutoModelForSequenceClassification`` with a fresh head for multi-label ``labels``; ``dropout`` sets every
+    dropout rate of its config (hidden, attention, ...)."""
     import torch
     from transformers import AutoConfig, AutoModelForSequenceClassification
 
@@ -42,6 +43,10 @@ def build_model(name: str, labels: Sequence[str] = LABELS, **config_overrides):
             problem_type="multi_label_classification",
             **config_overrides,
         )
+        if dropout is not None:
+            for key, value in config.to_dict().items():
+                if "dropout" in key and isinstance(value, float):
+                    setattr(config, key, dropout)
         # A fine-tuned checkpoint may be stored in half precision; training needs fp32.
         return AutoModelForSequenceClassification.from_pretrained(source, config=config, dtype=torch.float32)
     except OSError as err:

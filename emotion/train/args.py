@@ -73,6 +73,9 @@ class ModelArguments:
     train_noise: float = option(0.0, "Share of training comments read each epoch with spelling noise (typos, "
                                      "stretched words, no apostrophes, shorthand, case); a noisy copy learns the "
                                      "teacher's answer for the clean comment (the gold labels without --teacher).")
+    dropout: float | None = option(None, "Every dropout rate of the encoder while training (default: its own, 0.1 "
+                                         "for BERT and MiniLM), also written to the saved config.json. 0 keeps a "
+                                         "student learning its own answers from drifting (docs/robustness.md).")
     save_dtype: str = option("float16", "Precision of the saved weights; float16 halves the checkpoint.",
                              choices=["float16", "float32"])
 
@@ -91,6 +94,8 @@ class ModelArguments:
             parse_layers(self.keep_layers)
         if not 0.0 <= self.train_noise <= 1.0:
             raise ValueError(f"--train_noise is a share of the comments, in [0, 1]; got {self.train_noise}.")
+        if self.dropout is not None and not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"--dropout is a probability in [0, 1), got {self.dropout}.")
         if self.distill_hidden_weight < 0:
             raise ValueError(f"--distill_hidden_weight must be >= 0, got {self.distill_hidden_weight}.")
         if self.distill_hidden_weight > 0 and (self.teacher is None or self.keep_layers is None):

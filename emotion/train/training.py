@@ -269,7 +269,7 @@ def run(argv: list[str] | None = None) -> dict:
     if data_args.max_train_samples:
         train = train.shuffle(seed=training_args.seed).select(range(min(data_args.max_train_samples, len(train))))
     tokenizer = load_tokenizer(model_args.model_name_or_path)
-    model = build_model(model_args.model_name_or_path, LABELS)
+    model = build_model(model_args.model_name_or_path, LABELS, dropout=model_args.dropout)
     layers = parse_layers(model_args.keep_layers) if model_args.keep_layers else None
     if layers:
         model = keep_layers(model, layers)
