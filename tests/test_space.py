@@ -264,7 +264,7 @@ def test_node_tests_agree_with_python(tmp_path):
                *list(emoji.EMOJI_DATA)[::7]]
     fixture = {
         "emoji": text.emoji_table(), "formula": space.formula_rule(),
-        "spelling": {"file": str(text.SPELLING_WORDS), "min_length": text.MIN_LENGTH},
+        "spelling": {"file": str(text.SPELLING_WORDS), "min_length": text.MIN_LENGTH}, "key_neighbours": text.KEY_NEIGHBOURS,
         "normalize": [{"name": name, "texts": samples, "want": [text.normalizer(name)(t) for t in samples]}
                       for name in text.NORMALIZATIONS],
         "metrics": {"probs": probs.tolist(), "gold": [np.flatnonzero(g).tolist() for g in gold], "settings": settings},
