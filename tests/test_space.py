@@ -156,6 +156,23 @@ def test_a_build_without_the_test_set_carries_no_comments(tiny_checkpoint, tmp_p
     assert again.returncode == 0, again.stderr
 
 
+def test_a_test_set_without_stored_probabilities_is_scored_on_int8_with_int8_thresholds(tiny_checkpoint, tmp_path):
+    """The probabilities and the thresholds the page reads go together: the int8 graph's own when it scored."""
+    import shutil
+
+    from emotion.checkpoint import Checkpoint, probabilities_file
+    from emotion.serve.predict import EmotionClassifier
+
+    copy = tmp_path / "ckpt"
+    shutil.copytree(tiny_checkpoint, copy, ignore=shutil.ignore_patterns(probabilities_file("test")))
+    checkpoint = Checkpoint.open(copy)
+    found = space.test_set(checkpoint, tiny_checkpoint.parent / "data")
+    int8 = EmotionClassifier(checkpoint, backend="onnx-int8")
+    assert found["probabilities_from"] == "int8"
+    assert found["thresholds"] == [round(float(t), 4) for t in int8.thresholds.array(checkpoint.labels)]
+    assert np.allclose(found["probabilities"], int8.predict_probabilities(found["texts"]), atol=1e-5)
+
+
 def test_build_refuses_clearly(tiny_checkpoint, tmp_path, monkeypatch):
     mine = tmp_path / "mine"
     mine.mkdir()

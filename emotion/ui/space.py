@@ -138,20 +138,19 @@ def test_set(checkpoint: Checkpoint, data_dir: str | os.PathLike) -> dict:
     torch's, with torch's thresholds), for the Per class, Metrics and Errors views."""
     from ..data import DataError, load_test_set
 
-    int8 = []
-
     def score_int8(test, why: str) -> np.ndarray:
         from ..serve.predict import EmotionClassifier
 
         log.warning("%s Scoring the test set with the int8 graph instead.", why)
-        int8.append(EmotionClassifier(checkpoint, backend="onnx-int8"))
-        return int8[0].predict_probabilities(test.texts)
+        return EmotionClassifier(checkpoint, backend="onnx-int8").predict_probabilities(test.texts)
 
     try:
         test = load_test_set(data_dir, checkpoint, fallback=score_int8)
     except DataError as err:
         raise SpaceError(f"{err} (--data_dir {data_dir})") from None
-    tuned, whose = (checkpoint.thresholds(), "stored (PyTorch's)") if test.stored else (int8[0].thresholds, "int8")
+    # the thresholds that go with the probabilities: torch's with the stored ones, else the int8 graph's own
+    tuned, whose = (checkpoint.thresholds(), "stored (PyTorch's)") if test.stored else (
+        checkpoint.thresholds("onnx-int8"), "int8")
     labels = checkpoint.labels
     return {
         "split": "test", "source": str(data_dir), "attribution": ATTRIBUTION, "probabilities_from": whose,
