@@ -217,6 +217,11 @@ def last_complete_checkpoint(run_dir: Path) -> str | None:
     return None
 
 
+def command_line(argv: list[str] | None) -> str:
+    """The command that ran, as a checkpoint records it."""
+    return " ".join(["python", "train_model.py", *(sys.argv[1:] if argv is None else argv)])
+
+
 def run(argv: list[str] | None = None) -> dict:
     model_args, data_args, run_args, training_args, preset_note = parse_args(argv)
     log.info("%s", preset_note)
@@ -234,8 +239,7 @@ def run(argv: list[str] | None = None) -> dict:
         return metrics
     if run_args.reread:
         with Checkpoint.staged(training_args.output_dir) as stage:
-            Checkpoint.write_reading(stage.path, run_args.reread, model_args.text_normalization,
-                                     "python train_model.py " + " ".join(sys.argv[1:] if argv is None else argv))
+            Checkpoint.write_reading(stage.path, run_args.reread, model_args.text_normalization, command_line(argv))
             metrics = evaluate_checkpoint(stage.path, data_args.data_dir, data_args.max_eval_samples,
                                           training_args.per_device_eval_batch_size)
         log.info("Metrics of %s (the weights of %s, reading %s):\n%s", training_args.output_dir, run_args.reread,
@@ -329,7 +333,7 @@ def run(argv: list[str] | None = None) -> dict:
         "train_samples_per_second": round(result.metrics.get("train_samples_per_second", 0.0), 2),
         "best_checkpoint": trainer.state.best_model_checkpoint,
         "best_dev_micro_f1_at_0.5": trainer.state.best_metric,
-        "command": " ".join(["python", "train_model.py", *(sys.argv[1:] if argv is None else argv)]),
+        "command": command_line(argv),
     }
     # Weights, tokenizer, thresholds and metrics land together: an app never loads half a checkpoint.
     # If the evaluation fails, the trained model is kept beside the output folder, never lost.
