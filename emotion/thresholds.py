@@ -89,15 +89,7 @@ class Thresholds:
 
     @classmethod
     def load(cls, path: str | os.PathLike, label_names: Sequence[str] | None = None) -> "Thresholds":
-        path = Path(path)
-        try:
-            raw = json.loads(path.read_text())
-        except RecursionError:  # a value nested thousands deep
-            raise ThresholdError(f"{path} is not a valid thresholds file (it is nested too deep); "
-                                 f"expected {EXPECTED}.") from None
-        except (OSError, ValueError) as err:
-            raise ThresholdError(f"{path} is not a valid thresholds file ({err}); expected {EXPECTED}.") from err
-        return cls.from_dict(raw, label_names, source=str(path))
+        return cls.from_dict(read_file(path), label_names, source=str(path))
 
     @classmethod
     def from_dict(cls, raw: dict, label_names: Sequence[str] | None = None, source: str = "thresholds") -> "Thresholds":
@@ -108,13 +100,11 @@ class Thresholds:
             thresholds = cls(float(raw["global"]), {str(k): float(v) for k, v in raw["per_class"].items()},
                              str(raw.get("name") or "")[:MAX_NAME])
         except KeyError as err:
-            raise ThresholdError(f"{source} is not a valid thresholds file (it has no {err.args[0]!r}); "
-                                 f"expected {EXPECTED}.") from err
+            raise ThresholdError(not_valid(source, f"it has no {err.args[0]!r}")) from err
         except RecursionError:  # a value nested thousands deep
-            raise ThresholdError(f"{source} is not a valid thresholds file (it is nested too deep); "
-                                 f"expected {EXPECTED}.") from None
+            raise ThresholdError(not_valid(source, "it is nested too deep")) from None
         except (ValueError, TypeError, AttributeError, ArithmeticError) as err:  # OverflowError: a 400-digit number
-            raise ThresholdError(f"{source} is not a valid thresholds file ({err}); expected {EXPECTED}.") from err
+            raise ThresholdError(not_valid(source, err)) from err
         values = [thresholds.global_threshold, *thresholds.per_class.values()]
         if not all(0.0 <= v <= 1.0 for v in values):
             raise ThresholdError(f"{source}: thresholds must lie in [0, 1].")
@@ -124,6 +114,26 @@ class Thresholds:
             except ThresholdError as err:
                 raise ThresholdError(f"{source}: {err}") from err
         return thresholds
+
+
+def not_valid(source, why) -> str:
+    """How a thresholds (or profile) file is refused, whatever is wrong with it: the words every command and the
+    app use."""
+    return f"{source} is not a valid thresholds file ({why}); expected {EXPECTED}."
+
+
+def read_file(path: str | os.PathLike, max_bytes: int | None = None) -> dict:
+    """A thresholds or profile file's JSON; unreadable, nested too deep or over ``max_bytes``: a ``ThresholdError``
+    (a profile file is refused before it is read whole)."""
+    path = Path(path)
+    try:
+        if max_bytes is not None and path.is_file() and path.stat().st_size > max_bytes:
+            raise ValueError(f"it is {path.stat().st_size / 1e6:.0f} MB; a profile is at most {max_bytes / 1e6:.0f} MB")
+        return json.loads(path.read_text())
+    except RecursionError:  # a value nested thousands deep
+        raise ThresholdError(not_valid(path, "it is nested too deep")) from None
+    except (OSError, ValueError) as err:
+        raise ThresholdError(not_valid(path, err)) from err
 
 
 def describe(choice: ThresholdChoice, tuned: Thresholds | None) -> str:

@@ -14,7 +14,6 @@ anything uses it. Its format predates this type and is unchanged: the thresholds
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Sequence
@@ -24,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..files import write_json
-from ..thresholds import EXPECTED, MAX_NAME, PROFILE, ThresholdError, Thresholds
+from ..thresholds import MAX_NAME, PROFILE, ThresholdError, Thresholds, not_valid, read_file
 from .heads import Head, feature_width
 
 # A new label's name becomes a column (prob_<name>) and a key of every answer: plain and short.
@@ -150,16 +149,10 @@ class Profile:
     @classmethod
     def load(cls, path: str | os.PathLike, label_names: Sequence[str] | None = None) -> "Profile":
         """A profile file, checked as a stranger's (``from_dict``); ``label_names``: the model's labels."""
-        path = Path(path)
         try:
-            if path.is_file() and path.stat().st_size > MAX_PROFILE_BYTES:
-                raise ValueError(f"it is {path.stat().st_size / 1e6:.0f} MB; a profile is at most "
-                                 f"{MAX_PROFILE_BYTES / 1e6:.0f} MB")
-            raw = json.loads(path.read_text())
-        except RecursionError:  # a value nested thousands deep
-            raise ProfileError(_invalid(path, "it is nested too deep")) from None
-        except (OSError, ValueError) as err:
-            raise ProfileError(_invalid(path, err)) from err
+            raw = read_file(path, MAX_PROFILE_BYTES)
+        except ThresholdError as err:
+            raise ProfileError(str(err)) from err.__cause__
         return cls.from_dict(raw, label_names, source=str(path))
 
     @classmethod
@@ -176,9 +169,9 @@ class Profile:
             if not isinstance(summary, dict):
                 raise ValueError("its `profile` summary is not an object")
         except RecursionError:  # a value nested thousands deep
-            raise ProfileError(_invalid(source, "it is nested too deep")) from None
+            raise ProfileError(not_valid(source, "it is nested too deep")) from None
         except (KeyError, ValueError, TypeError, AttributeError, ArithmeticError) as err:
-            raise ProfileError(_invalid(source, err)) from err
+            raise ProfileError(not_valid(source, err)) from err
         profile = cls(thresholds.name, thresholds, heads, features, summary)
         if label_names is not None:
             profile._check_labels(label_names, source)
@@ -209,11 +202,6 @@ class Profile:
         if headless:
             raise ProfileError(f"{source}: {', '.join(headless[:5])} are not the model's labels and have no "
                                f"head; the model's labels are: {', '.join(label_names)}.")
-
-
-def _invalid(source, why) -> str:
-    # The words every command and the app refused profiles with before the profile was its own type.
-    return f"{source} is not a valid thresholds file ({why}); expected {EXPECTED}."
 
 
 def _read_heads(raw: dict) -> tuple[FeatureStamp | None, dict[str, Head]]:
